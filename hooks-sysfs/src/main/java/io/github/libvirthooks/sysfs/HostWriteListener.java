@@ -1,0 +1,22 @@
+package io.github.libvirthooks.sysfs;
+
+import java.io.IOException;
+
+/**
+ * Sees every write that goes through a {@link HostRoot}, before it reaches the kernel.
+ *
+ * <p>A journal records the intended {@link Change} here so that a crash between the
+ * record and the write can still be undone; a test injects faults by throwing. Throwing
+ * from {@link #beforeWrite} cancels the write: the host is untouched.
+ */
+public interface HostWriteListener {
+    /** Called with the old value already read. Throw to refuse the write. */
+    void beforeWrite(Change intended) throws IOException;
+
+    /** Called after the kernel accepted the value. */
+    default void afterWrite(Change done) {
+    }
+
+    /** A listener that does nothing. */
+    HostWriteListener NONE = intended -> { };
+}

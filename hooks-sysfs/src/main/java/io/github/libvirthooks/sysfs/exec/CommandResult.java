@@ -1,0 +1,36 @@
+package io.github.libvirthooks.sysfs.exec;
+
+import java.util.List;
+
+/**
+ * What a finished command did.
+ *
+ * @param argv     the argument list that ran
+ * @param exitCode its exit status
+ * @param stdout   its standard output
+ * @param stderr   its standard error
+ */
+public record CommandResult(List<String> argv, int exitCode, String stdout, String stderr) {
+    public CommandResult {
+        argv = List.copyOf(argv);
+    }
+
+    public boolean succeeded() {
+        return exitCode == 0;
+    }
+
+    /** Returns this result if the command succeeded, else throws naming the command and its stderr. */
+    public CommandResult orThrow() {
+        if (!succeeded()) {
+            String detail = stderr.isBlank() ? stdout.strip() : stderr.strip();
+            throw new CommandException(argv, argv.get(0) + " exited with status " + exitCode
+                    + (detail.isEmpty() ? "" : ": " + firstLine(detail)));
+        }
+        return this;
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}
