@@ -1,0 +1,140 @@
+package io.github.libvirthooks.sysfs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HostRootTest {
+    @TempDir
+    Path tmp;
+    Path root;
+    HostRoot host;
+
+    @BeforeEach
+    void layOutTree() throws IOException {
+        root = Files.createDirectories(tmp.resolve("host"));
+        Files.createDirectories(root.resolve("sys/kernel/mm"));
+        Files.writeString(root.resolve("sys/kernel/mm/knob"), "7\n");
+        Files.writeString(tmp.resolve("outside"), "secret\n");
+        host = HostRoot.at(root);
+    }
+
+    @Test
+    void writeReturnsTheExactOldAndNewValue() throws IOException {
+        Change change = host.write("/sys/kernel/mm/knob", "9");
+
+        assertThat(change).isEqualTo(new Change("/sys/kernel/mm/knob", "7", "9"));
+        assertThat(Files.readString(root.resolve("sys/kernel/mm/knob"))).isEqualTo("9");
+    }
+
+    @Test
+    void undoPutsBackTheOldValue() {
+        Change change = host.write("/sys/kernel/mm/knob", "9");
+        host.undo(change);
+        assertThat(host.read("/sys/kernel/mm/knob")).isEqualTo("7");
+    }
+
+    @Test
+    void readStripsOnlyTrailingNewlines() throws IOException {
+        Files.writeString(root.resolve("sys/kernel/mm/knob"), " 0-3 \n\n");
+        assertThat(host.read("/sys/kernel/mm/knob")).isEqualTo(" 0-3 ");
+    }
+
+    @Test
+    void refusesDotDotEscapes() {
+        assertThatThrownBy(() -> host.read("/../outside"))
+                .isInstanceOf(HostAccessException.class)
+                .hasMessageContaining("refused");
+        assertThatThrownBy(() -> host.write("/sys/../../outside", "x"))
+                .isInstanceOf(HostAccessException.class)
+                .hasMessageContaining("refused");
+    }
+
+    @Test
+    void dotDotInsideTheRootIsResolvedLexically() {
+        assertThat(host.read("/sys/kernel/../kernel/mm/knob")).isEqualTo("7");
+    }
+
+    @Test
+    void refusesSymlinksThatLeaveTheRoot() throws IOException {
+        Files.createSymbolicLink(root.resolve("sys/escape"), tmp.resolve("outside"));
+        Files.createSymbolicLink(root.resolve("sys/dir-escape"), tmp);
+
+        assertThatThrownBy(() -> host.read("/sys/escape")).hasMessageContaining("outside the host root");
+        assertThatThrownBy(() -> host.write("/sys/dir-escape/outside", "x")).hasMessageContaining("outside the host root");
+        assertThat(Files.readString(tmp.resolve("outside"))).isEqualTo("secret\n");
+    }
+
+    @Test
+    void followsSymlinksThatStayInsideTheRoot() throws IOException {
+        Files.createSymbolicLink(root.resolve("sys/link"), root.resolve("sys/kernel"));
+        assertThat(host.read("/sys/link/mm/knob")).isEqualTo("7");
+    }
+
+    @Test
+    void refusesRelativePathsAndNulBytes() {
+        assertThatThrownBy(() -> host.read("sys/kernel/mm/knob")).hasMessageContaining("must be absolute");
+        assertThatThrownBy(() -> host.read("/sys/kernel\0/mm")).hasMessageContaining("NUL");
+    }
+
+    @Test
+    void neverCreatesAMissingKernelFile() {
+        assertThatThrownBy(() -> host.write("/sys/kernel/mm/absent", "1"))
+                .isInstanceOf(HostAccessException.class)
+                .hasMessageContaining("/sys/kernel/mm/absent");
+        assertThat(root.resolve("sys/kernel/mm/absent")).doesNotExist();
+    }
+
+    @Test
+    void ioErrorsNameThePathAndTheValue() throws IOException {
+        Files.createDirectories(root.resolve("sys/kernel/mm/dir"));
+        assertThatThrownBy(() -> host.trigger("/sys/kernel/mm/dir", "1"))
+                .isInstanceOf(HostAccessException.class)
+                .hasMessageContaining("'1'")
+                .hasMessageContaining("/sys/kernel/mm/dir");
+    }
+
+    @Test
+    void listenerSeesTheChangeBeforeTheWriteAndCanRefuseIt() {
+        List<Change> seen = new ArrayList<>();
+        HostRoot recording = host.withListener(intended -> {
+            seen.add(intended);
+            assertThat(host.read(intended.path())).isEqualTo("7");
+        });
+        recording.write("/sys/kernel/mm/knob", "8");
+        assertThat(seen).containsExactly(new Change("/sys/kernel/mm/knob", "7", "8"));
+
+        HostRoot refusing = host.withListener(intended -> {
+            throw new IOException("injected fault");
+        });
+        assertThatThrownBy(() -> refusing.write("/sys/kernel/mm/knob", "1")).hasMessageContaining("injected fault");
+        assertThat(host.read("/sys/kernel/mm/knob")).isEqualTo("8");
+    }
+
+    @Test
+    void readLongNamesTheFileWhenItHoldsGarbage() throws IOException {
+        Files.writeString(root.resolve("sys/kernel/mm/knob"), "lots\n");
+        assertThatThrownBy(() -> host.readLong("/sys/kernel/mm/knob"))
+                .hasMessage("/sys/kernel/mm/knob: expected a number, found 'lots'");
+    }
+
+    @Test
+    void refusesAbsurdlyLongFiles() throws IOException {
+        Files.write(root.resolve("sys/kernel/mm/knob"), new byte[HostRoot.MAX_READ_BYTES + 10]);
+        assertThatThrownBy(() -> host.read("/sys/kernel/mm/knob")).hasMessageContaining("longer than");
+    }
+
+    @Test
+    void listsDirectoryEntriesSorted() throws IOException {
+        Files.writeString(root.resolve("sys/kernel/mm/a"), "");
+        assertThat(host.list("/sys/kernel/mm")).containsExactly("a", "knob");
+    }
+}
