@@ -56,9 +56,35 @@ public final class HostRoot {
         return new HostRoot(root, HostWriteListener.NONE);
     }
 
-    /** The same root, with every write reported to {@code listener} first. */
+    /**
+     * The same root, with every write also reported to {@code listener}. Listeners stack:
+     * the new one sees a write before the ones already attached (so a journal records the
+     * intent even when an inner listener refuses the write) and after them once it is done.
+     */
     public HostRoot withListener(HostWriteListener listener) {
-        return new HostRoot(root, listener);
+        HostWriteListener inner = this.listener;
+        if (inner == HostWriteListener.NONE) {
+            return new HostRoot(root, listener);
+        }
+        return new HostRoot(root, new HostWriteListener() {
+            @Override
+            public void beforeWrite(Change intended) throws java.io.IOException {
+                listener.beforeWrite(intended);
+                inner.beforeWrite(intended);
+            }
+
+            @Override
+            public void beforeTrigger(String path, String value) throws java.io.IOException {
+                listener.beforeTrigger(path, value);
+                inner.beforeTrigger(path, value);
+            }
+
+            @Override
+            public void afterWrite(Change done) {
+                inner.afterWrite(done);
+                listener.afterWrite(done);
+            }
+        });
     }
 
     /** The directory that stands for {@code /}. */
@@ -162,10 +188,11 @@ public final class HostRoot {
 
     /**
      * Writes to a trigger file that has no value to restore ({@code drop_caches},
-     * {@code compact_memory}). Still seen by the listener, as a change with an empty before.
+     * {@code compact_memory}). Still seen by the listener, through
+     * {@link HostWriteListener#beforeTrigger}.
      */
     public void trigger(String hostPath, String value) {
-        writeRaw(hostPath, value, new Change(hostPath, "", value));
+        writeRaw(hostPath, value, null);
     }
 
     private void writeRaw(String hostPath, String value, Change change) {
@@ -175,7 +202,11 @@ public final class HostRoot {
                     + ": no such file (the kernel does not offer this setting)");
         }
         try {
-            listener.beforeWrite(change);
+            if (change == null) {
+                listener.beforeTrigger(hostPath, value);
+            } else {
+                listener.beforeWrite(change);
+            }
         } catch (IOException e) {
             throw new HostAccessException(hostPath, "cannot write '" + abbreviate(value) + "' to " + hostPath + ": " + reason(e), e);
         }
@@ -188,7 +219,9 @@ public final class HostRoot {
         } catch (IOException e) {
             throw new HostAccessException(hostPath, "cannot write '" + abbreviate(value) + "' to " + hostPath + ": " + reason(e), e);
         }
-        listener.afterWrite(change);
+        if (change != null) {
+            listener.afterWrite(change);
+        }
     }
 
     private Path lexical(String hostPath) {

@@ -13,6 +13,13 @@ public interface HostWriteListener {
     /** Called with the old value already read. Throw to refuse the write. */
     void beforeWrite(Change intended) throws IOException;
 
+    /**
+     * Called before a write to a trigger file ({@code drop_caches}, {@code compact_memory}),
+     * which has no old value to record. Throw to refuse it.
+     */
+    default void beforeTrigger(String path, String value) throws IOException {
+    }
+
     /** Called after the kernel accepted the value. */
     default void afterWrite(Change done) {
     }

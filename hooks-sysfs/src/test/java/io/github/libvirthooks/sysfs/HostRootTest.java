@@ -137,4 +137,52 @@ class HostRootTest {
         Files.writeString(root.resolve("sys/kernel/mm/a"), "");
         assertThat(host.list("/sys/kernel/mm")).containsExactly("a", "knob");
     }
+
+    @Test
+    void stackedListenersSeeWritesOutsideIn() {
+        List<String> order = new ArrayList<>();
+        HostRoot stacked = host
+                .withListener(new HostWriteListener() {
+                    @Override
+                    public void beforeWrite(Change intended) {
+                        order.add("inner before");
+                    }
+
+                    @Override
+                    public void afterWrite(Change done) {
+                        order.add("inner after");
+                    }
+                })
+                .withListener(new HostWriteListener() {
+                    @Override
+                    public void beforeWrite(Change intended) {
+                        order.add("outer before");
+                    }
+
+                    @Override
+                    public void afterWrite(Change done) {
+                        order.add("outer after");
+                    }
+                });
+        stacked.write("/sys/kernel/mm/knob", "1");
+        assertThat(order).containsExactly("outer before", "inner before", "inner after", "outer after");
+    }
+
+    @Test
+    void triggersReachTheListenerWithoutAnOldValue() throws IOException {
+        Files.writeString(root.resolve("sys/kernel/mm/drop"), "");
+        List<String> triggers = new ArrayList<>();
+        host.withListener(new HostWriteListener() {
+            @Override
+            public void beforeWrite(Change intended) {
+                throw new AssertionError("a trigger has no old value");
+            }
+
+            @Override
+            public void beforeTrigger(String path, String value) {
+                triggers.add(path + "=" + value);
+            }
+        }).trigger("/sys/kernel/mm/drop", "3");
+        assertThat(triggers).containsExactly("/sys/kernel/mm/drop=3");
+    }
 }

@@ -1,0 +1,14 @@
+package io.github.libvirthooks.app;
+
+import io.quarkus.picocli.runtime.annotations.TopCommand;
+import picocli.CommandLine.Command;
+
+/** The {@code libvirt-hooks} command: subcommands only. */
+@TopCommand
+@Command(name = "libvirt-hooks",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Tunes the Linux host for libvirt VMs (hugepages, CPU isolation, sleep handling) and undoes every change.",
+        subcommands = {DemoCommand.class})
+public class LibvirtHooksCommand {
+}

@@ -1,0 +1,33 @@
+package io.github.libvirthooks.features.engine;
+
+import io.github.libvirthooks.features.state.JournalEntry;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One feature (hugepages, isolcpu, ...): the events it acts on, what it would do, doing it,
+ * and giving back the counted claims it made. Plain file changes are undone by the engine
+ * from the journal; a feature only undoes its own {@link JournalEntry.Kind#CLAIM}s.
+ */
+public interface Feature {
+    /** The user's name of the feature, as in the metadata element. */
+    String name();
+
+    /** The operations at which {@link #apply} runs. */
+    Set<HookOperation> actsOn();
+
+    /** What {@link #apply} would do for this VM now, in words, without touching the host. */
+    List<String> plan(FeatureContext context);
+
+    /**
+     * Does the work. Every host write goes through {@link FeatureContext#host()}, which
+     * journals it first; claims go through {@link FeatureContext#claim}. Throw
+     * {@link FeatureException} to abort: the engine rolls back what was done.
+     */
+    void apply(FeatureContext context);
+
+    /** Gives back a claim this feature recorded. Must be safe to run twice. */
+    default void undoClaim(JournalEntry claim, FeatureContext context) {
+        throw new IllegalStateException(name() + " recorded a claim it cannot undo: " + claim.key());
+    }
+}

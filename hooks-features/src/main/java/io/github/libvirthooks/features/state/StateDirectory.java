@@ -1,0 +1,219 @@
+package io.github.libvirthooks.features.state;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The state directory ({@code /run/libvirt-hooks} in production): one journal per VM and one
+ * lock file. Journals are written atomically (temporary file, fsync, rename, fsync of the
+ * directory) and readable only by root, because they name VMs.
+ */
+public final class StateDirectory {
+    private static final String SUFFIX = ".journal";
+
+    private final Path dir;
+
+    public StateDirectory(Path dir) {
+        this.dir = dir.toAbsolutePath().normalize();
+    }
+
+    public Path path() {
+        return dir;
+    }
+
+    /**
+     * Takes the exclusive lock that serialises every hook run on this host, waiting at most
+     * {@code timeout}; libvirtd may run hooks for several VMs at once.
+     */
+    public HostLock lock(Duration timeout) {
+        ensureDirectory();
+        Path lockFile = dir.resolve("lock");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            while (true) {
+                FileLock lock = channel.tryLock();
+                if (lock != null) {
+                    return new HostLock(channel, lock);
+                }
+                if (System.nanoTime() > deadline) {
+                    channel.close();
+                    throw new JournalException("another libvirt-hooks run has held " + lockFile + " for more than "
+                            + timeout.toSeconds() + " s; if no hook is running, check 'ps' for a stuck libvirt-hooks process");
+                }
+                Thread.sleep(20);
+            }
+        } catch (IOException e) {
+            throw new JournalException("cannot lock " + lockFile + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JournalException("interrupted while waiting for " + lockFile, e);
+        }
+    }
+
+    /** The journal of a VM, or an empty one. */
+    public VmJournal load(String vmName, String uuid) {
+        Path file = fileFor(vmName);
+        try {
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            VmJournal journal = JournalFormat.read(text, file.toString());
+            if (!journal.vmName().equals(vmName)) {
+                throw new JournalException(file + " belongs to VM '" + journal.vmName() + "', not '" + vmName + "'");
+            }
+            return journal;
+        } catch (NoSuchFileException e) {
+            return VmJournal.empty(vmName, uuid);
+        } catch (IOException e) {
+            throw new JournalException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every journal in the directory; damaged ones are reported through {@code damaged}. */
+    public List<VmJournal> loadAll(List<String> damaged) {
+        List<VmJournal> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+            List<Path> sorted = new ArrayList<>();
+            files.forEach(sorted::add);
+            sorted.sort(null);
+            for (Path file : sorted) {
+                try {
+                    out.add(JournalFormat.read(Files.readString(file, StandardCharsets.UTF_8), file.toString()));
+                } catch (JournalException | IOException e) {
+                    damaged.add(e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            throw new JournalException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** Writes the journal atomically, or deletes it when it is empty. */
+    public void save(VmJournal journal) {
+        ensureDirectory();
+        Path file = fileFor(journal.vmName());
+        try {
+            if (journal.isEmpty()) {
+                Files.deleteIfExists(file);
+                syncDirectory();
+                return;
+            }
+            Path tmp = dir.resolve(file.getFileName() + ".tmp");
+            byte[] bytes = JournalFormat.write(journal).getBytes(StandardCharsets.UTF_8);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = ByteBuffer.wrap(bytes);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            restrict(tmp);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new JournalException("state directory " + dir + " does not support atomic rename", e);
+            }
+            syncDirectory();
+        } catch (IOException e) {
+            throw new JournalException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The journal file of a VM: a readable prefix of the name plus a hash, so any name maps safely. */
+    public Path fileFor(String vmName) {
+        StringBuilder safe = new StringBuilder();
+        for (int i = 0; i < vmName.length() && safe.length() < 48; i++) {
+            char c = vmName.charAt(i);
+            safe.append((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+                    ? c : '_');
+        }
+        return dir.resolve("vm-" + safe + "-" + hash(vmName) + SUFFIX);
+    }
+
+    /** Optional last-modified of a VM's journal, for status output. */
+    public Optional<Instant> modified(String vmName) {
+        try {
+            return Optional.of(Files.getLastModifiedTime(fileFor(vmName)).toInstant());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void ensureDirectory() {
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+                restrict(dir);
+            }
+        } catch (IOException e) {
+            throw new JournalException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void syncDirectory() throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    private static void restrict(Path path) {
+        try {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(Files.isDirectory(path) ? "rwx------" : "rw-------"));
+        } catch (IOException | UnsupportedOperationException e) {
+            // A file system without POSIX permissions (tests on odd mounts) keeps its defaults.
+        }
+    }
+
+    private static String hash(String name) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The held host lock; closing it releases it. */
+    public static final class HostLock implements AutoCloseable {
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        private HostLock(FileChannel channel, FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        @Override
+        public void close() {
+            try {
+                lock.release();
+                channel.close();
+            } catch (IOException e) {
+                // Closing the channel releases the lock in any case.
+            }
+        }
+    }
+}

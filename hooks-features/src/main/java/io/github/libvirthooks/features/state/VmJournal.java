@@ -1,0 +1,50 @@
+package io.github.libvirthooks.features.state;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything applied to the host for one VM, in the order it was done.
+ *
+ * @param vmName  the VM
+ * @param uuid    its uuid, when known
+ * @param updated when the journal was last written
+ * @param entries what was done, oldest first
+ */
+public record VmJournal(String vmName, String uuid, Instant updated, List<JournalEntry> entries) {
+    public VmJournal {
+        Objects.requireNonNull(vmName, "vmName");
+        Objects.requireNonNull(uuid, "uuid");
+        Objects.requireNonNull(updated, "updated");
+        entries = List.copyOf(entries);
+    }
+
+    /** An empty journal. */
+    public static VmJournal empty(String vmName, String uuid) {
+        return new VmJournal(vmName, uuid, Instant.EPOCH, List.of());
+    }
+
+    public VmJournal append(JournalEntry entry, Instant now) {
+        List<JournalEntry> next = new ArrayList<>(entries);
+        next.add(entry);
+        return new VmJournal(vmName, uuid, now, next);
+    }
+
+    /** This journal with its last entry replaced (a claim updated with what it really got). */
+    public VmJournal replaceLast(JournalEntry entry, Instant now) {
+        List<JournalEntry> next = new ArrayList<>(entries);
+        next.set(next.size() - 1, entry);
+        return new VmJournal(vmName, uuid, now, next);
+    }
+
+    /** This journal without its last entry (that step has been undone). */
+    public VmJournal dropLast(Instant now) {
+        return new VmJournal(vmName, uuid, now, entries.subList(0, entries.size() - 1));
+    }
+
+    public boolean isEmpty() {
+        return entries.isEmpty();
+    }
+}
