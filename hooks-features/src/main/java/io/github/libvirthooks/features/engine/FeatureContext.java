@@ -16,6 +16,8 @@ import java.util.function.Consumer;
  * @param domain      the VM's parsed domain XML
  * @param options     this feature's options (metadata attributes merged over properties)
  * @param host        host file access; in {@code apply} every write is journaled first
+ * @param claimHost   host file access for resources a claim tracks (not journaled as file changes,
+ *                    because the claim says how to give back a share of a counted resource)
  * @param commands    host command access
  * @param journals    the journals of every VM that has state, this VM's excluded, to count shared claims
  * @param claims      records or updates a claim in this VM's journal before the host is touched
@@ -26,6 +28,7 @@ public record FeatureContext(
         Domain domain,
         Map<String, String> options,
         HostRoot host,
+        HostRoot claimHost,
         CommandRunner commands,
         List<VmJournal> journals,
         ClaimRecorder claims,

@@ -137,7 +137,7 @@ public final class HookEngine {
                             + " (was " + change.after() + ")");
                 } else {
                     Feature feature = byName(entry.feature());
-                    FeatureContext context = new FeatureContext(invocation, domain, Map.of(), host, commands,
+                    FeatureContext context = new FeatureContext(invocation, domain, Map.of(), host, host, commands,
                             otherJournals(invocation.vmName()), NO_CLAIMS, report);
                     feature.undoClaim(entry, context);
                 }
@@ -195,7 +195,7 @@ public final class HookEngine {
                 throw new IllegalStateException("no claim " + claim.key() + " to update");
             }
         };
-        return new FeatureContext(invocation, domain, options, journaled, commands, otherJournals(invocation.vmName()),
+        return new FeatureContext(invocation, domain, options, journaled, host, commands, otherJournals(invocation.vmName()),
                 claims, report);
     }
 

@@ -1,0 +1,205 @@
+package io.github.libvirthooks.features.hugepages;
+
+import io.github.libvirthooks.features.domain.Domain;
+import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureException;
+import io.github.libvirthooks.features.engine.HookOperation;
+import io.github.libvirthooks.features.state.JournalEntry;
+import io.github.libvirthooks.sysfs.cpu.CpuSet;
+import io.github.libvirthooks.sysfs.hugetlb.HugePageCounters;
+import io.github.libvirthooks.sysfs.hugetlb.HugePagePool;
+import io.github.libvirthooks.sysfs.hugetlb.HugePageRelease;
+import io.github.libvirthooks.sysfs.hugetlb.HugePageReservation;
+import io.github.libvirthooks.sysfs.hugetlb.HugePageShortfallException;
+import io.github.libvirthooks.sysfs.hugetlb.HugePageSize;
+import io.github.libvirthooks.sysfs.hugetlb.HugePages;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * {@code hugepages}: before QEMU starts, reserve the static hugepages a hugepage-backed VM
+ * needs on top of the free pages nobody else has claimed; at release, give back exactly the
+ * pages this VM added, never pages in use.
+ *
+ * <p>Options: {@code size} (page size when the XML names none, default 2M) and
+ * {@code timeout} (how long to drop caches, compact and retry on a shortfall, default 10s).
+ */
+public final class HugepagesFeature implements Feature {
+    public static final String NAME = "hugepages";
+    static final Set<String> OPTIONS = Set.of("size", "timeout");
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Set<HookOperation> actsOn() {
+        return Set.of(HookOperation.PREPARE);
+    }
+
+    @Override
+    public List<String> plan(FeatureContext context) {
+        if (context.domain().hugepages().isEmpty()) {
+            return List.of("nothing: the VM is not hugepage-backed (no <memoryBacking><hugepages/>)");
+        }
+        Need need = need(context);
+        return List.of("make " + need.pages + " x " + need.pool + " available for " + context.domain().name()
+                + " (" + need.bytes + " bytes of guest memory), reserving more if fewer are free");
+    }
+
+    @Override
+    public void apply(FeatureContext context) {
+        validate(context.options());
+        if (context.domain().hugepages().isEmpty()) {
+            context.report().accept("skip   hugepages: " + context.domain().name() + " is not hugepage-backed");
+            return;
+        }
+        Need need = need(context);
+        HugePages pages = new HugePages(context.claimHost());
+        HugePageCounters counters = pages.counters(need.pool.size());
+        long available = counters.unclaimed();
+        if (need.pool.node().isPresent()) {
+            available = Math.min(available, pages.nodeCounters(need.pool.size(), need.pool.node().getAsInt()).freeHugepages());
+        }
+        long pendingOthers = pendingClaims(context, need.pool);
+        long missing = Math.max(0, need.pages - Math.max(0, available - pendingOthers));
+        String resource = resource(need.pool);
+        JournalEntry claim = JournalEntry.claim(NAME, resource, Map.of("needed", Long.toString(need.pages),
+                "added", Long.toString(missing)));
+        // Recorded before the write: after a crash, release gives back at most this many, never pages in use.
+        context.claims().record(claim);
+        if (missing == 0) {
+            context.report().accept("claim  hugepages: " + need.pages + " x " + need.pool + " already free, none added");
+            return;
+        }
+        HugePageReservation reservation;
+        try {
+            reservation = pages.reserveOrThrow(need.pool, missing, timeout(context.options()));
+        } catch (HugePageShortfallException e) {
+            context.claims().update(claim.with("added", "0"));
+            throw new FeatureException(e.getMessage() + ". " + HINT, e);
+        }
+        context.claims().update(claim.with("added", Long.toString(reservation.granted())));
+        context.report().accept("change hugepages: " + reservation.change().path() + " = " + reservation.change().after()
+                + " (was " + reservation.change().before() + "), " + reservation.granted() + " pages added for "
+                + context.domain().name());
+    }
+
+    @Override
+    public void undoClaim(JournalEntry claim, FeatureContext context) {
+        long added = claim.number("added", 0);
+        HugePagePool pool = pool(claim.key());
+        if (added == 0) {
+            context.report().accept("undo   hugepages: " + context.invocation().vmName() + " added no " + pool + ", nothing to give back");
+            return;
+        }
+        HugePageRelease release = new HugePages(context.host()).release(pool, added);
+        context.report().accept("undo   hugepages: " + release.change().path() + " = " + release.change().after()
+                + " (was " + release.change().before() + "), " + release.released() + " of " + added + " pages given back");
+        if (!release.isComplete()) {
+            throw new FeatureException("only " + release.released() + " of the " + added + " " + pool
+                    + " pages this VM added are free; the rest are in use, run 'libvirt-hooks restore' once they are free");
+        }
+    }
+
+    private static final String HINT = "If QEMU later fails with 'unable to map backing store', the pages are still short;"
+            + " 'hugetlbfs filesystem is not mounted' means libvirtd started before /dev/hugepages was mounted: mount it and restart libvirtd";
+
+    private record Need(HugePagePool pool, long pages, long bytes) {
+    }
+
+    private static Need need(FeatureContext context) {
+        Domain domain = context.domain();
+        HugePageSize size = HugePageSize.parse(context.options().getOrDefault("size", "2M"));
+        List<Domain.Page> xmlPages = domain.hugepages().orElseThrow().pages();
+        if (!xmlPages.isEmpty()) {
+            long first = xmlPages.get(0).sizeBytes();
+            if (xmlPages.stream().anyMatch(p -> p.sizeBytes() != first)) {
+                throw new FeatureException("the VM mixes hugepage sizes per guest node; libvirt-hooks reserves one size per VM,"
+                        + " use one <page size> or reserve at boot");
+            }
+            size = new HugePageSize(first);
+        }
+        if (domain.memoryBytes() <= 0) {
+            throw new FeatureException("the domain XML gives no <memory>; cannot tell how many hugepages to reserve");
+        }
+        long pages = (domain.memoryBytes() + size.bytes() - 1) / size.bytes();
+        OptionalInt node = OptionalInt.empty();
+        if (domain.numaMemoryNodes().isPresent()) {
+            CpuSet nodes = CpuSet.parseList(domain.numaMemoryNodes().get());
+            if (nodes.size() == 1) {
+                node = OptionalInt.of(nodes.stream().findFirst().getAsInt());
+            }
+        }
+        return new Need(new HugePagePool(size, node), pages, domain.memoryBytes());
+    }
+
+    /**
+     * Pages other VMs claimed whose QEMU is not running yet: they are still counted as free by
+     * the kernel, but promised. libvirt writes {@code /run/libvirt/qemu/NAME.pid} when QEMU runs.
+     */
+    private static long pendingClaims(FeatureContext context, HugePagePool pool) {
+        long pending = 0;
+        String resource = resource(pool);
+        for (var journal : context.journals()) {
+            for (JournalEntry e : journal.entries()) {
+                if (e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals(NAME) && e.key().equals(resource)
+                        && !qemuRunning(context, journal.vmName())) {
+                    pending += e.number("needed", 0);
+                }
+            }
+        }
+        return pending;
+    }
+
+    private static boolean qemuRunning(FeatureContext context, String vmName) {
+        String pidFile = "/run/libvirt/qemu/" + vmName + ".pid";
+        try {
+            String pid = context.host().readIfExists(pidFile).orElse("").strip();
+            return pid.matches("[1-9][0-9]{0,9}") && context.host().exists("/proc/" + pid);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static Duration timeout(Map<String, String> options) {
+        String text = options.getOrDefault("timeout", "10s");
+        if (!text.matches("[0-9]{1,4}(ms|s)")) {
+            throw new FeatureException("invalid hugepages timeout '" + text + "': use a number with ms or s, e.g. 10s");
+        }
+        return text.endsWith("ms") ? Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)))
+                : Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
+    }
+
+    private static void validate(Map<String, String> options) {
+        List<String> unknown = new ArrayList<>(options.keySet());
+        unknown.removeAll(OPTIONS);
+        if (!unknown.isEmpty()) {
+            throw new FeatureException("unknown option '" + unknown.get(0) + "'; hugepages takes: size, timeout");
+        }
+        if (options.containsKey("size")) {
+            try {
+                HugePageSize.parse(options.get("size"));
+            } catch (IllegalArgumentException e) {
+                throw new FeatureException("invalid size '" + options.get("size") + "': " + e.getMessage());
+            }
+        }
+        timeout(options);
+    }
+
+    static String resource(HugePagePool pool) {
+        return pool.size().directoryName() + (pool.node().isPresent() ? ":node" + pool.node().getAsInt() : "");
+    }
+
+    static HugePagePool pool(String resource) {
+        String[] parts = resource.split(":node", 2);
+        HugePageSize size = HugePageSize.parseDirectoryName(parts[0]);
+        return parts.length == 2 ? HugePagePool.onNode(size, Integer.parseInt(parts[1])) : HugePagePool.global(size);
+    }
+}
