@@ -1,0 +1,16 @@
+package io.github.libvirthooks.sysfs.hugetlb;
+
+import java.time.Duration;
+
+/**
+ * Waits between attempts. Injected together with a {@link java.time.Clock} so that tests can
+ * advance a fake clock instead of sleeping.
+ */
+@FunctionalInterface
+public interface Sleeper {
+    /** Waits for {@code duration}. */
+    void sleep(Duration duration) throws InterruptedException;
+
+    /** Sleeps the current thread for real. */
+    Sleeper SYSTEM = duration -> Thread.sleep(duration.toMillis());
+}

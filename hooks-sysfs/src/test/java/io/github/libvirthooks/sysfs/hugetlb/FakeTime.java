@@ -1,0 +1,40 @@
+package io.github.libvirthooks.sysfs.hugetlb;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A clock that moves only when someone sleeps on it: retries run in no real time. */
+final class FakeTime extends Clock implements Sleeper {
+    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+    private final List<Duration> sleeps = new ArrayList<>();
+
+    @Override
+    public void sleep(Duration duration) {
+        sleeps.add(duration);
+        now = now.plus(duration);
+    }
+
+    List<Duration> sleeps() {
+        return List.copyOf(sleeps);
+    }
+
+    @Override
+    public Instant instant() {
+        return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+        return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+        return this;
+    }
+}
