@@ -125,6 +125,11 @@ public final class SandboxHost implements HostWriteListener {
         Map<String, String> files = new TreeMap<>();
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
+                String hostPath = "/" + root.relativize(p);
+                // Write-only triggers in the real kernel: they hold no state to restore.
+                if (hostPath.equals("/proc/sys/vm/drop_caches") || hostPath.equals("/proc/sys/vm/compact_memory")) {
+                    continue;
+                }
                 files.put("/" + root.relativize(p), Files.readString(p, StandardCharsets.UTF_8));
             }
         } catch (IOException e) {

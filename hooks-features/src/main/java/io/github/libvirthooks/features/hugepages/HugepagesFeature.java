@@ -88,7 +88,8 @@ public final class HugepagesFeature implements Feature {
         context.claims().update(claim.with("added", Long.toString(reservation.granted())));
         context.report().accept("change hugepages: " + reservation.change().path() + " = " + reservation.change().after()
                 + " (was " + reservation.change().before() + "), " + reservation.granted() + " pages added for "
-                + context.domain().name());
+                + context.domain().name() + (reservation.reclaimRounds() == 0 ? ""
+                : " after " + reservation.reclaimRounds() + " round(s) of dropping caches and compacting memory"));
     }
 
     @Override

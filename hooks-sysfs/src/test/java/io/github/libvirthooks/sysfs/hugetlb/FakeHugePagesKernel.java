@@ -167,8 +167,9 @@ final class FakeHugePagesKernel implements HostWriteListener {
     }
 
     @Override
-    public void afterWrite(Change done) {
-        String path = done.path();
+    public void beforeTrigger(String path, String value) {
+        // Trigger files have no old value; the fake acts on them as the kernel does, at once.
+        seen.add(new Change(path, "", value));
         if (path.equals("/proc/sys/vm/compact_memory")) {
             compactions++;
             for (Pool pool : pools.values()) {
@@ -180,8 +181,12 @@ final class FakeHugePagesKernel implements HostWriteListener {
         }
         if (path.equals("/proc/sys/vm/drop_caches")) {
             cacheDrops++;
-            return;
         }
+    }
+
+    @Override
+    public void afterWrite(Change done) {
+        String path = done.path();
         long target = Long.parseLong(done.after().trim());
         Matcher global = GLOBAL_NR.matcher(path);
         Matcher node = NODE_NR.matcher(path);

@@ -22,7 +22,17 @@ class CompactMemoryTest {
         ProcTree.file(root, CompactMemory.PATH, "");
         List<Change> seen = new ArrayList<>();
 
-        new CompactMemory(HostRoot.at(root).withListener(seen::add)).compactMemory();
+        new CompactMemory(HostRoot.at(root).withListener(new io.github.libvirthooks.sysfs.HostWriteListener() {
+            @Override
+            public void beforeWrite(Change intended) {
+                seen.add(intended);
+            }
+
+            @Override
+            public void beforeTrigger(String path, String value) {
+                seen.add(new Change(path, "", value));
+            }
+        })).compactMemory();
 
         assertThat(seen).containsExactly(new Change(CompactMemory.PATH, "", "1"));
         assertThat(ProcTree.read(root, CompactMemory.PATH)).isEqualTo("1");

@@ -25,7 +25,17 @@ class DropCachesTest {
     void dropCachesWritesThreeAsATrigger() {
         ProcTree.file(root, DropCaches.PATH, "0\n");
         List<Change> seen = new ArrayList<>();
-        HostRoot host = HostRoot.at(root).withListener(seen::add);
+        HostRoot host = HostRoot.at(root).withListener(new io.github.libvirthooks.sysfs.HostWriteListener() {
+            @Override
+            public void beforeWrite(Change intended) {
+                seen.add(intended);
+            }
+
+            @Override
+            public void beforeTrigger(String path, String value) {
+                seen.add(new Change(path, "", value));
+            }
+        });
 
         new DropCaches(host).dropCaches();
 
