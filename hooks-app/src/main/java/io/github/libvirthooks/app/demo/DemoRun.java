@@ -42,7 +42,7 @@ public final class DemoRun {
         // A host where only part of the pages can be had at once: the rest needs compaction.
         SandboxHost sandbox = SandboxHost.create(workDir.resolve("host"), pages / 2, pages);
         Map<String, String> before = sandbox.snapshot();
-        HostRoot host = HostRoot.at(sandbox.root()).withListener(sandbox);
+        HostRoot host = sandbox.host();
         StateDirectory state = new StateDirectory(workDir.resolve("run/libvirt-hooks"));
         HookEngine engine = new HookEngine(host, CommandRunner.system(), state, FeatureCatalog.all(), Duration.ofSeconds(5),
                 Clock.systemUTC());
@@ -65,7 +65,7 @@ public final class DemoRun {
                 sandbox.qemuStarts(domain.name(), pages);
                 out.println("   [sandbox] QEMU maps " + pages + " hugepages");
             } else if (words[0].equals("stopped")) {
-                sandbox.qemuStops(domain.name(), pages);
+                sandbox.qemuStops(domain.name());
                 out.println("   [sandbox] QEMU exits, its " + pages + " hugepages are free again");
             }
         }

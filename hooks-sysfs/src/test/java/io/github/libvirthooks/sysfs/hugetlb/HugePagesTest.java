@@ -1,5 +1,6 @@
 package io.github.libvirthooks.sysfs.hugetlb;
 
+import io.github.libvirthooks.sysfs.sandbox.SimulatedHugePages;
 import io.github.libvirthooks.sysfs.Change;
 import io.github.libvirthooks.sysfs.HostAccessException;
 import io.github.libvirthooks.sysfs.HostRoot;
@@ -27,13 +28,13 @@ class HugePagesTest {
 
     private final FakeTime time = new FakeTime();
 
-    private HugePages hugePages(FakeHugePagesKernel kernel) {
+    private HugePages hugePages(SimulatedHugePages kernel) {
         return new HugePages(kernel.host(), time, time);
     }
 
     @Test
     void supportedSizesListsSizeDirectoriesSmallestFirst() throws Exception {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, ONE_GIB, TWO_MIB);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, ONE_GIB, TWO_MIB);
         Files.createDirectories(root.resolve("sys/kernel/mm/hugepages/unrelated"));
 
         assertThat(hugePages(kernel).supportedSizes()).containsExactly(TWO_MIB, ONE_GIB);
@@ -52,7 +53,7 @@ class HugePagesTest {
 
     @Test
     void malformedSizeDirectoryIsNamed() throws Exception {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB);
         Files.createDirectories(root.resolve("sys/kernel/mm/hugepages/hugepages-2MB"));
 
         assertThatThrownBy(() -> hugePages(kernel).supportedSizes())
@@ -62,7 +63,7 @@ class HugePagesTest {
 
     @Test
     void nodesAreListedInNumericOrder() throws Exception {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 2, TWO_MIB);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 2, TWO_MIB);
         Files.createDirectories(root.resolve("sys/devices/system/node/node10"));
 
         assertThat(hugePages(kernel).nodes()).containsExactly(0, 1, 10);
@@ -70,7 +71,7 @@ class HugePagesTest {
 
     @Test
     void countersReadEveryGlobalFile() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB)
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB)
                 .pages(TWO_MIB, 0, 10).inUse(TWO_MIB, 0, 4).reserved(TWO_MIB, 2);
         kernel.write("/sys/kernel/mm/hugepages/hugepages-2048kB/surplus_hugepages", "1\n");
         kernel.write("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_overcommit_hugepages", "8\n");
@@ -84,7 +85,7 @@ class HugePagesTest {
 
     @Test
     void nodeCountersReadTheNodesOwnFiles() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 2, TWO_MIB)
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 2, TWO_MIB)
                 .pages(TWO_MIB, 0, 3).pages(TWO_MIB, 1, 7).inUse(TWO_MIB, 1, 2);
 
         HugePages hugePages = hugePages(kernel);
@@ -96,7 +97,7 @@ class HugePagesTest {
 
     @Test
     void malformedCounterFileIsNamedWithItsContent() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB);
         kernel.write("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "lots\n");
 
         assertThatThrownBy(() -> hugePages(kernel).counters(TWO_MIB))
@@ -106,7 +107,7 @@ class HugePagesTest {
 
     @Test
     void negativeCounterIsRejected() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB);
         kernel.write(GLOBAL_2M, "-3\n");
 
         assertThatThrownBy(() -> hugePages(kernel).nrHugepages(HugePagePool.global(TWO_MIB)))
@@ -116,7 +117,7 @@ class HugePagesTest {
 
     @Test
     void missingCounterFileIsReported() throws Exception {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB);
         Files.delete(root.resolve("sys/kernel/mm/hugepages/hugepages-2048kB/resv_hugepages"));
 
         assertThatThrownBy(() -> hugePages(kernel).counters(TWO_MIB))
@@ -127,7 +128,7 @@ class HugePagesTest {
 
     @Test
     void missingPageSizeSaysWhatTheKernelOffers() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB);
 
         assertThatThrownBy(() -> hugePages(kernel).reserve(HugePagePool.global(ONE_GIB), 1, Duration.ZERO))
                 .isInstanceOf(HugePagesUnsupportedException.class)
@@ -136,7 +137,7 @@ class HugePagesTest {
 
     @Test
     void missingNodeSaysWhichNodesExist() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 2, TWO_MIB);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 2, TWO_MIB);
 
         assertThatThrownBy(() -> hugePages(kernel).reserve(HugePagePool.onNode(TWO_MIB, 3), 1, Duration.ZERO))
                 .isInstanceOf(HugePagesUnsupportedException.class)
@@ -145,7 +146,7 @@ class HugePagesTest {
 
     @Test
     void nodeWithoutThePoolIsReported() throws Exception {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB);
         Files.createDirectories(root.resolve("sys/devices/system/node/node1"));
 
         assertThatThrownBy(() -> hugePages(kernel).nodeCounters(TWO_MIB, 1))
@@ -155,7 +156,7 @@ class HugePagesTest {
 
     @Test
     void reserveAddsCountOnTopOfWhatIsThereWithExactChange() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB).pages(TWO_MIB, 0, 10);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB).pages(TWO_MIB, 0, 10);
 
         HugePageReservation r = hugePages(kernel).reserve(TWO_MIB, OptionalInt.empty(), 4, Duration.ofSeconds(5));
 
@@ -171,7 +172,7 @@ class HugePagesTest {
 
     @Test
     void reserveOnANodeWritesTheNodesPool() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 2, TWO_MIB).pages(TWO_MIB, 1, 2);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 2, TWO_MIB).pages(TWO_MIB, 1, 2);
 
         HugePageReservation r = hugePages(kernel).reserve(HugePagePool.onNode(TWO_MIB, 1), 6, Duration.ZERO);
 
@@ -182,7 +183,7 @@ class HugePagesTest {
 
     @Test
     void reserveOfZeroPagesWritesNothing() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB).pages(TWO_MIB, 0, 5);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB).pages(TWO_MIB, 0, 5);
 
         HugePageReservation r = hugePages(kernel).reserve(HugePagePool.global(TWO_MIB), 0, Duration.ZERO);
 
@@ -193,7 +194,7 @@ class HugePagesTest {
 
     @Test
     void shortfallIsMadeUpAfterDroppingCachesAndCompacting() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB)
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB)
                 .limitAllocatable(TWO_MIB, 0, 3).onCompaction(TWO_MIB, 0, 5);
 
         HugePageReservation r = hugePages(kernel).reserve(HugePagePool.onNode(TWO_MIB, 0), 8, Duration.ofSeconds(5));
@@ -213,7 +214,7 @@ class HugePagesTest {
 
     @Test
     void shortfallAtTheDeadlineReturnsThePartialReservation() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB)
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB)
                 .pages(TWO_MIB, 0, 10).limitAllocatable(TWO_MIB, 0, 2);
 
         HugePageReservation r = hugePages(kernel).reserve(HugePagePool.global(TWO_MIB), 8, Duration.ofSeconds(1));
@@ -232,7 +233,7 @@ class HugePagesTest {
 
     @Test
     void lastWaitIsCutToTheDeadline() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB).limitAllocatable(TWO_MIB, 0, 0);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB).limitAllocatable(TWO_MIB, 0, 0);
 
         hugePages(kernel).reserve(HugePagePool.global(TWO_MIB), 1, Duration.ofMillis(250));
 
@@ -241,7 +242,7 @@ class HugePagesTest {
 
     @Test
     void zeroTimeoutStillRetriesOnceAfterCompaction() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB)
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB)
                 .limitAllocatable(TWO_MIB, 0, 1).onCompaction(TWO_MIB, 0, 1);
 
         HugePageReservation r = hugePages(kernel).reserve(HugePagePool.global(TWO_MIB), 2, Duration.ZERO);
@@ -252,7 +253,7 @@ class HugePagesTest {
 
     @Test
     void reserveOrThrowGivesBackWhatItAddedAndSaysWhatToDo() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 2, TWO_MIB)
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 2, TWO_MIB)
                 .pages(TWO_MIB, 0, 6).inUse(TWO_MIB, 0, 6)
                 .limitAllocatable(TWO_MIB, 0, 200).onCompaction(TWO_MIB, 0, 101);
 
@@ -271,7 +272,7 @@ class HugePagesTest {
 
     @Test
     void shortfallWithoutCompactionSaysSo() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB)
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB)
                 .withoutCompaction().limitAllocatable(TWO_MIB, 0, 3);
 
         assertThatThrownBy(() -> hugePages(kernel).reserveOrThrow(HugePagePool.global(TWO_MIB), 4, Duration.ZERO))
@@ -283,7 +284,7 @@ class HugePagesTest {
 
     @Test
     void reserveOrThrowReturnsTheReservationWhenComplete() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, ONE_GIB);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, ONE_GIB);
 
         HugePageReservation r = hugePages(kernel).reserveOrThrow(HugePagePool.global(ONE_GIB), 2, Duration.ZERO);
 
@@ -292,7 +293,7 @@ class HugePagesTest {
 
     @Test
     void releaseGivesBackOnlyThePagesThisVmTook() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB).pages(TWO_MIB, 0, 4);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB).pages(TWO_MIB, 0, 4);
         HugePages hugePages = hugePages(kernel);
         HugePagePool pool = HugePagePool.global(TWO_MIB);
         HugePageReservation first = hugePages.reserve(pool, 8, Duration.ZERO);
@@ -309,7 +310,7 @@ class HugePagesTest {
 
     @Test
     void releaseNeverTakesPagesInUseOrReserved() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB)
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB)
                 .pages(TWO_MIB, 0, 10).inUse(TWO_MIB, 0, 6).reserved(TWO_MIB, 1);
 
         HugePageRelease release = hugePages(kernel).release(HugePagePool.global(TWO_MIB), 10);
@@ -323,7 +324,7 @@ class HugePagesTest {
 
     @Test
     void releaseWithNothingUnclaimedWritesNothing() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB)
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB)
                 .pages(TWO_MIB, 0, 4).inUse(TWO_MIB, 0, 2).reserved(TWO_MIB, 2);
 
         HugePageRelease release = hugePages(kernel).release(HugePagePool.global(TWO_MIB), 4);
@@ -336,7 +337,7 @@ class HugePagesTest {
 
     @Test
     void releaseOnANodeTakesOnlyThatNodesFreePages() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 2, TWO_MIB)
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 2, TWO_MIB)
                 .pages(TWO_MIB, 0, 8).pages(TWO_MIB, 1, 8).inUse(TWO_MIB, 1, 5);
 
         HugePageRelease release = hugePages(kernel).release(HugePagePool.onNode(TWO_MIB, 1), 8);
@@ -348,7 +349,7 @@ class HugePagesTest {
 
     @Test
     void negativeCountsAreRefused() {
-        FakeHugePagesKernel kernel = new FakeHugePagesKernel(root, 1, TWO_MIB);
+        SimulatedHugePages kernel = new SimulatedHugePages(root, 1, TWO_MIB);
         HugePages hugePages = hugePages(kernel);
 
         assertThatThrownBy(() -> hugePages.reserve(HugePagePool.global(TWO_MIB), -1, Duration.ZERO))

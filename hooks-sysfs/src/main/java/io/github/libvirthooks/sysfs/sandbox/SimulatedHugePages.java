@@ -1,4 +1,6 @@
-package io.github.libvirthooks.sysfs.hugetlb;
+package io.github.libvirthooks.sysfs.sandbox;
+
+import io.github.libvirthooks.sysfs.hugetlb.HugePageSize;
 
 import io.github.libvirthooks.sysfs.Change;
 import io.github.libvirthooks.sysfs.HostRoot;
@@ -16,14 +18,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A fake kernel for hugepage tests: lays out {@code /sys/kernel/mm/hugepages}, the per-node
+ * A stand-in for the kernel's hugepage accounting, for tests and demos of code built on
+ * {@code hooks-sysfs} that must not touch a real host. It lays out {@code /sys/kernel/mm/hugepages}, the per-node
  * pools, {@code /proc/sys/vm/drop_caches} and {@code compact_memory} below a temporary root,
  * and, as the {@link HostWriteListener} of the {@link HostRoot} it hands out, answers writes
  * to {@code nr_hugepages} the way the kernel does: it grants only as many pages as it can
  * "find" ({@link #limitAllocatable}), finds more after compaction ({@link #onCompaction}),
  * never frees pages in use or reserved, and rewrites every counter file after each write.
  */
-final class FakeHugePagesKernel implements HostWriteListener {
+public final class SimulatedHugePages implements HostWriteListener {
     private static final Pattern GLOBAL_NR = Pattern.compile("/sys/kernel/mm/hugepages/hugepages-(\\d+)kB/nr_hugepages");
     private static final Pattern NODE_NR = Pattern.compile("/sys/devices/system/node/node(\\d+)/hugepages/hugepages-(\\d+)kB/nr_hugepages");
 
@@ -67,7 +70,7 @@ final class FakeHugePagesKernel implements HostWriteListener {
         }
     }
 
-    FakeHugePagesKernel(Path root, int nodes, HugePageSize... sizes) {
+    public SimulatedHugePages(Path root, int nodes, HugePageSize... sizes) {
         this.root = root;
         this.nodeCount = nodes;
         for (HugePageSize size : sizes) {
@@ -82,45 +85,45 @@ final class FakeHugePagesKernel implements HostWriteListener {
     }
 
     /** The fake host, with this kernel watching every write. */
-    HostRoot host() {
+    public HostRoot host() {
         return HostRoot.at(root).withListener(this);
     }
 
     /** Sets the persistent pages of {@code size} on {@code node}, all free. */
-    FakeHugePagesKernel pages(HugePageSize size, int node, long nr) {
+    public SimulatedHugePages pages(HugePageSize size, int node, long nr) {
         pool(size).nr[node] = nr;
         render();
         return this;
     }
 
     /** Marks {@code pages} pages on {@code node} as faulted in by a running program. */
-    FakeHugePagesKernel inUse(HugePageSize size, int node, long pages) {
+    public SimulatedHugePages inUse(HugePageSize size, int node, long pages) {
         pool(size).inUse[node] = pages;
         render();
         return this;
     }
 
     /** Sets the host-wide count of reserved (promised, not yet faulted) pages. */
-    FakeHugePagesKernel reserved(HugePageSize size, long pages) {
+    public SimulatedHugePages reserved(HugePageSize size, long pages) {
         pool(size).resv = pages;
         render();
         return this;
     }
 
     /** From now on the kernel finds only {@code pages} more pages on {@code node}. */
-    FakeHugePagesKernel limitAllocatable(HugePageSize size, int node, long pages) {
+    public SimulatedHugePages limitAllocatable(HugePageSize size, int node, long pages) {
         pool(size).allocatable[node] = pages;
         return this;
     }
 
     /** Each compaction makes {@code pages} more pages allocatable on {@code node}. */
-    FakeHugePagesKernel onCompaction(HugePageSize size, int node, long pages) {
+    public SimulatedHugePages onCompaction(HugePageSize size, int node, long pages) {
         pool(size).compactionBonus[node] = pages;
         return this;
     }
 
     /** Removes {@code compact_memory}, like a kernel without CONFIG_COMPACTION. */
-    FakeHugePagesKernel withoutCompaction() {
+    public SimulatedHugePages withoutCompaction() {
         try {
             Files.delete(root.resolve("proc/sys/vm/compact_memory"));
         } catch (IOException e) {
@@ -129,29 +132,29 @@ final class FakeHugePagesKernel implements HostWriteListener {
         return this;
     }
 
-    int compactions() {
+    public int compactions() {
         return compactions;
     }
 
-    int cacheDrops() {
+    public int cacheDrops() {
         return cacheDrops;
     }
 
     /** Every write seen, in order, triggers included. */
-    List<Change> seen() {
+    public List<Change> seen() {
         return List.copyOf(seen);
     }
 
-    long nr(HugePageSize size, int node) {
+    public long nr(HugePageSize size, int node) {
         return pool(size).nr[node];
     }
 
-    long total(HugePageSize size) {
+    public long total(HugePageSize size) {
         return pool(size).total();
     }
 
     /** Overwrites a file below the root, for malformed-file tests. */
-    void write(String hostPath, String content) {
+    public void write(String hostPath, String content) {
         try {
             Path file = root.resolve(hostPath.substring(1));
             Files.createDirectories(file.getParent());
