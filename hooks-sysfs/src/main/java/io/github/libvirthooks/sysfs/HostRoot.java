@@ -181,6 +181,22 @@ public final class HostRoot {
         return change;
     }
 
+    /**
+     * Writes {@code value} to a file whose read-back cannot simply be written back, and
+     * returns a {@link Change} whose {@code before} is what undoes it: {@code undoValue} maps
+     * the old content to that value. For example {@code cgroup.subtree_control} reads
+     * {@code cpu cpuset} but is undone by writing {@code -cpuset}, and
+     * {@code cpuset.cpus.partition} reads {@code root invalid (reason)} but is undone by
+     * {@code root}. The listener sees this undo value, so a journal can replay it.
+     */
+    public Change write(String hostPath, String value, java.util.function.UnaryOperator<String> undoValue) {
+        Objects.requireNonNull(value, "value");
+        String before = undoValue.apply(read(hostPath));
+        Change change = new Change(hostPath, before, value);
+        writeRaw(hostPath, value, change);
+        return change;
+    }
+
     /** Puts back the value a {@link Change} replaced. */
     public Change undo(Change change) {
         return write(change.path(), change.before());

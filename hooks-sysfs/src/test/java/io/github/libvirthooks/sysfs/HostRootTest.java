@@ -185,4 +185,14 @@ class HostRootTest {
         }).trigger("/sys/kernel/mm/drop", "3");
         assertThat(triggers).containsExactly("/sys/kernel/mm/drop=3");
     }
+
+    @Test
+    void aWriteUndoneByAnotherValueReportsThatValueToTheListener() throws IOException {
+        Files.writeString(root.resolve("sys/kernel/mm/subtree_control"), "cpu io\n");
+        List<Change> seen = new ArrayList<>();
+        Change change = host.withListener(seen::add).write("/sys/kernel/mm/subtree_control", "+cpuset", old -> "-cpuset");
+
+        assertThat(change).isEqualTo(new Change("/sys/kernel/mm/subtree_control", "-cpuset", "+cpuset"));
+        assertThat(seen).containsExactly(change);
+    }
 }

@@ -270,6 +270,12 @@ public final class Cgroup {
         return host.write(fileHostPath(file), value);
     }
 
+    /** Like {@link #writeFile(String, String, String)}, for files undone by another value than they read. */
+    Change writeFile(String file, String value, String hint, java.util.function.UnaryOperator<String> undoValue) {
+        requireFile(file, hint);
+        return host.write(fileHostPath(file), value, undoValue);
+    }
+
     /** Fails with a clear message, plus {@code hint} on what may be missing, when a file is absent. */
     void requireFile(String file, String hint) {
         String filePath = fileHostPath(file);
@@ -300,8 +306,10 @@ public final class Cgroup {
             return new Change(file, "", "");
         }
         String command = command(controllers, sign);
+        String undo = command(controllers, undoSign);
+        Change change;
         try {
-            writeFile("cgroup.subtree_control", command);
+            change = writeFile("cgroup.subtree_control", command, "", old -> undo);
         } catch (CgroupException e) {
             throw e;
         } catch (HostAccessException e) {
@@ -312,7 +320,7 @@ public final class Cgroup {
             }
             throw new CgroupException(file, e.getMessage() + hint, e);
         }
-        return new Change(file, command(controllers, undoSign), command);
+        return change;
     }
 
     private static String command(List<String> controllers, char sign) {

@@ -106,14 +106,14 @@ public final class Cpuset {
      */
     public Change setPartition(CpusetPartition partition) {
         Objects.requireNonNull(partition, "partition");
-        Change written = write(PARTITION, partition.kernelName());
-        String before = written.before();
-        try {
-            before = CpusetPartitionState.parse(before).partition().kernelName();
-        } catch (IllegalArgumentException e) {
-            // An unknown old state is kept verbatim: better a visible failing undo than a guess.
-        }
-        return new Change(written.path(), before, written.after());
+        return cgroup.writeFile(PARTITION, partition.kernelName(), hint(PARTITION), before -> {
+            try {
+                return CpusetPartitionState.parse(before).partition().kernelName();
+            } catch (IllegalArgumentException e) {
+                // An unknown old state is kept verbatim: better a visible failing undo than a guess.
+                return before;
+            }
+        });
     }
 
     private CpuSet readCpuList(String file) {
