@@ -1,0 +1,171 @@
+package io.github.libvirthooks.features.engine;
+
+import static io.github.libvirthooks.sysfs.hugetlb.HugePageSize.TWO_MIB;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.libvirthooks.features.domain.Domain;
+import io.github.libvirthooks.features.domain.DomainXmlParser;
+import io.github.libvirthooks.features.state.StateDirectory;
+import io.github.libvirthooks.sysfs.Change;
+import io.github.libvirthooks.sysfs.HostRoot;
+import io.github.libvirthooks.sysfs.HostWriteListener;
+import io.github.libvirthooks.sysfs.exec.CommandRunner;
+import io.github.libvirthooks.sysfs.sandbox.SimulatedHugePages;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HookEngineTest {
+    private static final String NR = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
+
+    @TempDir
+    Path tmp;
+    SimulatedHugePages kernel;
+    StateDirectory state;
+
+    @BeforeEach
+    void host() throws IOException {
+        kernel = new SimulatedHugePages(tmp.resolve("host"), 1, TWO_MIB);
+        Files.createDirectories(tmp.resolve("host/run/libvirt/qemu"));
+        state = new StateDirectory(tmp.resolve("state"));
+    }
+
+    @Test
+    void prepareReservesAndReleaseGivesBackExactly() {
+        HookEngine engine = engine(kernel.host());
+        Domain vm = vm("win10", 64);
+
+        engine.run(event("win10", "prepare", "begin"), vm, vm.hooksConfig(), line -> { });
+        assertThat(kernel.nr(TWO_MIB, 0)).isEqualTo(32);
+        assertThat(state.fileFor("win10")).exists();
+
+        engine.run(event("win10", "release", "end"), vm, vm.hooksConfig(), line -> { });
+        assertThat(kernel.nr(TWO_MIB, 0)).isZero();
+        assertThat(state.fileFor("win10")).doesNotExist();
+    }
+
+    @Test
+    void releaseIsIdempotentAndHarmlessWithoutState() {
+        HookEngine engine = engine(kernel.host());
+        Domain vm = vm("win10", 64);
+        kernel.pages(TWO_MIB, 0, 5);
+        engine.run(event("win10", "release", "end"), vm, vm.hooksConfig(), line -> { });
+        engine.run(event("win10", "release", "end"), vm, vm.hooksConfig(), line -> { });
+        assertThat(kernel.nr(TWO_MIB, 0)).isEqualTo(5);
+    }
+
+    @Test
+    void aShortfallAbortsPrepareWithTheNumbersAndLeavesTheHostAsFound() {
+        kernel.limitAllocatable(TWO_MIB, 0, 10);
+        HookEngine engine = engine(kernel.host());
+        Domain vm = vm("big", 64);
+
+        assertThatThrownBy(() -> engine.run(event("big", "prepare", "begin"), vm, vm.hooksConfig(), line -> { }))
+                .isInstanceOf(HookFailure.class)
+                .satisfies(e -> assertThat(((HookFailure) e).abortsVm()).isTrue())
+                .hasMessageContaining("hugepages: need 32 x 2 MiB pages, kernel reserved 10")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        assertThat(kernel.nr(TWO_MIB, 0)).isZero();
+
+        // libvirt still runs release after a failed prepare: it must change nothing.
+        engine.run(event("big", "release", "end"), vm, vm.hooksConfig(), line -> { });
+        assertThat(kernel.nr(TWO_MIB, 0)).isZero();
+    }
+
+    @Test
+    void freePagesNobodyClaimedAreUsedBeforeReservingMore() {
+        kernel.pages(TWO_MIB, 0, 20);
+        HookEngine engine = engine(kernel.host());
+        Domain vm = vm("a", 64);
+        engine.run(event("a", "prepare", "begin"), vm, vm.hooksConfig(), line -> { });
+        assertThat(kernel.nr(TWO_MIB, 0)).isEqualTo(32);
+        engine.run(event("a", "release", "end"), vm, vm.hooksConfig(), line -> { });
+        assertThat(kernel.nr(TWO_MIB, 0)).isEqualTo(20);
+    }
+
+    @Test
+    void twoVmsStartingTogetherEachGetTheirOwnPagesAndGiveBackOnlyTheirs() {
+        HookEngine engine = engine(kernel.host());
+        Domain a = vm("a", 64);
+        Domain b = vm("b", 32);
+
+        engine.run(event("a", "prepare", "begin"), a, a.hooksConfig(), line -> { });
+        // a's QEMU has not mapped its pages yet: they look free, but they are promised to a.
+        engine.run(event("b", "prepare", "begin"), b, b.hooksConfig(), line -> { });
+        assertThat(kernel.nr(TWO_MIB, 0)).isEqualTo(48);
+
+        kernel.inUse(TWO_MIB, 0, 48);
+        engine.run(event("a", "release", "end"), a, a.hooksConfig(), line -> { });
+        assertThat(kernel.nr(TWO_MIB, 0)).as("a's pages are still mapped by a QEMU that is shutting down").isEqualTo(48);
+        kernel.inUse(TWO_MIB, 0, 16);
+        engine.run(event("a", "release", "end"), a, a.hooksConfig(), line -> { });
+        engine.run(event("b", "release", "end"), b, b.hooksConfig(), line -> { });
+        kernel.inUse(TWO_MIB, 0, 0);
+        engine.run(event("b", "release", "end"), b, b.hooksConfig(), line -> { });
+        assertThat(kernel.nr(TWO_MIB, 0)).isZero();
+    }
+
+    @Test
+    void everyWriteIsJournaledBeforeItReachesTheHost() {
+        List<Boolean> journaledFirst = new ArrayList<>();
+        HostRoot watched = kernel.host().withListener(new HostWriteListener() {
+            @Override
+            public void beforeWrite(Change intended) {
+                journaledFirst.add(Files.exists(state.fileFor("win10")));
+            }
+        });
+        Domain vm = vm("win10", 64);
+        engine(watched).run(event("win10", "prepare", "begin"), vm, vm.hooksConfig(), line -> { });
+        assertThat(journaledFirst).isNotEmpty().containsOnly(true);
+    }
+
+    @Test
+    void restoreUndoesWhatACrashedRunLeft() {
+        HookEngine engine = engine(kernel.host());
+        Domain vm = vm("win10", 64);
+        engine.run(event("win10", "prepare", "begin"), vm, vm.hooksConfig(), line -> { });
+        List<String> lines = new ArrayList<>();
+
+        engine.restore("win10", lines::add);
+
+        assertThat(kernel.nr(TWO_MIB, 0)).isZero();
+        assertThat(lines).anyMatch(l -> l.contains("32 of 32 pages given back"));
+        assertThat(state.fileFor("win10")).doesNotExist();
+    }
+
+    @Test
+    void unconfiguredVmsAndEventsWithoutFeaturesTouchNothing() {
+        HookEngine engine = engine(kernel.host());
+        Domain plain = new DomainXmlParser().parse("<domain><name>plain</name><memory unit='MiB'>64</memory></domain>"
+                .getBytes(StandardCharsets.UTF_8));
+        HookOutcome outcome = engine.run(event("plain", "prepare", "begin"), plain, plain.hooksConfig(), line -> { });
+        assertThat(outcome.applied()).isEmpty();
+        Domain vm = vm("win10", 64);
+        assertThat(engine.run(event("win10", "started", "begin"), vm, vm.hooksConfig(), line -> { }).report()).isEmpty();
+        assertThat(kernel.seen()).isEmpty();
+    }
+
+    private HookEngine engine(HostRoot host) {
+        return new HookEngine(host, CommandRunner.system(), state, FeatureCatalog.all(), Duration.ofSeconds(5), Clock.systemUTC());
+    }
+
+    private static HookInvocation event(String vm, String op, String sub) {
+        return HookInvocation.parse(List.of("qemu", vm, op, sub, "-"));
+    }
+
+    private static Domain vm(String name, int mib) {
+        String xml = "<domain type='kvm'><name>" + name + "</name><memory unit='MiB'>" + mib + "</memory>"
+                + "<metadata><hooks xmlns='urn:libvirt-hooks:1'><hugepages timeout='0s'/></hooks></metadata>"
+                + "<memoryBacking><hugepages/></memoryBacking></domain>";
+        return new DomainXmlParser().parse(xml.getBytes(StandardCharsets.UTF_8));
+    }
+}
