@@ -1,0 +1,58 @@
+package io.github.libvirthooks.app.install;
+
+import io.github.libvirthooks.sysfs.exec.CommandRunner;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code libvirt-hooks install}: puts the program, the libvirt hook launcher and a config skeleton in place. */
+@Command(name = "install", mixinStandardHelpOptions = true,
+        description = {"Installs libvirt-hooks from the unpacked distribution: the program into /usr/lib/libvirt-hooks,"
+                + " the command into /usr/bin, the hook launcher into /etc/libvirt/hooks/qemu.d/ and a commented"
+                + " configuration skeleton into /etc/libvirt-hooks/ (never over an existing one). Idempotent."})
+public class InstallCommand implements Callable<Integer> {
+    static final String SKELETON = "/io/github/libvirthooks/features/config/application.properties.skeleton";
+
+    @Option(names = "--root", defaultValue = "/", description = "Install below this root prefix (default: ${DEFAULT-VALUE}).")
+    Path root;
+
+    @Option(names = "--from", description = "The unpacked distribution to install from (default: the one this command runs from).")
+    Path from;
+
+    @Option(names = "--java", description = "The java the hook runs with (default: the one running this command).")
+    Path java;
+
+    @Option(names = "--restart-libvirtd", description = "Restart libvirtd when it must be restarted to see the hook.")
+    boolean restartLibvirtd;
+
+    @Override
+    public Integer call() {
+        Path dist = from != null ? from : runningDistribution();
+        Path jvm = java != null ? java : Path.of(ProcessHandle.current().info().command().orElse("java"));
+        Installer installer = new Installer(new InstallLayout(root), System.out::println);
+        Installer.InstallResult result = installer.install(dist, jvm, Installer.resource(SKELETON));
+        if (result.libvirtdMustRestart() && restartLibvirtd) {
+            var restart = CommandRunner.system().run(List.of("systemctl", "try-restart", "libvirtd.service"), Duration.ofSeconds(60));
+            System.out.println(restart.succeeded() ? "restarted libvirtd"
+                    : "could not restart libvirtd (" + restart.stderr().strip() + "); restart it by hand");
+        }
+        return 0;
+    }
+
+    /** The distribution holding the running jar: {@code <dist>/app/quarkus-run.jar}. */
+    static Path runningDistribution() {
+        String classpath = System.getProperty("java.class.path", "");
+        Path jar = Path.of(classpath.split(File.pathSeparator)[0]).toAbsolutePath();
+        if (jar.getFileName() != null && jar.getFileName().toString().equals("quarkus-run.jar") && jar.getParent() != null
+                && Files.isDirectory(jar.getParent().getParent().resolve("share"))) {
+            return jar.getParent().getParent();
+        }
+        throw new InstallException("install: not running from a libvirt-hooks distribution; use installer.sh -i from the"
+                + " unpacked distribution, or --from DIR");
+    }
+}

@@ -1,0 +1,61 @@
+package io.github.libvirthooks.app.install;
+
+import java.nio.file.Path;
+
+/**
+ * Where libvirt-hooks lives on a host, below a root prefix ({@code /} for a real install, a
+ * temporary directory in tests or for packaging).
+ *
+ * @param root the prefix every path below is resolved in
+ */
+public record InstallLayout(Path root) {
+    public static final String LIB_DIR = "usr/lib/libvirt-hooks";
+    public static final String COMMAND = "usr/bin/libvirt-hooks";
+    public static final String HOOKS_DIR = "etc/libvirt/hooks";
+    public static final String LAUNCHER = "etc/libvirt/hooks/qemu.d/libvirt-hooks";
+    public static final String CONFIG = "etc/libvirt-hooks/application.properties";
+    public static final String STATE_DIR = "run/libvirt-hooks";
+
+    public InstallLayout {
+        root = root.toAbsolutePath().normalize();
+    }
+
+    public Path libDir() {
+        return root.resolve(LIB_DIR);
+    }
+
+    public Path command() {
+        return root.resolve(COMMAND);
+    }
+
+    public Path launcher() {
+        return root.resolve(LAUNCHER);
+    }
+
+    /** libvirt's monolithic hook script: another tool's, never ours. */
+    public Path monolithicHook() {
+        return root.resolve(HOOKS_DIR).resolve("qemu");
+    }
+
+    public Path hookDir() {
+        return root.resolve(HOOKS_DIR).resolve("qemu.d");
+    }
+
+    public Path config() {
+        return root.resolve(CONFIG);
+    }
+
+    public Path stateDir() {
+        return root.resolve(STATE_DIR);
+    }
+
+    /** The list of files install wrote, so that uninstall removes exactly those. */
+    public Path manifest() {
+        return libDir().resolve("installed-files");
+    }
+
+    /** The classpath file the launcher reads: only what the hook path needs. */
+    public Path hookClasspath() {
+        return libDir().resolve("hook.classpath");
+    }
+}

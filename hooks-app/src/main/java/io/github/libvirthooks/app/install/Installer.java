@@ -1,0 +1,305 @@
+package io.github.libvirthooks.app.install;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Installs the program from an unpacked distribution into a host (below a root prefix), and
+ * removes it again. Idempotent; never overwrites the user's configuration or another tool's
+ * {@code /etc/libvirt/hooks/qemu}; every file it writes is listed in a manifest so that
+ * uninstall removes exactly those.
+ */
+public final class Installer {
+    /** Jars the hook path needs (by file-name prefix in Quarkus' lib/main): the rest is for the CLI. */
+    static final List<String> HOOK_JARS = List.of(
+            "io.github.libvirthooks.hooks-features-",
+            "io.github.libvirthooks.hooks-sysfs-",
+            "io.smallrye.config.smallrye-config-",
+            "io.smallrye.common.smallrye-common-",
+            "org.eclipse.microprofile.config.microprofile-config-api-",
+            "org.jboss.logging.jboss-logging-");
+
+    private final InstallLayout layout;
+    private final Consumer<String> out;
+
+    public Installer(InstallLayout layout, Consumer<String> out) {
+        this.layout = layout;
+        this.out = out;
+    }
+
+    /** What install found about libvirtd's view of the hooks before it ran. */
+    public record InstallResult(boolean libvirtdMustRestart, List<Path> written) {
+    }
+
+    /**
+     * Installs from {@code dist} (a directory holding {@code app/} and {@code share/}), using
+     * {@code java} as the JVM the launcher runs.
+     */
+    public InstallResult install(Path dist, Path java, String configSkeleton) {
+        Path app = dist.resolve("app");
+        Path share = dist.resolve("share");
+        if (!Files.isRegularFile(app.resolve("quarkus-run.jar")) || !Files.isRegularFile(share.resolve("qemu-hook"))) {
+            throw new InstallException("install: " + dist + " is not a libvirt-hooks distribution (no app/quarkus-run.jar or"
+                    + " share/qemu-hook); run it from the unpacked distribution (deployment/target/libvirt-hooks-*/)");
+        }
+        boolean hooksWereEnabled = libvirtdSeesHooks();
+        List<Path> written = new ArrayList<>();
+        Path lib = layout.libDir();
+        if (!dist.toAbsolutePath().normalize().equals(lib)) {
+            replaceTree(app, lib.resolve("app"));
+            replaceTree(share, lib.resolve("share"));
+        }
+        written.add(lib.resolve("app"));
+        written.add(lib.resolve("share"));
+
+        writeFile(layout.hookClasspath(), hookClasspath(lib.resolve("app")), "rw-r--r--");
+        written.add(layout.hookClasspath());
+
+        String launcher = template(share.resolve("qemu-hook"), java);
+        writeFile(layout.launcher(), launcher, "rwxr-xr-x");
+        written.add(layout.launcher());
+        out.accept("installed the libvirt hook launcher " + layout.launcher());
+
+        writeFile(layout.command(), template(share.resolve("libvirt-hooks"), java), "rwxr-xr-x");
+        written.add(layout.command());
+        out.accept("installed the command " + layout.command());
+
+        if (Files.exists(layout.config())) {
+            out.accept("kept your configuration " + layout.config());
+        } else {
+            writeFile(layout.config(), configSkeleton, "rw-r--r--");
+            out.accept("wrote a commented configuration skeleton " + layout.config());
+        }
+        if (Files.exists(layout.monolithicHook())) {
+            out.accept("left " + layout.monolithicHook() + " alone: it belongs to another tool; libvirt runs it before qemu.d/");
+        }
+        writeManifest(written);
+        if (!hooksWereEnabled) {
+            out.accept("libvirtd looks for hooks only when it starts and saw none: restart it once"
+                    + " (systemctl restart libvirtd) so that it runs libvirt-hooks");
+        }
+        return new InstallResult(!hooksWereEnabled, written);
+    }
+
+    /**
+     * Removes what install wrote. Refuses while VMs have state applied (their changes could
+     * not be undone any more) unless {@code force}. Keeps a configuration the user edited.
+     */
+    public void uninstall(boolean force, String configSkeleton) {
+        List<Path> journals = journals();
+        if (!journals.isEmpty() && !force) {
+            throw new InstallException("uninstall: " + journals.size() + " VM(s) still have host changes applied ("
+                    + layout.stateDir() + "); stop them or run 'libvirt-hooks restore' first, or use --force");
+        }
+        for (Path path : readManifest()) {
+            deleteTree(path);
+        }
+        try {
+            if (Files.exists(layout.config())) {
+                if (Files.readString(layout.config(), StandardCharsets.UTF_8).equals(configSkeleton)) {
+                    Files.delete(layout.config());
+                    deleteIfEmpty(layout.config().getParent());
+                } else {
+                    out.accept("kept your edited configuration " + layout.config());
+                }
+            }
+            deleteTree(layout.manifest());
+            deleteIfEmpty(layout.libDir());
+            deleteIfEmpty(layout.stateDir());
+        } catch (IOException e) {
+            throw new InstallException("uninstall: " + e.getMessage(), e);
+        }
+        out.accept("removed libvirt-hooks");
+    }
+
+    /**
+     * True when libvirtd (at its last start) found a QEMU hook: the monolithic script or an
+     * executable in qemu.d other than ours. Only then does it pick up a new script at once.
+     */
+    boolean libvirtdSeesHooks() {
+        if (Files.isExecutable(layout.monolithicHook())) {
+            return true;
+        }
+        if (!Files.isDirectory(layout.hookDir())) {
+            return false;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(layout.hookDir())) {
+            for (Path entry : entries) {
+                if (Files.isRegularFile(entry) && Files.isExecutable(entry)) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    private List<Path> journals() {
+        List<Path> found = new ArrayList<>();
+        if (!Files.isDirectory(layout.stateDir())) {
+            return found;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(layout.stateDir(), "*.journal")) {
+            files.forEach(found::add);
+        } catch (IOException e) {
+            throw new InstallException("uninstall: cannot read " + layout.stateDir() + ": " + e.getMessage(), e);
+        }
+        return found;
+    }
+
+    private String hookClasspath(Path app) {
+        Path libMain = app.resolve("lib/main");
+        List<String> entries = new ArrayList<>();
+        try (Stream<Path> jars = Files.list(libMain)) {
+            jars.map(Path::getFileName).map(Path::toString).sorted()
+                    .filter(name -> HOOK_JARS.stream().anyMatch(name::startsWith))
+                    .forEach(name -> entries.add(layout.libDir().resolve("app/lib/main").resolve(name).toString()));
+        } catch (IOException e) {
+            throw new InstallException("install: cannot list " + libMain + ": " + e.getMessage(), e);
+        }
+        for (String prefix : HOOK_JARS) {
+            if (entries.stream().noneMatch(e -> Path.of(e).getFileName().toString().startsWith(prefix))) {
+                throw new InstallException("install: the distribution lacks " + prefix + "*.jar in " + libMain);
+            }
+        }
+        return String.join(":", entries);
+    }
+
+    private String template(Path file, Path java) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8)
+                    .replace("@LIBDIR@", shellQuoteSafe(layout.libDir().toString()))
+                    .replace("@CONFIG@", shellQuoteSafe(layout.config().toString()))
+                    .replace("@STATEDIR@", shellQuoteSafe(layout.stateDir().toString()))
+                    .replace("@JAVA@", shellQuoteSafe(java.toString()));
+        } catch (IOException e) {
+            throw new InstallException("install: cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The launcher holds these paths in single quotes; a path that could break out is refused. */
+    private static String shellQuoteSafe(String path) {
+        if (path.contains("'") || path.contains("\n")) {
+            throw new InstallException("install: refusing path with a quote or newline: " + path);
+        }
+        return path;
+    }
+
+    private void writeFile(Path target, String content, String mode) {
+        try {
+            Files.createDirectories(target.getParent());
+            Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode));
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new InstallException("install: cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void writeManifest(List<Path> written) {
+        StringBuilder text = new StringBuilder();
+        for (Path p : written) {
+            text.append(layout.root().relativize(p)).append('\n');
+        }
+        writeFile(layout.manifest(), text.toString(), "rw-r--r--");
+    }
+
+    private List<Path> readManifest() {
+        if (!Files.exists(layout.manifest())) {
+            return List.of();
+        }
+        try {
+            List<Path> paths = new ArrayList<>();
+            for (String line : Files.readAllLines(layout.manifest(), StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                Path p = layout.root().resolve(line).normalize();
+                if (!p.startsWith(layout.root()) || line.toLowerCase(Locale.ROOT).contains("..")) {
+                    throw new InstallException("uninstall: the manifest " + layout.manifest() + " names " + line
+                            + ", outside the install root; remove the files by hand");
+                }
+                paths.add(p);
+            }
+            return paths;
+        } catch (IOException e) {
+            throw new InstallException("uninstall: cannot read " + layout.manifest() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void replaceTree(Path from, Path to) {
+        try {
+            Path staging = to.resolveSibling("." + to.getFileName() + ".new");
+            deleteTree(staging);
+            copyTree(from, staging);
+            deleteTree(to);
+            Files.move(staging, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new InstallException("install: cannot copy " + from + " to " + to + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) walk::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path path) {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteIfEmpty(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) {
+                    return;
+                }
+            }
+            Files.delete(dir);
+        }
+    }
+
+    /** Reads a classpath resource as text. */
+    public static String resource(String name) {
+        try (InputStream in = Installer.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new InstallException("missing resource " + name + " in the libvirt-hooks jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new InstallException("cannot read resource " + name + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package io.github.libvirthooks.app.install;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InstallerTest {
+    private static final Path SHARE = Path.of("../deployment/src/main/dist/share");
+    private static final String SKELETON = "# libvirt-hooks configuration\n# libvirt-hooks.state-dir=/run/libvirt-hooks\n";
+
+    @TempDir
+    Path tmp;
+    Path dist;
+    Path root;
+    InstallLayout layout;
+    List<String> out = new ArrayList<>();
+
+    @BeforeEach
+    void distribution() throws IOException {
+        dist = tmp.resolve("dist");
+        Files.createDirectories(dist.resolve("app/lib/main"));
+        Files.writeString(dist.resolve("app/quarkus-run.jar"), "jar");
+        for (String jar : List.of("io.github.libvirthooks.hooks-features-1.jar", "io.github.libvirthooks.hooks-sysfs-1.jar",
+                "io.smallrye.config.smallrye-config-3.jar", "io.smallrye.config.smallrye-config-core-3.jar",
+                "io.smallrye.common.smallrye-common-constraint-2.jar",
+                "org.eclipse.microprofile.config.microprofile-config-api-3.jar", "org.jboss.logging.jboss-logging-3.jar",
+                "io.quarkus.quarkus-core-3.jar")) {
+            Files.writeString(dist.resolve("app/lib/main").resolve(jar), "");
+        }
+        Files.createDirectories(dist.resolve("share"));
+        for (String f : List.of("qemu-hook", "libvirt-hooks")) {
+            Files.copy(SHARE.resolve(f), dist.resolve("share").resolve(f));
+        }
+        root = tmp.resolve("root");
+        layout = new InstallLayout(root);
+    }
+
+    @Test
+    void installsEveryPieceWithTheRightModes() throws IOException {
+        Installer.InstallResult result = installer().install(dist, Path.of("/usr/bin/java"), SKELETON);
+
+        assertThat(mode(layout.launcher())).isEqualTo("rwxr-xr-x");
+        assertThat(mode(layout.command())).isEqualTo("rwxr-xr-x");
+        assertThat(Files.readString(layout.config())).isEqualTo(SKELETON);
+        String launcher = Files.readString(layout.launcher());
+        assertThat(launcher).doesNotContain("@LIBDIR@", "@CONFIG@", "@STATEDIR@", "@JAVA@")
+                .contains("LIBDIR='" + layout.libDir() + "'")
+                .contains("JAVA='/usr/bin/java'");
+        assertThat(Files.readString(layout.hookClasspath())).contains("hooks-features-1.jar").contains("smallrye-config-core-3.jar")
+                .doesNotContain("quarkus-core");
+        assertThat(layout.libDir().resolve("app/quarkus-run.jar")).exists();
+        assertThat(result.libvirtdMustRestart()).isTrue();
+        assertThat(out).anyMatch(l -> l.contains("restart it once"));
+    }
+
+    @Test
+    void installIsIdempotentAndKeepsTheUsersConfiguration() throws IOException {
+        installer().install(dist, Path.of("/usr/bin/java"), SKELETON);
+        Files.writeString(layout.config(), "libvirt-hooks.lock-timeout=5s\n");
+
+        Installer.InstallResult again = installer().install(dist, Path.of("/usr/bin/java"), SKELETON);
+
+        assertThat(Files.readString(layout.config())).isEqualTo("libvirt-hooks.lock-timeout=5s\n");
+        assertThat(again.libvirtdMustRestart()).as("our own launcher now enables hooks").isFalse();
+    }
+
+    @Test
+    void neverTouchesAnotherToolsMonolithicHook() throws IOException {
+        Files.createDirectories(layout.monolithicHook().getParent());
+        Files.writeString(layout.monolithicHook(), "#!/bin/sh\nexit 0\n");
+        Files.setPosixFilePermissions(layout.monolithicHook(), PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        Installer.InstallResult result = installer().install(dist, Path.of("/usr/bin/java"), SKELETON);
+        installer().uninstall(false, SKELETON);
+
+        assertThat(Files.readString(layout.monolithicHook())).isEqualTo("#!/bin/sh\nexit 0\n");
+        assertThat(result.libvirtdMustRestart()).isFalse();
+    }
+
+    @Test
+    void uninstallLeavesNoFileOfOursBehind() throws IOException {
+        Files.createDirectories(layout.hookDir());
+        Files.writeString(layout.hookDir().resolve("other-tool"), "x");
+        installer().install(dist, Path.of("/usr/bin/java"), SKELETON);
+
+        installer().uninstall(false, SKELETON);
+
+        try (Stream<Path> left = Files.walk(root)) {
+            assertThat(left.filter(Files::isRegularFile).map(root::relativize).map(Path::toString))
+                    .containsExactly("etc/libvirt/hooks/qemu.d/other-tool");
+        }
+    }
+
+    @Test
+    void uninstallKeepsAnEditedConfiguration() throws IOException {
+        installer().install(dist, Path.of("/usr/bin/java"), SKELETON);
+        Files.writeString(layout.config(), "libvirt-hooks.lock-timeout=5s\n");
+        installer().uninstall(false, SKELETON);
+        assertThat(layout.config()).exists();
+        assertThat(out).anyMatch(l -> l.contains("kept your edited configuration"));
+    }
+
+    @Test
+    void uninstallRefusesWhileVmsHaveStateUnlessForced() throws IOException {
+        installer().install(dist, Path.of("/usr/bin/java"), SKELETON);
+        Files.createDirectories(layout.stateDir());
+        Files.writeString(layout.stateDir().resolve("vm-win10-0123456789abcdef.journal"), "x");
+
+        assertThatThrownBy(() -> installer().uninstall(false, SKELETON))
+                .isInstanceOf(InstallException.class).hasMessageContaining("1 VM(s) still have host changes applied");
+        assertThat(layout.launcher()).exists();
+        installer().uninstall(true, SKELETON);
+        assertThat(layout.launcher()).doesNotExist();
+    }
+
+    @Test
+    void refusesSomethingThatIsNotADistribution() {
+        assertThatThrownBy(() -> installer().install(tmp, Path.of("/usr/bin/java"), SKELETON))
+                .hasMessageContaining("is not a libvirt-hooks distribution");
+    }
+
+    private Installer installer() {
+        return new Installer(layout, out::add);
+    }
+
+    private static String mode(Path p) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+}

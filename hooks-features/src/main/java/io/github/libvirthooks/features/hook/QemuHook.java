@@ -1,0 +1,111 @@
+package io.github.libvirthooks.features.hook;
+
+import io.github.libvirthooks.features.domain.Domain;
+import io.github.libvirthooks.features.domain.DomainXmlException;
+import io.github.libvirthooks.features.domain.DomainXmlParser;
+import io.github.libvirthooks.features.engine.FeatureCatalog;
+import io.github.libvirthooks.features.engine.FeatureException;
+import io.github.libvirthooks.features.engine.HookEngine;
+import io.github.libvirthooks.features.engine.HookFailure;
+import io.github.libvirthooks.features.engine.HookInvocation;
+import io.github.libvirthooks.features.engine.HookOperation;
+import io.github.libvirthooks.features.engine.HookOutcome;
+import io.github.libvirthooks.features.engine.InvalidInvocationException;
+import io.github.libvirthooks.features.state.JournalException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/**
+ * What libvirt runs: {@code qemu <vm> <operation> <sub-operation> [extra]} with the domain XML
+ * on standard input. Exits 0, or {@link #EXIT_ABORT} with one line on stderr when libvirt
+ * must abort the operation; on the stop path it never fails, because libvirt only logs it.
+ */
+public final class QemuHook {
+    /** A feature failed at an operation libvirt aborts on a non-zero exit; the host was rolled back. */
+    public static final int EXIT_ABORT = 1;
+    /** The arguments are not a libvirt hook invocation. */
+    public static final int EXIT_USAGE = 2;
+
+    private final HookEngine engine;
+    private final BiFunction<String, Domain, Map<String, Map<String, String>>> enabledFeatures;
+    private final HookLog log;
+
+    /**
+     * @param engine          the engine, built on the configured host root and state directory
+     * @param enabledFeatures for a VM name and its domain, the features it enables with their options
+     *                        (configuration merged with the domain's metadata); throws
+     *                        {@link FeatureException} for bad configuration
+     * @param log             where the changes made and undone are recorded for {@code status}
+     */
+    public QemuHook(HookEngine engine, BiFunction<String, Domain, Map<String, Map<String, String>>> enabledFeatures, HookLog log) {
+        this.engine = engine;
+        this.enabledFeatures = enabledFeatures;
+        this.log = log;
+    }
+
+    /** Runs one hook event; returns the process exit status. */
+    public int run(List<String> args, InputStream stdin, PrintStream err) {
+        HookInvocation invocation;
+        try {
+            invocation = HookInvocation.parse(args);
+        } catch (InvalidInvocationException e) {
+            err.println("libvirt-hooks: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        boolean stopPath = invocation.operation().isStopPath();
+        String prefix = "libvirt-hooks: " + invocation.vmName() + " " + invocation.event() + ": ";
+        Domain domain;
+        try {
+            domain = new DomainXmlParser().parse(stdin);
+        } catch (DomainXmlException e) {
+            if (invocation.operation() == HookOperation.RELEASE) {
+                // Whatever the XML says, what this VM changed is in its journal.
+                return restoreByName(invocation, err, prefix + e.getMessage() + "; undoing the journal by VM name");
+            }
+            return fail(invocation, err, prefix + e.getMessage());
+        }
+        if (!domain.name().equals(invocation.vmName())) {
+            return fail(invocation, err, prefix + "the domain XML on stdin is for '" + domain.name() + "', not '"
+                    + invocation.vmName() + "'");
+        }
+        try {
+            // At stopped and release nothing new is applied: release undoes the journal whatever the configuration says now.
+            Map<String, Map<String, String>> enabled = stopPath ? Map.of() : enabledFeatures.apply(invocation.vmName(), domain);
+            FeatureCatalog.validate(enabled);
+            HookOutcome outcome = engine.run(invocation, domain, enabled, line -> log.record(invocation, line));
+            for (String warning : outcome.warnings()) {
+                err.println(prefix + "warning: " + warning + "; run 'libvirt-hooks restore --vm " + invocation.vmName() + "' later");
+                log.record(invocation, "warning " + warning);
+            }
+            return 0;
+        } catch (HookFailure e) {
+            log.record(invocation, "failed  " + e.getMessage());
+            return fail(invocation, err, prefix + e.getMessage());
+        } catch (FeatureException | JournalException | IllegalArgumentException e) {
+            if (invocation.operation() == HookOperation.RELEASE) {
+                return restoreByName(invocation, err, prefix + e.getMessage() + "; undoing the journal by VM name");
+            }
+            return fail(invocation, err, prefix + e.getMessage());
+        }
+    }
+
+    private int restoreByName(HookInvocation invocation, PrintStream err, String why) {
+        err.println(why);
+        try {
+            HookOutcome outcome = engine.restore(invocation.vmName(), line -> log.record(invocation, line));
+            outcome.warnings().forEach(w -> err.println("libvirt-hooks: " + invocation.vmName() + ": warning: " + w));
+        } catch (RuntimeException e) {
+            err.println("libvirt-hooks: " + invocation.vmName() + ": cannot undo: " + e.getMessage()
+                    + "; run 'libvirt-hooks restore --vm " + invocation.vmName() + "'");
+        }
+        return 0;
+    }
+
+    private static int fail(HookInvocation invocation, PrintStream err, String message) {
+        err.println(message.replace('\n', ' '));
+        return invocation.operation().abortsOnFailure() ? EXIT_ABORT : 0;
+    }
+}
