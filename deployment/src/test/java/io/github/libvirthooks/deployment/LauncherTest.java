@@ -1,0 +1,139 @@
+package io.github.libvirthooks.deployment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.FeatureCatalog;
+import io.github.libvirthooks.features.engine.HookOperation;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher's shell logic: which events start a JVM. The JVM is replaced by a script that
+ * records its argv and stdin, so that "no JVM ran" is observable.
+ */
+class LauncherTest {
+    private static final Path LAUNCHER = Path.of("src/main/dist/share/qemu-hook");
+    private static final String PLAIN = "<domain type='kvm'><name>plain</name><memory unit='MiB'>64</memory></domain>";
+    private static final String CONFIGURED = "<domain type='kvm'><name>win10</name><metadata>"
+            + "<hooks xmlns=\"urn:libvirt-hooks:1\"><hugepages/></hooks></metadata></domain>";
+
+    @TempDir
+    Path tmp;
+    Path launcher;
+    Path calls;
+    Path config;
+    Path state;
+
+    @BeforeEach
+    void install() throws IOException {
+        calls = tmp.resolve("calls");
+        config = tmp.resolve("application.properties");
+        state = Files.createDirectories(tmp.resolve("state"));
+        Path lib = Files.createDirectories(tmp.resolve("lib"));
+        Files.writeString(lib.resolve("hook.classpath"), "/nonexistent.jar");
+        Path java = tmp.resolve("java");
+        Files.writeString(java, "#!/bin/sh\n{ printf '%s\\n' \"$*\"; cat; } >> '" + calls + "'\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        launcher = tmp.resolve("qemu-hook");
+        Files.writeString(launcher, Files.readString(LAUNCHER)
+                .replace("@LIBDIR@", lib.toString()).replace("@CONFIG@", config.toString())
+                .replace("@STATEDIR@", state.toString()).replace("@JAVA@", java.toString()));
+        Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    @Test
+    void anUnconfiguredVmNeverStartsAJvm() throws Exception {
+        for (String op : List.of("prepare", "start", "started", "stopped", "release", "reconnect", "attach")) {
+            assertThat(run(PLAIN, "plain", op, "begin", "-")).isZero();
+        }
+        assertThat(calls).doesNotExist();
+    }
+
+    @Test
+    void aConfiguredVmStartsTheJvmAtPrepareWithLibvirtsArgvAndXml() throws Exception {
+        assertThat(run(CONFIGURED, "win10", "prepare", "begin", "-")).isZero();
+        String recorded = Files.readString(calls);
+        assertThat(recorded).contains("io.github.libvirthooks.features.hook.HookMain qemu win10 prepare begin -")
+                .contains("-cp /nonexistent.jar")
+                .contains(CONFIGURED);
+    }
+
+    @Test
+    void eventsNoEnabledFeatureActsOnStartNoJvm() throws Exception {
+        for (String op : List.of("start", "started", "stopped", "reconnect")) {
+            run(CONFIGURED, "win10", op, "begin", "-");
+        }
+        assertThat(calls).doesNotExist();
+        run(CONFIGURED.replace("<hugepages/>", "<cfscpu/>"), "win10", "started", "begin", "-");
+        assertThat(calls).exists();
+    }
+
+    @Test
+    void releaseRunsJavaOnlyWhenTheVmHasAJournal() throws Exception {
+        run(CONFIGURED, "win10", "release", "end", "-");
+        assertThat(calls).doesNotExist();
+        Files.writeString(state.resolve("vm-win10-0123456789abcdef.journal"), "x");
+        run(PLAIN, "plain", "release", "end", "-");
+        assertThat(calls).as("another VM's journal").doesNotExist();
+        run(CONFIGURED, "win10", "release", "end", "-");
+        assertThat(calls).exists();
+    }
+
+    @Test
+    void namesWithShellCharactersAreDataAndLookAtEveryJournal() throws Exception {
+        String name = "a b;$(touch " + tmp.resolve("pwned") + ")'\"";
+        Files.writeString(state.resolve("vm-a_b______-0123456789abcdef.journal"), "x");
+        run(PLAIN, name, "release", "end", "-");
+        assertThat(tmp.resolve("pwned")).doesNotExist();
+        assertThat(Files.readString(calls)).contains("qemu " + name + " release end -");
+    }
+
+    @Test
+    void theConfigFileCanEnableAVmButNotInAComment() throws Exception {
+        Files.writeString(config, "# libvirt-hooks.vm.plain.hugepages.enabled=true\n");
+        run(PLAIN, "plain", "prepare", "begin", "-");
+        assertThat(calls).doesNotExist();
+        Files.writeString(config, "libvirt-hooks.vm.\"plain\".hugepages.enabled=true\n");
+        run(PLAIN, "plain", "prepare", "begin", "-");
+        assertThat(calls).exists();
+    }
+
+    @Test
+    void theLaunchersStartedListMatchesTheFeaturesActingAtStarted() throws IOException {
+        String line = Files.readAllLines(LAUNCHER).stream().filter(l -> l.startsWith("STARTED_FEATURES=")).findFirst().orElseThrow();
+        List<String> listed = Arrays.asList(line.substring(line.indexOf('\'') + 1, line.lastIndexOf('\'')).split(" "));
+        List<String> actual = new ArrayList<>();
+        for (Feature f : FeatureCatalog.all()) {
+            if (f.actsOn().contains(HookOperation.STARTED)) {
+                actual.add(f.name());
+            }
+            assertThat(f.actsOn()).as(f.name() + " acts only where the launcher starts Java")
+                    .isSubsetOf(HookOperation.PREPARE, HookOperation.STARTED, HookOperation.RELEASE);
+        }
+        assertThat(listed).containsAll(actual);
+    }
+
+    private int run(String xml, String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of(launcher.toString()));
+        argv.addAll(List.of(args));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        try (var stdin = p.getOutputStream()) {
+            stdin.write(xml.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            // The launcher exits without reading stdin when nothing acts; libvirt ignores that EPIPE too.
+        }
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        return p.exitValue();
+    }
+}
