@@ -1,0 +1,52 @@
+package io.github.libvirthooks.app;
+
+import io.github.libvirthooks.features.engine.HookEngine;
+import io.github.libvirthooks.features.engine.HookOutcome;
+import io.github.libvirthooks.features.hook.HookSetup;
+import io.github.libvirthooks.features.state.VmJournal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code libvirt-hooks restore}: undoes everything the journal holds, after a crash or by hand. */
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = {"Puts back every host value the journal records, for one VM or all, newest first.",
+                "Steps that cannot be undone yet (pages still in use) stay in the journal; exit 1 then."})
+public class RestoreCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = "--vm", paramLabel = "NAME", description = "Only this VM.")
+    String vm;
+
+    @Override
+    public Integer call() {
+        HookSetup setup = HookSetup.load(config.file, System.getenv());
+        HookEngine engine = setup.engine();
+        List<String> names = new ArrayList<>();
+        if (vm != null) {
+            names.add(vm);
+        } else {
+            List<String> damaged = new ArrayList<>();
+            setup.state().loadAll(damaged).stream().map(VmJournal::vmName).forEach(names::add);
+            damaged.forEach(d -> System.err.println("libvirt-hooks restore: damaged journal: " + d));
+        }
+        if (names.isEmpty()) {
+            System.out.println("nothing to restore: no VM has host changes recorded in " + setup.stateDir());
+            return ExitCodes.OK;
+        }
+        int warnings = 0;
+        for (String name : names) {
+            System.out.println("restoring " + name);
+            HookOutcome outcome = engine.restore(name, line -> System.out.println("  " + line));
+            for (String w : outcome.warnings()) {
+                System.err.println("libvirt-hooks restore: " + name + ": " + w);
+                warnings++;
+            }
+        }
+        return warnings == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+}

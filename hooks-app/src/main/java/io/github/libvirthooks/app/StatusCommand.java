@@ -1,0 +1,38 @@
+package io.github.libvirthooks.app;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.github.libvirthooks.app.status.StatusReport;
+import io.github.libvirthooks.features.hook.HookSetup;
+import jakarta.inject.Inject;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code libvirt-hooks status}: what is applied to the host now, and why. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Shows, per VM, what libvirt-hooks has applied to the host (from its journal), plus host facts.")
+public class StatusCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = "--json", description = "Stable JSON output for scripts.")
+    boolean json;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Override
+    public Integer call() throws JsonProcessingException {
+        StatusReport report = StatusReport.read(HookSetup.load(config.file, System.getenv()));
+        if (json) {
+            System.out.println(mapper.copy().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                    .writerWithDefaultPrettyPrinter().writeValueAsString(report));
+        } else {
+            System.out.print(report.toText());
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,205 @@
+package io.github.libvirthooks.app.doctor;
+
+import io.github.libvirthooks.app.install.InstallLayout;
+import io.github.libvirthooks.sysfs.HostRoot;
+import io.github.libvirthooks.sysfs.cgroup.CgroupMounts;
+import io.github.libvirthooks.sysfs.cgroup.CgroupVersion;
+import io.github.libvirthooks.sysfs.cgroup.Mountinfo;
+import io.github.libvirthooks.sysfs.exec.CommandResult;
+import io.github.libvirthooks.sysfs.exec.CommandRunner;
+import io.github.libvirthooks.sysfs.hugetlb.HugePageSize;
+import io.github.libvirthooks.sysfs.hugetlb.HugePages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** Is this host ready for libvirt-hooks? Each check says what it found and what to do. */
+public final class Doctor {
+    private static final Pattern VERSION = Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+)");
+
+    private final HostRoot host;
+    private final InstallLayout layout;
+    private final CommandRunner commands;
+    private final List<Path> path;
+
+    /**
+     * @param path the directories searched for tools (the {@code PATH})
+     */
+    public Doctor(HostRoot host, InstallLayout layout, CommandRunner commands, List<Path> path) {
+        this.host = host;
+        this.layout = layout;
+        this.commands = commands;
+        this.path = List.copyOf(path);
+    }
+
+    /** Runs every check. */
+    public List<Check> run() {
+        List<Check> checks = new ArrayList<>();
+        checks.add(libvirtVersion());
+        checks.add(hookInstalled());
+        checks.add(libvirtdSeesHook());
+        checks.add(cgroups());
+        checks.addAll(hugepages());
+        checks.add(systemd());
+        checks.addAll(tools());
+        checks.add(stateDir());
+        return checks;
+    }
+
+    Check libvirtVersion() {
+        Optional<Path> libvirtd = tool("libvirtd");
+        if (libvirtd.isEmpty()) {
+            return Check.fail("libvirt", "libvirtd not found on PATH", "install libvirt (apt-get install libvirt-daemon-system)");
+        }
+        try {
+            CommandResult r = commands.run(List.of(libvirtd.get().toString(), "--version"), Duration.ofSeconds(10));
+            Matcher m = VERSION.matcher(r.stdout());
+            if (!m.find()) {
+                return Check.warn("libvirt", "cannot read the version from '" + r.stdout().strip() + "'", "");
+            }
+            int major = Integer.parseInt(m.group(1));
+            int minor = Integer.parseInt(m.group(2));
+            if (major < 6 || (major == 6 && minor < 5)) {
+                return Check.fail("libvirt", "version " + m.group() + " runs only /etc/libvirt/hooks/qemu, not qemu.d/",
+                        "upgrade libvirt to 6.5.0 or newer");
+            }
+            return Check.ok("libvirt", "version " + m.group() + " (runs hooks in qemu.d/)");
+        } catch (RuntimeException e) {
+            return Check.warn("libvirt", "cannot run libvirtd --version: " + e.getMessage(), "");
+        }
+    }
+
+    Check hookInstalled() {
+        Path launcher = layout.launcher();
+        if (!Files.exists(launcher)) {
+            return Check.fail("hook", "no launcher at " + launcher, "run 'libvirt-hooks install'");
+        }
+        if (!Files.isExecutable(launcher)) {
+            return Check.fail("hook", launcher + " is not executable, libvirtd skips it", "run 'libvirt-hooks install' again");
+        }
+        return Check.ok("hook", "launcher installed at " + launcher);
+    }
+
+    /** libvirtd decides at its start whether QEMU hooks exist (DESIGN.md §2). */
+    Check libvirtdSeesHook() {
+        Optional<Instant> started = libvirtdStart();
+        if (started.isEmpty()) {
+            return Check.warn("libvirtd", "not running", "start libvirtd (systemctl start libvirtd)");
+        }
+        try {
+            Instant installed = Files.getLastModifiedTime(layout.launcher()).toInstant();
+            boolean otherHookBefore = Files.isExecutable(layout.monolithicHook())
+                    && Files.getLastModifiedTime(layout.monolithicHook()).toInstant().isBefore(started.get());
+            if (installed.isAfter(started.get()) && !otherHookBefore && !olderHookInQemuD(started.get())) {
+                return Check.warn("libvirtd", "started before the hook was installed and saw no hook then, so it does not run it",
+                        "restart libvirtd once (systemctl restart libvirtd)");
+            }
+            return Check.ok("libvirtd", "running since " + started.get() + ", hooks enabled");
+        } catch (java.io.IOException e) {
+            return Check.warn("libvirtd", "running, but the hook is not installed", "run 'libvirt-hooks install'");
+        }
+    }
+
+    Check cgroups() {
+        try {
+            CgroupVersion version = CgroupMounts.read(host).version();
+            return switch (version) {
+                case V2 -> Check.ok("cgroups", "cgroup v2 (unified)");
+                case HYBRID -> Check.warn("cgroups", "hybrid v1/v2: cpusets are on v1", "isolcpu needs cgroup v2: boot with"
+                        + " systemd.unified_cgroup_hierarchy=1");
+                default -> Check.warn("cgroups", version.name().toLowerCase(java.util.Locale.ROOT), "isolcpu needs cgroup v2");
+            };
+        } catch (RuntimeException e) {
+            return Check.warn("cgroups", "cannot tell: " + e.getMessage(), "");
+        }
+    }
+
+    List<Check> hugepages() {
+        List<Check> checks = new ArrayList<>();
+        HugePages hugePages = new HugePages(host);
+        List<HugePageSize> sizes = hugePages.supportedSizes();
+        if (sizes.isEmpty()) {
+            checks.add(Check.warn("hugepages", "the kernel offers no hugepages", "hugepages needs a kernel with CONFIG_HUGETLBFS"));
+            return checks;
+        }
+        checks.add(Check.ok("hugepages", "page sizes " + sizes.stream().map(HugePageSize::toString).collect(Collectors.joining(", "))));
+        try {
+            boolean mounted = !Mountinfo.read(host).ofType("hugetlbfs").isEmpty();
+            checks.add(mounted ? Check.ok("hugetlbfs", "mounted")
+                    : Check.warn("hugetlbfs", "not mounted: a VM with <memoryBacking><hugepages/> fails with 'hugetlbfs"
+                            + " filesystem is not mounted'", "mount -t hugetlbfs hugetlbfs /dev/hugepages, then restart libvirtd"
+                            + " (it looks for the mount only when it starts)"));
+        } catch (RuntimeException e) {
+            checks.add(Check.warn("hugetlbfs", "cannot read the mount table: " + e.getMessage(), ""));
+        }
+        return checks;
+    }
+
+    Check systemd() {
+        return host.exists("/run/systemd/system") ? Check.ok("systemd", "running as init")
+                : Check.warn("systemd", "not the init system", "nosleep, dosleep and the isolcpu systemd backend need systemd");
+    }
+
+    List<Check> tools() {
+        List<Check> checks = new ArrayList<>();
+        String[][] needs = {
+            {"chrt", "cfscpu", "util-linux"}, {"renice", "cfscpu", "util-linux"}, {"systemctl", "isolcpu, nosleep", "systemd"},
+            {"systemd-inhibit", "nosleep", "systemd"}, {"ddcutil", "ddcutil", "ddcutil"}, {"smbd", "virtual-nas", "samba"},
+            {"virsh", "dosleep, dohibernate, plan", "libvirt-clients"}};
+        for (String[] need : needs) {
+            checks.add(tool(need[0]).isPresent() ? Check.ok("tool " + need[0], "found")
+                    : Check.warn("tool " + need[0], "missing (needed by " + need[1] + ")", "apt-get install " + need[2]));
+        }
+        return checks;
+    }
+
+    Check stateDir() {
+        Path dir = layout.stateDir();
+        Path existing = dir;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing != null && Files.isWritable(existing)) {
+            return Check.ok("state", dir + (Files.exists(dir) ? " writable" : " can be created"));
+        }
+        return Check.fail("state", dir + " is not writable", "run the hook as root (libvirtd does)");
+    }
+
+    private boolean olderHookInQemuD(Instant before) {
+        try (var entries = Files.list(layout.hookDir())) {
+            return entries.filter(p -> !p.equals(layout.launcher())).filter(Files::isExecutable).anyMatch(p -> {
+                try {
+                    return Files.getLastModifiedTime(p).toInstant().isBefore(before);
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private Optional<Instant> libvirtdStart() {
+        for (String pidFile : List.of("/run/libvirtd.pid", "/var/run/libvirtd.pid")) {
+            Optional<String> pid = host.readIfExists(pidFile).map(String::strip);
+            if (pid.isPresent() && pid.get().matches("[1-9][0-9]{0,9}")) {
+                Optional<ProcessHandle> process = ProcessHandle.of(Long.parseLong(pid.get()));
+                if (process.isPresent() && process.get().isAlive()) {
+                    return process.get().info().startInstant();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Path> tool(String name) {
+        return path.stream().map(dir -> dir.resolve(name)).filter(Files::isExecutable).findFirst();
+    }
+}

@@ -1,0 +1,28 @@
+package io.github.libvirthooks.features.hook;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The hook's fast entry point: a plain JVM main, no framework, for the launcher in
+ * {@code /etc/libvirt/hooks/qemu.d/}. The {@code libvirt-hooks hook} command runs the same code.
+ */
+public final class HookMain {
+    private HookMain() {
+    }
+
+    public static void main(String[] args) {
+        Path config = Path.of(System.getProperty("libvirt-hooks.config-file", "/etc/libvirt-hooks/application.properties"));
+        int status;
+        try {
+            HookSetup setup = HookSetup.load(config, System.getenv());
+            status = setup.qemuHook().run(List.of(args), System.in, System.err);
+        } catch (RuntimeException e) {
+            // Configuration errors: before anything changed. Abort only where libvirt would.
+            boolean aborts = args.length >= 3 && List.of("prepare", "start", "migrate", "restore", "reconnect").contains(args[2]);
+            System.err.println("libvirt-hooks: " + e.getMessage());
+            status = aborts ? QemuHook.EXIT_ABORT : 0;
+        }
+        System.exit(status);
+    }
+}

@@ -1,0 +1,54 @@
+package io.github.libvirthooks.features.hook;
+
+import io.github.libvirthooks.features.domain.Domain;
+import io.github.libvirthooks.features.engine.FeatureCatalog;
+import io.github.libvirthooks.features.engine.HookEngine;
+import io.github.libvirthooks.features.state.StateDirectory;
+import io.github.libvirthooks.sysfs.HostRoot;
+import io.github.libvirthooks.sysfs.exec.CommandRunner;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/**
+ * Everything a hook run, {@code status}, {@code plan} and {@code restore} are built from:
+ * the host root, the state directory, the lock timeout and how a VM's features are resolved.
+ *
+ * @param hostRoot        where {@code /sys} and {@code /proc} are ({@code /} on a real host)
+ * @param stateDir        the journal directory
+ * @param lockTimeout     how long a run waits for another one
+ * @param enabledFeatures for a VM name and domain: its enabled features and their options
+ */
+public record HookSetup(Path hostRoot, Path stateDir, Duration lockTimeout,
+        BiFunction<String, Domain, Map<String, Map<String, String>>> enabledFeatures) {
+
+    /**
+     * The setup from a configuration file and the environment. Until the configuration
+     * mapping lands this reads only the domain's own metadata.
+     */
+    public static HookSetup load(Path configFile, Map<String, String> environment) {
+        return new HookSetup(Path.of("/"), Path.of("/run/libvirt-hooks"), Duration.ofSeconds(30), (name, domain) -> domain.hooksConfig());
+    }
+
+    public HostRoot host() {
+        return hostRoot.equals(Path.of("/")) ? HostRoot.system() : HostRoot.at(hostRoot);
+    }
+
+    public StateDirectory state() {
+        return new StateDirectory(stateDir);
+    }
+
+    public HookLog log() {
+        return new HookLog(stateDir.resolve("hooks.log"), Clock.systemUTC());
+    }
+
+    public HookEngine engine() {
+        return new HookEngine(host(), CommandRunner.system(), state(), FeatureCatalog.all(), lockTimeout, Clock.systemUTC());
+    }
+
+    public QemuHook qemuHook() {
+        return new QemuHook(engine(), enabledFeatures, log());
+    }
+}
