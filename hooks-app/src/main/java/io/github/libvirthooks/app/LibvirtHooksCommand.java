@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Tunes the Linux host for libvirt VMs (hugepages, CPU isolation, sleep handling) and undoes every change.",
-        subcommands = {HookCommand.class, StatusCommand.class, RestoreCommand.class, DoctorCommand.class, DemoCommand.class,
+        subcommands = {HookCommand.class, StatusCommand.class, RestoreCommand.class, PlanCommand.class, DoctorCommand.class, DemoCommand.class,
                 io.github.libvirthooks.app.install.InstallCommand.class,
                 io.github.libvirthooks.app.install.UninstallCommand.class})
 public class LibvirtHooksCommand {

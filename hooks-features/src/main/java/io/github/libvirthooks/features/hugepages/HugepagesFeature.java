@@ -50,7 +50,7 @@ public final class HugepagesFeature implements Feature {
         }
         Need need = need(context);
         return List.of("make " + need.pages + " x " + need.pool + " available for " + context.domain().name()
-                + " (" + need.bytes + " bytes of guest memory), reserving more if fewer are free");
+                + " (" + (need.bytes >> 20) + " MiB of guest memory), reserving more if fewer are free");
     }
 
     @Override
