@@ -14,6 +14,7 @@ import io.github.libvirthooks.sysfs.hugetlb.HugePageReservation;
 import io.github.libvirthooks.sysfs.hugetlb.HugePageShortfallException;
 import io.github.libvirthooks.sysfs.hugetlb.HugePageSize;
 import io.github.libvirthooks.sysfs.hugetlb.HugePages;
+import io.github.libvirthooks.sysfs.memory.Meminfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,6 +71,9 @@ public final class HugepagesFeature implements Feature {
         long pendingOthers = pendingClaims(context, need.pool);
         long missing = Math.max(0, need.pages - Math.max(0, available - pendingOthers));
         String resource = resource(need.pool);
+        if (missing > 0) {
+            refuseWhatMemoryCannotHold(context, need, missing);
+        }
         JournalEntry claim = JournalEntry.claim(NAME, resource, Map.of("needed", Long.toString(need.pages),
                 "added", Long.toString(missing)));
         // Recorded before the write: after a crash, release gives back at most this many, never pages in use.
@@ -78,12 +82,19 @@ public final class HugepagesFeature implements Feature {
             context.report().accept("claim  hugepages: " + need.pages + " x " + need.pool + " already free, none added");
             return;
         }
+        long nrBefore = pages.nrHugepages(need.pool);
         HugePageReservation reservation;
         try {
             reservation = pages.reserveOrThrow(need.pool, missing, timeout(context.options()));
         } catch (HugePageShortfallException e) {
-            context.claims().update(claim.with("added", "0"));
+            long kept = e.reservation().granted() - e.rollback().map(r -> r.released()).orElse(0L);
+            context.claims().update(claim.with("added", Long.toString(Math.max(0, kept))));
             throw new FeatureException(e.getMessage() + ". " + HINT, e);
+        } catch (RuntimeException e) {
+            // Claim only what really went into the pool, so that rollback never takes another VM's pages.
+            long added = Math.max(0, Math.min(missing, pages.nrHugepages(need.pool) - nrBefore));
+            context.claims().update(claim.with("added", Long.toString(added)));
+            throw e;
         }
         context.claims().update(claim.with("added", Long.toString(reservation.granted())));
         context.report().accept("change hugepages: " + reservation.change().path() + " = " + reservation.change().after()
@@ -106,6 +117,24 @@ public final class HugepagesFeature implements Feature {
         if (!release.isComplete()) {
             throw new FeatureException("only " + release.released() + " of the " + added + " " + pool
                     + " pages this VM added are free; the rest are in use, run 'libvirt-hooks restore' once they are free");
+        }
+    }
+
+    /**
+     * Asking the kernel for more pages than there is memory would only push the host into
+     * reclaim and swap before failing anyway: refuse before writing anything.
+     */
+    private static void refuseWhatMemoryCannotHold(FeatureContext context, Need need, long missing) {
+        if (!context.claimHost().exists("/proc/meminfo")) {
+            return;
+        }
+        Meminfo meminfo = Meminfo.read(context.claimHost());
+        long missingBytes = need.pool.size().bytesOf(missing);
+        if (missingBytes > meminfo.memAvailable()) {
+            throw new FeatureException("hugepages: need " + missing + " more x " + need.pool + " (" + (missingBytes >> 20)
+                    + " MiB) for " + context.domain().name() + ", but only " + (meminfo.memAvailable() >> 20)
+                    + " MiB of memory is available; give the VM less memory, close programs, or reserve at boot (hugepagesz="
+                    + need.pool.size().bootParameter() + " hugepages=" + need.pages + " on the kernel command line)");
         }
     }
 

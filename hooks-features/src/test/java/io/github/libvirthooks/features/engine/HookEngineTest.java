@@ -168,4 +168,16 @@ class HookEngineTest {
                 + "<memoryBacking><hugepages/></memoryBacking></domain>";
         return new DomainXmlParser().parse(xml.getBytes(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void moreThanTheAvailableMemoryIsRefusedBeforeAnyWrite() throws IOException {
+        kernel.write("/proc/meminfo", "MemTotal: 1024000 kB\nMemFree: 10240 kB\nMemAvailable: 40960 kB\n");
+        HookEngine engine = engine(kernel.host());
+        Domain vm = vm("huge", 64);
+
+        assertThatThrownBy(() -> engine.run(event("huge", "prepare", "begin"), vm, vm.hooksConfig(), line -> { }))
+                .hasMessageContaining("need 32 more x 2 MiB pages (64 MiB) for huge, but only 40 MiB of memory is available");
+        assertThat(kernel.seen()).isEmpty();
+        assertThat(state.fileFor("huge")).doesNotExist();
+    }
 }

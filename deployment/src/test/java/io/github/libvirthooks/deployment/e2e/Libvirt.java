@@ -1,0 +1,113 @@
+package io.github.libvirthooks.deployment.e2e;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real libvirtd of this machine, driven through {@code virsh} with argument lists, for the
+ * end-to-end tests. Domains are tiny, firmware-only KVM guests (no disk: they idle in the BIOS).
+ */
+final class Libvirt {
+    static final Path UP = Path.of("e2e/libvirtd-up.sh");
+
+    /** The outcome of a command. */
+    record Result(int exit, String out, String err) {
+        boolean ok() {
+            return exit == 0;
+        }
+    }
+
+    static Result run(List<String> argv, String stdin, int timeoutSeconds) {
+        try {
+            Process p = new ProcessBuilder(argv).start();
+            if (stdin != null) {
+                try (var in = p.getOutputStream()) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    // The command may exit without reading its input.
+                }
+            } else {
+                p.getOutputStream().close();
+            }
+            var out = p.getInputStream();
+            var err = p.getErrorStream();
+            var outText = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(out));
+            var errText = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(err));
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw new AssertionError(String.join(" ", argv) + " did not finish within " + timeoutSeconds + " s");
+            }
+            return new Result(p.exitValue(), outText.get(5, TimeUnit.SECONDS), errText.get(5, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            throw new AssertionError("cannot run " + argv + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String read(java.io.InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static Result virsh(String... args) {
+        List<String> argv = new ArrayList<>(List.of("virsh", "--connect", "qemu:///system"));
+        argv.addAll(List.of(args));
+        return run(argv, null, 60);
+    }
+
+    static void up(boolean restart) {
+        Result r = run(restart ? List.of("sh", UP.toString(), "--restart") : List.of("sh", UP.toString()), null, 600);
+        if (!r.ok()) {
+            throw new AssertionError("libvirtd-up.sh failed: " + r.err() + r.out());
+        }
+    }
+
+    /** Defines a domain from XML (through a file: virsh reads XML only from files). */
+    static void define(Path dir, String xml) throws IOException {
+        Path file = Files.createTempFile(dir, "domain", ".xml");
+        Files.writeString(file, xml);
+        Result r = virsh("define", file.toString());
+        if (!r.ok()) {
+            throw new AssertionError("virsh define failed: " + r.err());
+        }
+    }
+
+    static void destroyAndUndefine(String name) {
+        virsh("destroy", "--", name);
+        virsh("undefine", "--", name);
+    }
+
+    /** A 64 MiB-per-unit, 1-vCPU KVM domain without disk. */
+    static String domain(String name, int memoryMiB, boolean hugepages, String hooksMetadata) {
+        String escaped = name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
+                .replace("\"", "&quot;");
+        return "<domain type='kvm'>"
+                + "<name>" + escaped + "</name>"
+                + (hooksMetadata.isEmpty() ? "" : "<metadata><hooks xmlns='urn:libvirt-hooks:1'>" + hooksMetadata + "</hooks></metadata>")
+                + "<memory unit='MiB'>" + memoryMiB + "</memory>"
+                + (hugepages ? "<memoryBacking><hugepages/></memoryBacking>" : "")
+                + "<vcpu>1</vcpu>"
+                + "<os><type arch='x86_64' machine='pc'>hvm</type></os>"
+                + "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator><graphics type='none'/></devices>"
+                + "</domain>";
+    }
+
+    static long nrHugepages() {
+        try {
+            return Long.parseLong(Files.readString(Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages")).strip());
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private Libvirt() {
+    }
+}
