@@ -180,4 +180,19 @@ class ConfigLoaderTest {
         assertOneLine(assertThatThrownBy(() -> ConfigLoader.load(file, Map.of())))
                 .hasMessageStartingWith("cannot read " + file + ": ");
     }
+
+    @Test
+    void anEmptyValueIsAnErrorNotASilentDefault() throws IOException {
+        Path file = file("libvirt-hooks.lock-timeout=");
+
+        assertOneLine(assertThatThrownBy(() -> ConfigLoader.load(file, Map.of())))
+                .hasMessageStartingWith("invalid value libvirt-hooks.lock-timeout= (in " + file + "): expected a duration");
+    }
+
+    @Test
+    void everyFeatureOfTheVocabularyHasItsMappingMethod() {
+        HooksConfig.FeatureSettings none = ConfigLoader.load(missing(), Map.of()).hooks().allVms();
+
+        assertThat(HooksConfig.FeatureSettings.byName(none).keySet()).containsExactlyElementsOf(HooksConfig.FEATURES);
+    }
 }
