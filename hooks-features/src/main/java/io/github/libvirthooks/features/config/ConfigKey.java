@@ -123,7 +123,7 @@ final class ConfigKey {
         StringBuilder sb = new StringBuilder(name.length());
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            sb.append(Character.isLetterOrDigit(c) ? Character.toUpperCase(c) : '_');
+            sb.append(Character.isLetterOrDigit(c) ? c : '_');
         }
         return sb.toString().toUpperCase(Locale.ROOT);
     }

@@ -54,8 +54,8 @@ public final class ConfigLoader {
                 });
             }
         }
+        String prefix = ConfigKey.envName(HooksConfig.PREFIX) + "_";
         for (Map.Entry<String, String> e : new TreeMap<>(environment).entrySet()) {
-            String prefix = ConfigKey.envName(HooksConfig.PREFIX) + "_";
             if (e.getKey().startsWith(prefix) && !ConfigKey.isKnownEnvName(e.getKey())) {
                 throw new ConfigException("unknown environment variable " + e.getKey() + "=" + e.getValue()
                         + ": not a libvirt-hooks key; known ones are " + prefix + "<KEY> for the keys of "

@@ -70,6 +70,7 @@ public interface HooksConfig {
      * names and matches environment variables of hyphenated ones.
      */
     interface FeatureSettings {
+        /** {@code hugepages}: reserve hugepages for the VM's memory. */
         Map<String, String> hugepages();
 
         Map<String, String> isolcpu();
