@@ -1,0 +1,205 @@
+package io.github.libvirthooks.features.config;
+
+import io.github.libvirthooks.sysfs.hugetlb.HugePageSize;
+import io.smallrye.config.ConfigValidationException;
+import io.smallrye.config.ConfigValue;
+import io.smallrye.config.EnvConfigSource;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Builds {@link HooksConfig} from, in increasing precedence: built-in defaults, a properties
+ * file, the environment. Plain SmallRye Config (no Quarkus), so a hook pays only for what it
+ * reads. Everything is checked here, before any hook touches the host.
+ */
+public final class ConfigLoader {
+    /** Where {@code install} puts the file and where the hook reads it. */
+    public static final Path INSTALLED_FILE = Path.of("/etc/libvirt-hooks/application.properties");
+
+    // application.properties and environment variables keep the ordinals Quarkus gives them
+    static final int PROPERTIES_ORDINAL = 250;
+    static final int ENV_ORDINAL = 300;
+
+    private ConfigLoader() {
+    }
+
+    /**
+     * Loads and checks the configuration.
+     *
+     * @param propertiesFile normally {@link #INSTALLED_FILE}; a missing file means none
+     * @param environment    the process environment ({@code System.getenv()}), a parameter so tests choose it
+     * @throws ConfigException naming the key, the value, where it came from and what is allowed
+     */
+    public static LoadedConfig load(Path propertiesFile, Map<String, String> environment) {
+        Map<String, String> properties = read(propertiesFile);
+        for (String name : properties.keySet()) {
+            if (name.startsWith(HooksConfig.PREFIX + ".")) {
+                ConfigKey.problem(name).ifPresent(problem -> {
+                    throw new ConfigException("unknown key " + name + "=" + properties.get(name) + " in " + propertiesFile
+                            + ": " + problem);
+                });
+            }
+        }
+        String prefix = ConfigKey.envName(HooksConfig.PREFIX) + "_";
+        for (Map.Entry<String, String> e : new TreeMap<>(environment).entrySet()) {
+            if (e.getKey().startsWith(prefix) && !ConfigKey.isKnownEnvName(e.getKey())) {
+                throw new ConfigException("unknown environment variable " + e.getKey() + "=" + e.getValue()
+                        + ": not a libvirt-hooks key; known ones are " + prefix + "<KEY> for the keys of "
+                        + propertiesFile.getFileName() + ", e.g. " + ConfigKey.envName(ConfigKey.hostWide("lock-timeout")));
+            }
+        }
+        SmallRyeConfig config;
+        try {
+            config = builder(propertiesFile, properties, environment)
+                    .withMapping(HooksConfig.class)
+                    .withValidateUnknown(true)
+                    .build();
+        } catch (ConfigValidationException | IllegalArgumentException | NoSuchElementException e) {
+            // SmallRye's text spans lines and codes; find the key ourselves for a one-line message
+            SmallRyeConfig raw = builder(propertiesFile, properties, environment).build();
+            checkHostWide(raw, propertiesFile, environment);
+            throw new ConfigException("invalid configuration: " + firstLine(e));
+        }
+        LoadedConfig loaded = new LoadedConfig(config.getConfigMapping(HooksConfig.class), config, propertiesFile, environment);
+        checkPaths(loaded);
+        checkSwitches(loaded);
+        return loaded;
+    }
+
+    private static SmallRyeConfigBuilder builder(Path file, Map<String, String> properties, Map<String, String> environment) {
+        return new SmallRyeConfigBuilder()
+                .withSources(new PropertiesConfigSource(properties, file.toString(), PROPERTIES_ORDINAL))
+                .withSources(new EnvConfigSource(environment, ENV_ORDINAL))
+                .withConverter(java.time.Duration.class, 200, Durations::parse)
+                .withConverter(HugePageSize.class, 200, HugePageSize::parse);
+    }
+
+    private static Map<String, String> read(Path file) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (NoSuchFileException e) {
+            return Map.of();
+        } catch (AccessDeniedException e) {
+            throw new ConfigException("cannot read " + file + ": permission denied; the hook runs as root, make the file readable by root");
+        } catch (CharacterCodingException e) {
+            throw new ConfigException("cannot read " + file + ": not UTF-8 text; save it as UTF-8");
+        } catch (IOException e) {
+            throw new ConfigException("cannot read " + file + ": " + e.getMessage() + "; it must be a readable properties file");
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("cannot read " + file + ": " + e.getMessage() + " (a backslash starts an escape; write \\\\ for a backslash)");
+        }
+        Map<String, String> map = new TreeMap<>();
+        properties.forEach((k, v) -> map.put((String) k, (String) v));
+        return map;
+    }
+
+    /** Converts each host-wide value as the mapping would, to name the one that fails. */
+    private static void checkHostWide(SmallRyeConfig raw, Path file, Map<String, String> environment) {
+        check(raw, "lock-timeout", Durations::parse, file, environment);
+        check(raw, "hugepages.timeout", Durations::parse, file, environment);
+        check(raw, "hugepages.default-size", text -> {
+            try {
+                return HugePageSize.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("expected a hugepage size such as 2M or 1G");
+            }
+        }, file, environment);
+    }
+
+    private static void check(SmallRyeConfig raw, String key, Function<String, ?> parser, Path file, Map<String, String> environment) {
+        String name = ConfigKey.hostWide(key);
+        ConfigValue value = raw.getConfigValue(name);
+        if (value.getValue() == null) {
+            return;
+        }
+        try {
+            parser.apply(value.getValue());
+        } catch (IllegalArgumentException e) {
+            throw invalid(name, value.getValue(), origin(value), file, environment, e.getMessage());
+        }
+    }
+
+    private static void checkPaths(LoadedConfig loaded) {
+        for (String key : new String[] {"host-root", "state-dir"}) {
+            Path path = key.equals("host-root") ? loaded.hooks().hostRoot() : loaded.hooks().stateDir();
+            if (!path.isAbsolute()) {
+                String name = ConfigKey.hostWide(key);
+                throw invalid(name, path.toString(), loaded.originOf(name), loaded.file(), loaded.environment(),
+                        "expected an absolute path, such as " + (key.equals("host-root") ? "/" : "/run/libvirt-hooks"));
+            }
+        }
+    }
+
+    /** {@code enabled} is the one option the config itself owns; the rest belong to the features. */
+    private static void checkSwitches(LoadedConfig loaded) {
+        HooksConfig hooks = loaded.hooks();
+        HooksConfig.FeatureSettings.byName(hooks.allVms()).forEach((feature, options) ->
+                checkSwitch(loaded, ConfigKey.allVms(feature, HooksConfig.ENABLED), options.get(HooksConfig.ENABLED)));
+        hooks.vm().forEach((vm, settings) -> HooksConfig.FeatureSettings.byName(settings).forEach((feature, options) ->
+                checkSwitch(loaded, ConfigKey.vm(vm, feature, HooksConfig.ENABLED), options.get(HooksConfig.ENABLED))));
+    }
+
+    private static void checkSwitch(LoadedConfig loaded, String name, String value) {
+        if (value != null && parseSwitch(value) == null) {
+            throw invalid(name, value, loaded.originOf(name), loaded.file(), loaded.environment(), "expected true or false");
+        }
+    }
+
+    /** {@code true}/{@code false} in any case; null for anything else. */
+    static Boolean parseSwitch(String value) {
+        String v = value.strip();
+        if (v.equalsIgnoreCase("true")) {
+            return Boolean.TRUE;
+        }
+        return v.equalsIgnoreCase("false") ? Boolean.FALSE : null;
+    }
+
+    static ConfigOrigin origin(ConfigValue value) {
+        if (value == null || value.getValue() == null) {
+            return ConfigOrigin.DEFAULT;
+        }
+        int ordinal = value.getConfigSourceOrdinal();
+        if (ordinal >= ENV_ORDINAL) {
+            return ConfigOrigin.ENV;
+        }
+        return ordinal >= PROPERTIES_ORDINAL ? ConfigOrigin.PROPERTIES : ConfigOrigin.DEFAULT;
+    }
+
+    static ConfigException invalid(String name, String value, ConfigOrigin origin, Path file, Map<String, String> environment,
+            String allowed) {
+        String where = switch (origin) {
+            case PROPERTIES -> "in " + file;
+            case ENV -> "from environment variable " + envVariable(name, environment);
+            default -> "built-in default";
+        };
+        return new ConfigException("invalid value " + name + "=" + value + " (" + where + "): " + allowed);
+    }
+
+    /** The variable the user really set for a property (SmallRye also matches lower-case spellings). */
+    private static String envVariable(String name, Map<String, String> environment) {
+        String wanted = ConfigKey.envName(name);
+        return environment.keySet().stream().filter(k -> ConfigKey.envName(k).equals(wanted)).findFirst().orElse(wanted);
+    }
+
+    private static String firstLine(RuntimeException e) {
+        String text = e instanceof ConfigValidationException v && v.getProblemCount() > 0 ? v.getProblem(0).getMessage()
+                : String.valueOf(e.getMessage());
+        text = text.strip().lines().findFirst().orElse(text);
+        return text.replaceFirst("^SRCFG\\d+: ", "");
+    }
+}

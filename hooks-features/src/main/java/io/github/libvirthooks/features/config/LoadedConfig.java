@@ -1,0 +1,90 @@
+package io.github.libvirthooks.features.config;
+
+import io.smallrye.config.SmallRyeConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A checked configuration, with where each value came from. Made by {@link ConfigLoader}.
+ */
+public final class LoadedConfig {
+    private final HooksConfig hooks;
+    private final SmallRyeConfig config;
+    private final Path file;
+    private final Map<String, String> environment;
+
+    LoadedConfig(HooksConfig hooks, SmallRyeConfig config, Path file, Map<String, String> environment) {
+        this.hooks = hooks;
+        this.config = config;
+        this.file = file;
+        this.environment = Map.copyOf(environment);
+    }
+
+    /** The typed settings. */
+    public HooksConfig hooks() {
+        return hooks;
+    }
+
+    /** The properties file that was read (it may not exist). */
+    public Path file() {
+        return file;
+    }
+
+    Map<String, String> environment() {
+        return environment;
+    }
+
+    /**
+     * One host-wide setting as {@code plan} and {@code status} print it.
+     *
+     * @param key    the full property name
+     * @param value  the value in effect
+     * @param origin where it came from
+     */
+    public record Setting(String key, String value, ConfigOrigin origin) {
+    }
+
+    /** Every host-wide setting with its value in effect and origin, in documentation order. */
+    public List<Setting> hostWide() {
+        List<Setting> settings = new ArrayList<>();
+        for (String key : ConfigKey.HOST_WIDE) {
+            String name = ConfigKey.hostWide(key);
+            settings.add(new Setting(name, config.getConfigValue(name).getValue(), originOf(name)));
+        }
+        return settings;
+    }
+
+    /** Where the value of a property name came from; {@link ConfigOrigin#DEFAULT} when nothing set it. */
+    public ConfigOrigin originOf(String propertyName) {
+        return ConfigLoader.origin(config.getConfigValue(propertyName));
+    }
+
+    /** Where a per-VM option came from, whichever quoting the user wrote the VM name with. */
+    ConfigOrigin vmOriginOf(String vmName, String feature, String option) {
+        String tail = "." + feature + "." + option;
+        for (String name : List.of(ConfigKey.vm(vmName, feature, option),
+                HooksConfig.PREFIX + ".vm.\"" + vmName.replace("\\", "\\\\").replace("\"", "\\\"") + "\"" + tail,
+                HooksConfig.PREFIX + ".vm." + vmName + tail)) {
+            var value = config.getConfigValue(name);
+            if (value.getValue() != null) {
+                return ConfigLoader.origin(value);
+            }
+        }
+        // the mapping had the value, so some source holds it; say the file rather than guess "default"
+        return ConfigOrigin.PROPERTIES;
+    }
+
+    /**
+     * The features and options in effect for one VM.
+     *
+     * @param vmName      the domain name
+     * @param xmlFeatures the VM's {@code <hooks>} metadata ({@code Domain.hooksConfig()}): feature to attributes
+     * @throws ConfigException for an unknown feature or a bad {@code enabled} value in the XML, or
+     *                         features that exclude each other
+     */
+    public EffectiveVmConfig forVm(String vmName, Map<String, Map<String, String>> xmlFeatures) {
+        return VmSettings.merge(this, vmName, xmlFeatures);
+    }
+}

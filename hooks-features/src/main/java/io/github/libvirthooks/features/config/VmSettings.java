@@ -1,0 +1,126 @@
+package io.github.libvirthooks.features.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Merges one VM's settings: host-wide defaults &lt; {@code all-vms} &lt; {@code vm."name"} &lt;
+ * the VM's XML metadata. Each layer is itself defaults &lt; properties &lt; environment, as
+ * SmallRye resolved it. An XML element turns its feature on; {@code enabled=false} anywhere
+ * turns it off; properties turn a feature on only with {@code enabled=true}, so that an option
+ * set for all VMs (a size, say) does not switch the feature on everywhere.
+ */
+final class VmSettings {
+    /** Features that do their own thing at host sleep, so a VM with one does not block sleep. */
+    private static final List<String> REPLACE_NOSLEEP = List.of("dosleep", "dohibernate");
+
+    private VmSettings() {
+    }
+
+    static EffectiveVmConfig merge(LoadedConfig loaded, String vmName, Map<String, Map<String, String>> xml) {
+        for (String feature : xml.keySet()) {
+            if (!HooksConfig.FEATURES.contains(feature)) {
+                throw new ConfigException("unknown feature <" + feature + "> in the <hooks xmlns=\"urn:libvirt-hooks:1\"> metadata of VM '"
+                        + vmName + "'; known features: " + String.join(", ", HooksConfig.FEATURES));
+            }
+        }
+        HooksConfig hooks = loaded.hooks();
+        Map<String, Map<String, String>> allVms = HooksConfig.FeatureSettings.byName(hooks.allVms());
+        HooksConfig.FeatureSettings own = hooks.vm().get(vmName);
+        Map<String, Map<String, String>> forVm = own == null ? Map.of() : HooksConfig.FeatureSettings.byName(own);
+
+        Map<String, Map<String, String>> features = new LinkedHashMap<>();
+        Map<String, ConfigOrigin> sources = new LinkedHashMap<>();
+        List<String> notes = new ArrayList<>();
+        Map<String, Boolean> explicit = new LinkedHashMap<>();
+        for (String feature : HooksConfig.FEATURES) {
+            Layered layered = new Layered(feature);
+            hostDefaults(loaded, feature, layered);
+            layered.apply(allVms.getOrDefault(feature, Map.of()), option -> loaded.originOf(ConfigKey.allVms(feature, option)), false,
+                    option -> ConfigKey.allVms(feature, option));
+            layered.apply(forVm.getOrDefault(feature, Map.of()), option -> loaded.vmOriginOf(vmName, feature, option), true,
+                    option -> ConfigKey.vm(vmName, feature, option));
+            if (xml.containsKey(feature)) {
+                Map<String, String> attributes = xml.get(feature);
+                layered.on = true;
+                layered.onFrom = ConfigOrigin.XML;
+                layered.forThisVm = true;
+                layered.apply(attributes, option -> ConfigOrigin.XML, true, option -> null);
+            }
+            if (layered.on) {
+                features.put(feature, layered.options);
+                sources.put(feature, layered.onFrom);
+                layered.from.forEach((option, origin) -> sources.put(feature + "." + option, origin));
+                explicit.put(feature, layered.forThisVm);
+            }
+        }
+        if (features.containsKey("nosleep")) {
+            for (String replacing : REPLACE_NOSLEEP) {
+                if (features.containsKey(replacing)) {
+                    if (explicit.get("nosleep")) {
+                        throw new ConfigException("VM '" + vmName + "' enables both nosleep and " + replacing + " (" + sources.get("nosleep")
+                                + ", " + sources.get(replacing) + "); " + replacing + " replaces nosleep: turn one of them off");
+                    }
+                    features.remove("nosleep");
+                    sources.keySet().removeIf(key -> key.equals("nosleep") || key.startsWith("nosleep."));
+                    notes.add("nosleep (all-vms) is replaced by " + replacing + " for this VM");
+                    break;
+                }
+            }
+        }
+        return new EffectiveVmConfig(vmName, features, sources, notes);
+    }
+
+    /** Host-wide settings that are a feature's options where the VM sets none. */
+    private static void hostDefaults(LoadedConfig loaded, String feature, Layered layered) {
+        if (feature.equals("hugepages")) {
+            HooksConfig.Hugepages hugepages = loaded.hooks().hugepages();
+            layered.put("size", hugepages.defaultSize().bootParameter(), loaded.originOf(ConfigKey.hostWide("hugepages.default-size")));
+            layered.put("timeout", Durations.format(hugepages.timeout()), loaded.originOf(ConfigKey.hostWide("hugepages.timeout")));
+        }
+    }
+
+    /** One feature's switch and options as the layers are applied in order. */
+    private static final class Layered {
+        final String feature;
+        final Map<String, String> options = new LinkedHashMap<>();
+        final Map<String, ConfigOrigin> from = new LinkedHashMap<>();
+        boolean on;
+        boolean forThisVm;
+        ConfigOrigin onFrom = ConfigOrigin.DEFAULT;
+
+        Layered(String feature) {
+            this.feature = feature;
+        }
+
+        void put(String option, String value, ConfigOrigin origin) {
+            options.put(option, value);
+            from.put(option, origin);
+        }
+
+        /**
+         * @param key the property name of an option, for messages; null for XML attributes
+         */
+        void apply(Map<String, String> layer, Function<String, ConfigOrigin> origin, boolean vmOwn, Function<String, String> key) {
+            for (Map.Entry<String, String> e : layer.entrySet()) {
+                if (e.getKey().equals(HooksConfig.ENABLED)) {
+                    Boolean enabled = ConfigLoader.parseSwitch(e.getValue());
+                    if (enabled == null) {
+                        String name = key.apply(HooksConfig.ENABLED);
+                        throw new ConfigException(name == null
+                                ? "invalid <" + feature + " enabled=\"" + e.getValue() + "\"> in the VM's <hooks> metadata: expected true or false"
+                                : "invalid value " + name + "=" + e.getValue() + ": expected true or false");
+                    }
+                    on = enabled;
+                    onFrom = origin.apply(HooksConfig.ENABLED);
+                    forThisVm = vmOwn;
+                } else {
+                    put(e.getKey(), e.getValue(), origin.apply(e.getKey()));
+                }
+            }
+        }
+    }
+}
