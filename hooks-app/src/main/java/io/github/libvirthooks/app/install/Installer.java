@@ -30,7 +30,8 @@ public final class Installer {
             "io.smallrye.config.smallrye-config-",
             "io.smallrye.common.smallrye-common-",
             "org.eclipse.microprofile.config.microprofile-config-api-",
-            "org.jboss.logging.jboss-logging-");
+            "org.jboss.logging.jboss-logging-",
+            "org.ow2.asm.asm-");
 
     private final InstallLayout layout;
     private final Consumer<String> out;

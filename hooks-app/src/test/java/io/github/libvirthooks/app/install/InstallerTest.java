@@ -33,7 +33,7 @@ class InstallerTest {
         for (String jar : List.of("io.github.libvirthooks.hooks-features-1.jar", "io.github.libvirthooks.hooks-sysfs-1.jar",
                 "io.smallrye.config.smallrye-config-3.jar", "io.smallrye.config.smallrye-config-core-3.jar",
                 "io.smallrye.common.smallrye-common-constraint-2.jar",
-                "org.eclipse.microprofile.config.microprofile-config-api-3.jar", "org.jboss.logging.jboss-logging-3.jar",
+                "org.eclipse.microprofile.config.microprofile-config-api-3.jar", "org.jboss.logging.jboss-logging-3.jar", "org.ow2.asm.asm-9.jar",
                 "io.quarkus.quarkus-core-3.jar")) {
             Files.writeString(dist.resolve("app/lib/main").resolve(jar), "");
         }

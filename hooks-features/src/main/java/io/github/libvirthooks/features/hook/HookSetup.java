@@ -1,5 +1,7 @@
 package io.github.libvirthooks.features.hook;
 
+import io.github.libvirthooks.features.config.ConfigLoader;
+import io.github.libvirthooks.features.config.LoadedConfig;
 import io.github.libvirthooks.features.domain.Domain;
 import io.github.libvirthooks.features.engine.FeatureCatalog;
 import io.github.libvirthooks.features.engine.HookEngine;
@@ -25,11 +27,15 @@ public record HookSetup(Path hostRoot, Path stateDir, Duration lockTimeout,
         BiFunction<String, Domain, Map<String, Map<String, String>>> enabledFeatures) {
 
     /**
-     * The setup from a configuration file and the environment. Until the configuration
-     * mapping lands this reads only the domain's own metadata.
+     * The setup from a configuration file and the environment (defaults &lt; file &lt;
+     * environment; a VM's own XML metadata wins for that VM).
+     *
+     * @throws io.github.libvirthooks.features.config.ConfigException naming the bad key and value
      */
     public static HookSetup load(Path configFile, Map<String, String> environment) {
-        return new HookSetup(Path.of("/"), Path.of("/run/libvirt-hooks"), Duration.ofSeconds(30), (name, domain) -> domain.hooksConfig());
+        LoadedConfig config = ConfigLoader.load(configFile, environment);
+        return new HookSetup(config.hooks().hostRoot(), config.hooks().stateDir(), config.hooks().lockTimeout(),
+                (name, domain) -> config.forVm(name, domain.hooksConfig()).features());
     }
 
     public HostRoot host() {

@@ -1,5 +1,6 @@
 package io.github.libvirthooks.features.hook;
 
+import io.github.libvirthooks.features.config.ConfigException;
 import io.github.libvirthooks.features.domain.Domain;
 import io.github.libvirthooks.features.domain.DomainXmlException;
 import io.github.libvirthooks.features.domain.DomainXmlParser;
@@ -84,7 +85,7 @@ public final class QemuHook {
         } catch (HookFailure e) {
             log.record(invocation, "failed  " + e.getMessage());
             return fail(invocation, err, prefix + e.getMessage());
-        } catch (FeatureException | JournalException | IllegalArgumentException e) {
+        } catch (FeatureException | ConfigException | JournalException | IllegalArgumentException e) {
             if (invocation.operation() == HookOperation.RELEASE) {
                 return restoreByName(invocation, err, prefix + e.getMessage() + "; undoing the journal by VM name");
             }

@@ -200,7 +200,7 @@ public final class HugepagesFeature implements Feature {
 
     private static Duration timeout(Map<String, String> options) {
         String text = options.getOrDefault("timeout", "10s");
-        if (!text.matches("[0-9]{1,4}(ms|s)")) {
+        if (!text.matches("[0-9]{1,7}(ms|s)")) {
             throw new FeatureException("invalid hugepages timeout '" + text + "': use a number with ms or s, e.g. 10s");
         }
         return text.endsWith("ms") ? Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)))
