@@ -57,6 +57,7 @@ public final class Installer {
                     + " share/qemu-hook); run it from the unpacked distribution (deployment/target/libvirt-hooks-*/)");
         }
         boolean hooksWereEnabled = libvirtdSeesHooks();
+        String classpath = hookClasspath(app);
         List<Path> written = new ArrayList<>();
         Path lib = layout.libDir();
         if (!dist.toAbsolutePath().normalize().equals(lib)) {
@@ -66,7 +67,7 @@ public final class Installer {
         written.add(lib.resolve("app"));
         written.add(lib.resolve("share"));
 
-        writeFile(layout.hookClasspath(), hookClasspath(lib.resolve("app")), "rw-r--r--");
+        writeFile(layout.hookClasspath(), classpath, "rw-r--r--");
         written.add(layout.hookClasspath());
 
         String launcher = template(share.resolve("qemu-hook"), java);
@@ -162,19 +163,25 @@ public final class Installer {
         return found;
     }
 
+    /** The hook's classpath, checked against the distribution before anything is copied. */
     private String hookClasspath(Path app) {
-        Path libMain = app.resolve("lib/main");
         List<String> entries = new ArrayList<>();
-        try (Stream<Path> jars = Files.list(libMain)) {
-            jars.map(Path::getFileName).map(Path::toString).sorted()
-                    .filter(name -> HOOK_JARS.stream().anyMatch(name::startsWith))
-                    .forEach(name -> entries.add(layout.libDir().resolve("app/lib/main").resolve(name).toString()));
-        } catch (IOException e) {
-            throw new InstallException("install: cannot list " + libMain + ": " + e.getMessage(), e);
+        for (String dir : List.of("lib/boot", "lib/main")) {
+            Path jars = app.resolve(dir);
+            if (!Files.isDirectory(jars)) {
+                continue;
+            }
+            try (Stream<Path> listing = Files.list(jars)) {
+                listing.map(Path::getFileName).map(Path::toString).sorted()
+                        .filter(name -> name.endsWith(".jar") && HOOK_JARS.stream().anyMatch(name::startsWith))
+                        .forEach(name -> entries.add(layout.libDir().resolve("app").resolve(dir).resolve(name).toString()));
+            } catch (IOException e) {
+                throw new InstallException("install: cannot list " + jars + ": " + e.getMessage(), e);
+            }
         }
         for (String prefix : HOOK_JARS) {
             if (entries.stream().noneMatch(e -> Path.of(e).getFileName().toString().startsWith(prefix))) {
-                throw new InstallException("install: the distribution lacks " + prefix + "*.jar in " + libMain);
+                throw new InstallException("install: the distribution lacks " + prefix + "*.jar in " + app + "/lib");
             }
         }
         return String.join(":", entries);
