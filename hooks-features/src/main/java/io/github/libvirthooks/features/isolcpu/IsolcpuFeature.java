@@ -374,10 +374,15 @@ public final class IsolcpuFeature implements Feature {
             if (!root.subtreeControl().contains("cpuset")) {
                 knobs.add(new Knob(Knob.Kind.SUBTREE_CONTROL, root.fileHostPath("cgroup.subtree_control")));
             }
+            int before = knobs.size();
             for (Cgroup child : root.children()) {
                 if (!VM_CGROUPS.contains(child.name())) {
                     knobs.add(new Knob(Knob.Kind.HOST_CPUSET, child.fileHostPath("cpuset.cpus")));
                 }
+            }
+            if (knobs.size() == before) {
+                report.accept("warn   isolcpu: " + root.hostPath() + " has no top-level cgroup but the VMs'; host processes"
+                        + " in the root cgroup cannot be confined (the root cgroup always owns every CPU)");
             }
         }
         if (groups.contains(Knob.Group.PARTITION)) {

@@ -117,6 +117,13 @@ class IsolcpuFeatureTest {
         assertThat(state.fileFor("win10")).doesNotExist();
     }
 
+    @Test
+    void aHostWithoutTopLevelCgroupsIsWarnedThatItsProcessesStayOnEveryCpu() {
+        fake = new FakeHost(tmp.resolve("bare")).smtCpus(8).cgroup2("machine");
+        prepare(vm("win10", "<isolcpu/>", pins("3", "7")));
+        assertThat(lines).anyMatch(l -> l.startsWith("warn   isolcpu: /sys/fs/cgroup has no top-level cgroup but the VMs'"));
+    }
+
     // --- systemd backend ------------------------------------------------------------------
 
     @Test
