@@ -1,0 +1,579 @@
+package io.github.libvirthooks.features.isolcpu;
+
+import io.github.libvirthooks.features.domain.Domain;
+import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureException;
+import io.github.libvirthooks.features.engine.HookOperation;
+import io.github.libvirthooks.features.isolcpu.IsolcpuOptions.Backend;
+import io.github.libvirthooks.features.state.JournalEntry;
+import io.github.libvirthooks.features.state.VmJournal;
+import io.github.libvirthooks.sysfs.HostAccessException;
+import io.github.libvirthooks.sysfs.HostRoot;
+import io.github.libvirthooks.sysfs.cgroup.Cgroup;
+import io.github.libvirthooks.sysfs.cgroup.CgroupMounts;
+import io.github.libvirthooks.sysfs.cgroup.CgroupVersion;
+import io.github.libvirthooks.sysfs.cgroup.CpusetPartitionState;
+import io.github.libvirthooks.sysfs.cpu.CpuSet;
+import io.github.libvirthooks.sysfs.cpu.CpuTopology;
+import io.github.libvirthooks.sysfs.cpu.SplitCore;
+import io.github.libvirthooks.sysfs.exec.CommandException;
+import io.github.libvirthooks.sysfs.irq.IrqAffinity;
+import io.github.libvirthooks.sysfs.kernel.KernelCommandLine;
+import io.github.libvirthooks.sysfs.kernel.KernelSysctl;
+import io.github.libvirthooks.sysfs.kernel.Workqueue;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * {@code isolcpu}: before QEMU starts, keep host work off the VM's CPUs, and give the host its
+ * old settings back when the last isolating VM releases.
+ *
+ * <p>The VM's CPUs are those its XML pins ({@code <vcpupin>}, {@code <emulatorpin>},
+ * {@code <iothreadpin>}) or the {@code cpus} option; the host keeps every online CPU that no
+ * isolating VM uses. The host's cgroups are confined through systemd ({@code AllowedCPUs} of
+ * {@code init.scope}, {@code system.slice}, {@code user.slice}) or by writing
+ * {@code cpuset.cpus} of the top-level cgroups directly; optionally the VMs' cgroup becomes a
+ * cpuset partition, and workqueues, interrupts and {@code timer_migration} follow.
+ *
+ * <p>These settings are shared by every isolating VM, so they are counted with claims, not
+ * journaled as file changes: each VM's claim holds its CPUs and the original value of every
+ * setting it touched (copied from the VMs already running, read from the host for the first),
+ * recorded before any write. Release recomputes the settings from the VMs that remain, and the
+ * last one puts the originals back. A crash after the claim and before the writes is undone
+ * the same way.
+ */
+public final class IsolcpuFeature implements Feature {
+    public static final String NAME = "isolcpu";
+    /** The claim's resource name. */
+    static final String RESOURCE = "cpus";
+    /** Exists when systemd runs as PID 1 (sd_booted). */
+    static final String SYSTEMD_RUNTIME = "/run/systemd/system";
+    /** The units systemd puts host work in. */
+    static final List<String> HOST_UNITS = List.of("init.scope", "system.slice", "user.slice");
+    /** libvirt's VM cgroup under systemd, and without it. */
+    static final List<String> VM_CGROUPS = List.of("machine.slice", "machine");
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Set<HookOperation> actsOn() {
+        return Set.of(HookOperation.PREPARE);
+    }
+
+    @Override
+    public List<String> plan(FeatureContext context) {
+        IsolcpuOptions options = IsolcpuOptions.parse(context.options());
+        CpuSet vm = vmCpus(context.domain(), options);
+        List<String> lines = new ArrayList<>();
+        List<OtherClaim> others = otherClaims(context);
+        CpuSet vms = others.stream().map(OtherClaim::cpus).reduce(vm, CpuSet::union);
+        try {
+            CpuTopology topology = CpuTopology.read(context.host());
+            Optional<String> boot = bootIsolation(context.host(), vm);
+            if (boot.isPresent()) {
+                return List.of("nothing: " + boot.get());
+            }
+            Backend backend = backend(options, context.host(), others);
+            lines.add("isolate CPUs " + vm + " for " + context.domain().name() + ": host work limited to CPUs "
+                    + topology.online().difference(vms) + " with " + describe(backend)
+                    + (others.isEmpty() ? "" : " (also kept off CPUs of " + names(others) + ")"));
+            topology.splitCores(vm).forEach(split -> lines.add("warn: " + splitWarning(split, context.domain().name())));
+        } catch (HostAccessException | CommandException e) {
+            lines.add("isolate CPUs " + vm + " for " + context.domain().name() + " (cannot read the host now: " + e.getMessage() + ")");
+        }
+        options.partition().ifPresent(p -> lines.add("make the VMs' cgroup an " + p + " cpuset partition of CPUs " + vms));
+        if (options.workqueue()) {
+            lines.add("limit unbound and writeback workqueues to the host CPUs");
+        }
+        if (options.irq()) {
+            lines.add("move movable interrupts to the host CPUs");
+        }
+        if (options.groups().contains(Knob.Group.TIMER_MIGRATION)) {
+            lines.add("turn timer_migration off");
+        }
+        lines.add("restored when the last isolating VM releases");
+        return lines;
+    }
+
+    @Override
+    public void apply(FeatureContext context) {
+        IsolcpuOptions options = IsolcpuOptions.parse(context.options());
+        Consumer<String> report = context.report();
+        HostRoot host = context.claimHost();
+        String vmName = context.domain().name();
+        CpuSet vm = vmCpus(context.domain(), options);
+        CpuTopology topology = CpuTopology.read(host);
+        CpuSet offline = vm.difference(topology.online());
+        if (!offline.isEmpty()) {
+            throw new FeatureException("CPUs " + offline + " of " + vmName + " are not online (online: " + topology.online()
+                    + "); fix the pins or the cpus option");
+        }
+        Optional<String> boot = bootIsolation(host, vm);
+        if (boot.isPresent()) {
+            report.accept("skip   isolcpu: " + boot.get());
+            return;
+        }
+        List<OtherClaim> others = otherClaims(context);
+        Backend backend = backend(options, host, others);
+        CpuSet vms = others.stream().map(OtherClaim::cpus).reduce(vm, CpuSet::union);
+        CpuSet hostCpus = topology.online().difference(vms);
+        if (hostCpus.isEmpty()) {
+            throw new FeatureException("isolating CPUs " + vm + " for " + vmName
+                    + (others.isEmpty() ? "" : " (and " + vms.difference(vm) + " for " + names(others) + ")")
+                    + " would leave the host no CPU (online: " + topology.online() + "); leave at least one core to the host"
+                    + " (pin <emulatorpin> there, or name the VM's CPUs with cpus=\"...\")");
+        }
+        for (SplitCore split : topology.splitCores(vm)) {
+            if (split.outside().intersects(hostCpus)) {
+                report.accept("warn   isolcpu: " + splitWarning(split, vmName));
+            }
+        }
+        Set<Knob.Group> groups = EnumSet.copyOf(options.groups());
+        others.forEach(o -> groups.addAll(o.groups()));
+        String partition = partitionType(options, others);
+
+        HostKnobs knobs = new HostKnobs(host, context.commands(), topology.nrCpuIds());
+        Map<Knob, String> originals = new TreeMap<>();
+        // Settings other VMs already changed keep the originals they recorded: reading them now
+        // would take their isolated values for originals.
+        for (OtherClaim other : others) {
+            other.originals().forEach((knob, value) -> {
+                if (groups.contains(knob.group())) {
+                    originals.putIfAbsent(knob, value);
+                }
+            });
+        }
+        for (Knob knob : discover(backend, groups, host, report)) {
+            if (!originals.containsKey(knob)) {
+                originals.put(knob, read(knobs, knob));
+            }
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("cpus", vm.toList());
+        values.put("backend", backend.word());
+        values.put("groups", words(options.groups()));
+        options.partition().ifPresent(p -> values.put("partition", p));
+        originals.forEach((knob, value) -> values.put(knob.claimKey(), value));
+        JournalEntry claim = JournalEntry.claim(NAME, RESOURCE, values);
+        // Recorded before the first write: after a crash, release knows every original.
+        context.claims().record(claim);
+        report.accept("claim  isolcpu: CPUs " + vm + " for " + vmName + (others.isEmpty() ? "" : ", with " + names(others)
+                + " (" + vms + " in all)") + "; host CPUs " + hostCpus + " (" + describe(backend) + ")");
+
+        IrqCount irqs = new IrqCount();
+        boolean partitionFailed = false;
+        for (Map.Entry<Knob, String> entry : originals.entrySet()) {
+            Knob knob = entry.getKey();
+            if (partitionFailed && knob.group() == Knob.Group.PARTITION) {
+                continue;
+            }
+            String value = knobs.isolated(knob, hostCpus, vms, partition, entry.getValue());
+            HostKnobs.Outcome outcome = write(knobs, knob, value);
+            if (knob.kind() == Knob.Kind.IRQ) {
+                irqs.add(outcome);
+                continue;
+            }
+            switch (outcome) {
+                case CHANGED -> report.accept("change isolcpu: " + knob.describe() + " = " + shown(value)
+                        + " (original " + shown(entry.getValue()) + ")");
+                case UNCHANGED -> { }
+                case MISSING -> {
+                    if (knob.kind() == Knob.Kind.PARTITION || knob.kind() == Knob.Kind.VMS_CPUSET) {
+                        report.accept("warn   isolcpu: " + knob.target() + " is missing: this kernel does not offer cpuset"
+                                + " partitions there; no partition made, the host's cgroups still keep off CPUs " + vms);
+                        partitionFailed = true;
+                    } else {
+                        report.accept("info   isolcpu: " + knob.target() + " is gone; left alone");
+                    }
+                }
+                case NOT_MOVABLE -> report.accept("info   isolcpu: " + knob.target() + " cannot be changed; left alone");
+            }
+            if (knob.kind() == Knob.Kind.PARTITION && outcome != HostKnobs.Outcome.MISSING) {
+                CpusetPartitionState state = knobs.partitionState(knob);
+                if (state.valid()) {
+                    report.accept("change isolcpu: " + knob.target() + " reads '" + state + "': CPUs " + vms
+                            + " form a cpuset partition");
+                } else {
+                    report.accept("warn   isolcpu: the kernel reports " + knob.target() + " as '" + state
+                            + "'; partition rolled back, the host's cgroups still keep off CPUs " + vms);
+                    partitionFailed = true;
+                }
+            }
+            if (partitionFailed && knob.group() == Knob.Group.PARTITION) {
+                rollBackPartition(knobs, originals, report);
+            }
+        }
+        if (partitionFailed && options.partition().isPresent()) {
+            Set<Knob.Group> kept = EnumSet.copyOf(options.groups());
+            kept.remove(Knob.Group.PARTITION);
+            context.claims().update(claim.with("groups", words(kept)));
+        }
+        irqs.report(report, hostCpus);
+    }
+
+    @Override
+    public void undoClaim(JournalEntry claim, FeatureContext context) {
+        HostRoot host = context.host();
+        Consumer<String> report = context.report();
+        Map<Knob, String> originals = new OtherClaim(context.invocation().vmName(), claim).originals();
+        List<OtherClaim> remaining = otherClaims(context);
+        CpuTopology topology = remaining.isEmpty() ? null : CpuTopology.read(host);
+        HostKnobs knobs = new HostKnobs(host, context.commands(), topology == null ? 1 : topology.nrCpuIds());
+
+        CpuSet vms = remaining.stream().map(OtherClaim::cpus).reduce(CpuSet.empty(), CpuSet::union);
+        CpuSet hostCpus = topology == null ? CpuSet.empty() : topology.online().difference(vms);
+        Set<Knob.Group> groups = EnumSet.noneOf(Knob.Group.class);
+        Set<Knob> stillHeld = new java.util.HashSet<>();
+        for (OtherClaim other : remaining) {
+            groups.addAll(other.groups());
+            stillHeld.addAll(other.originals().keySet());
+        }
+        String partition = remaining.stream().map(OtherClaim::partition).flatMap(Optional::stream).findFirst().orElse("isolated");
+
+        List<Knob> order = new ArrayList<>(originals.keySet());
+        java.util.Collections.reverse(order);
+        List<String> failures = new ArrayList<>();
+        IrqCount irqs = new IrqCount();
+        for (Knob knob : order) {
+            // A setting stays isolated only if a remaining VM asks for it and holds its original,
+            // so that its own release can put that original back.
+            boolean keep = groups.contains(knob.group()) && stillHeld.contains(knob);
+            String value = keep ? knobs.isolated(knob, hostCpus, vms, partition, originals.get(knob)) : originals.get(knob);
+            try {
+                HostKnobs.Outcome outcome = knobs.write(knob, value);
+                if (knob.kind() == Knob.Kind.IRQ) {
+                    irqs.add(outcome);
+                } else if (outcome == HostKnobs.Outcome.CHANGED) {
+                    report.accept("undo   isolcpu: " + knob.describe() + " = " + shown(value)
+                            + (keep ? " (CPUs " + vms + " stay isolated for " + names(remaining) + ")" : " (original)"));
+                }
+            } catch (HostAccessException | CommandException | FeatureException | IllegalArgumentException e) {
+                if (knob.kind() == Knob.Kind.SUBTREE_CONTROL) {
+                    // Harmless to leave on: every cpuset.cpus is back to empty, which means all CPUs.
+                    report.accept("warn   isolcpu: left the cpuset controller enabled in " + knob.target()
+                            + " (" + e.getMessage() + "); a cgroup below still uses it");
+                } else {
+                    failures.add(knob.describe() + ": " + e.getMessage());
+                }
+            }
+        }
+        if (!irqs.isEmpty()) {
+            report.accept("undo   isolcpu: " + irqs.changed + " interrupts back "
+                    + (remaining.isEmpty() ? "to their original affinity" : "on CPUs " + hostCpus + " or their original affinity")
+                    + (irqs.notMovable == 0 ? "" : ", " + irqs.notMovable + " not movable"));
+        }
+        if (!failures.isEmpty()) {
+            throw new FeatureException(failures.size() + " of " + order.size() + " isolcpu settings could not be restored ("
+                    + failures.get(0) + (failures.size() > 1 ? "; ..." : "") + "); run 'libvirt-hooks restore' once the cause is fixed");
+        }
+        report.accept("undo   isolcpu: " + (remaining.isEmpty()
+                ? context.invocation().vmName() + " was the last VM isolating CPUs; host settings are back to their originals"
+                : "released CPUs " + new OtherClaim(context.invocation().vmName(), claim).cpus().difference(vms) + "; host CPUs now "
+                        + hostCpus));
+    }
+
+    /** The VM's CPUs: the cpus option, else the union of its vCPU, emulator and IOThread pins. */
+    static CpuSet vmCpus(Domain domain, IsolcpuOptions options) {
+        if (options.cpus().isPresent()) {
+            return options.cpus().get();
+        }
+        List<String> pins = new ArrayList<>(domain.vcpuPins().values());
+        domain.emulatorPin().ifPresent(pins::add);
+        pins.addAll(domain.iothreadPins().values());
+        CpuSet cpus = CpuSet.empty();
+        for (String pin : pins) {
+            try {
+                cpus = cpus.union(CpuSet.parseList(pin));
+            } catch (IllegalArgumentException e) {
+                throw new FeatureException("cannot read a cpuset in <cputune> of " + domain.name() + ": " + e.getMessage());
+            }
+        }
+        if (cpus.isEmpty()) {
+            throw new FeatureException(domain.name() + " pins no CPUs (no <vcpupin>, <emulatorpin> or <iothreadpin> in <cputune>);"
+                    + " pin its vCPUs, or name its CPUs with <isolcpu cpus=\"2-7\"/>");
+        }
+        return cpus;
+    }
+
+    /** Why nothing needs doing when the kernel command line already isolates the VM's CPUs. */
+    static Optional<String> bootIsolation(HostRoot host, CpuSet vm) {
+        KernelCommandLine cmdline;
+        try {
+            if (!host.exists("/proc/cmdline")) {
+                return Optional.empty();
+            }
+            cmdline = KernelCommandLine.read(host);
+            CpuSet isolated = cmdline.isolcpus().map(i -> i.cpus()).orElse(CpuSet.empty())
+                    .union(cmdline.nohzFull().orElse(CpuSet.empty()));
+            if (!isolated.isEmpty() && isolated.containsAll(vm)) {
+                return Optional.of("the kernel command line already isolates CPUs " + isolated + " ("
+                        + cmdline.parameters().stream().filter(p -> p.isNamed("isolcpus") || p.isNamed("nohz_full"))
+                        .map(Object::toString).collect(Collectors.joining(" "))
+                        + "), which covers the VM's CPUs " + vm);
+            }
+        } catch (HostAccessException | IllegalArgumentException e) {
+            // A malformed isolcpus= is ignored by the kernel too: isolate at run time.
+        }
+        return Optional.empty();
+    }
+
+    private static Backend backend(IsolcpuOptions options, HostRoot host, List<OtherClaim> others) {
+        Optional<OtherClaim> first = others.stream().findFirst();
+        if (first.isPresent()) {
+            Backend active = first.get().backend();
+            if (options.backend() != Backend.AUTO && options.backend() != active) {
+                throw new FeatureException("backend=" + options.backend().word() + " differs from the " + active.word()
+                        + " backend " + first.get().vmName() + " already isolates CPUs with; use backend=auto or "
+                        + active.word() + " for every isolating VM");
+            }
+            return active;
+        }
+        CgroupVersion version = cgroupVersion(host);
+        if (options.backend() == Backend.AUTO) {
+            return host.isDirectory(SYSTEMD_RUNTIME) && version == CgroupVersion.V2 ? Backend.SYSTEMD : Backend.CGROUP;
+        }
+        if (options.backend() == Backend.SYSTEMD && version != CgroupVersion.V2) {
+            throw new FeatureException("backend=systemd needs systemd managing a pure cgroup v2 host, this one is "
+                    + version + "; boot with systemd.unified_cgroup_hierarchy=1 or use backend=auto");
+        }
+        return options.backend();
+    }
+
+    private static CgroupVersion cgroupVersion(HostRoot host) {
+        try {
+            return CgroupMounts.read(host).version();
+        } catch (HostAccessException e) {
+            return CgroupVersion.NONE;
+        }
+    }
+
+    /** Every knob the groups ask for on this host now, with a line for each one the host lacks. */
+    private static List<Knob> discover(Backend backend, Set<Knob.Group> groups, HostRoot host, Consumer<String> report) {
+        List<Knob> knobs = new ArrayList<>();
+        Cgroup root = unifiedRoot(host);
+        if (backend == Backend.SYSTEMD) {
+            HOST_UNITS.forEach(unit -> knobs.add(new Knob(Knob.Kind.HOST_UNIT, unit)));
+        } else {
+            if (!root.controllers().contains("cpuset")) {
+                throw new FeatureException("the cpuset controller is not available in the cgroup v2 root " + root.hostPath()
+                        + " (controllers: " + String.join(" ", root.controllers()) + "); it is bound to cgroup v1 or missing:"
+                        + " boot with systemd.unified_cgroup_hierarchy=1 (or cgroup_no_v1=cpuset)");
+            }
+            if (!root.subtreeControl().contains("cpuset")) {
+                knobs.add(new Knob(Knob.Kind.SUBTREE_CONTROL, root.fileHostPath("cgroup.subtree_control")));
+            }
+            int before = knobs.size();
+            for (Cgroup child : root.children()) {
+                if (!VM_CGROUPS.contains(child.name())) {
+                    knobs.add(new Knob(Knob.Kind.HOST_CPUSET, child.fileHostPath("cpuset.cpus")));
+                }
+            }
+            if (knobs.size() == before) {
+                report.accept("warn   isolcpu: " + root.hostPath() + " has no top-level cgroup but the VMs'; host processes"
+                        + " in the root cgroup cannot be confined (the root cgroup always owns every CPU)");
+            }
+        }
+        if (groups.contains(Knob.Group.PARTITION)) {
+            Optional<Cgroup> machine = VM_CGROUPS.stream().map(root::child).filter(Cgroup::exists).findFirst();
+            if (machine.isEmpty()) {
+                report.accept("warn   isolcpu: no " + String.join(" or ", VM_CGROUPS) + " cgroup under " + root.hostPath()
+                        + "; no cpuset partition made");
+            } else if (backend == Backend.SYSTEMD && machine.get().name().equals("machine.slice")) {
+                knobs.add(new Knob(Knob.Kind.VMS_UNIT, "machine.slice"));
+                knobs.add(new Knob(Knob.Kind.PARTITION, machine.get().fileHostPath("cpuset.cpus.partition")));
+            } else {
+                knobs.add(new Knob(Knob.Kind.VMS_CPUSET, machine.get().fileHostPath("cpuset.cpus")));
+                knobs.add(new Knob(Knob.Kind.PARTITION, machine.get().fileHostPath("cpuset.cpus.partition")));
+            }
+        }
+        if (groups.contains(Knob.Group.WORKQUEUE)) {
+            optional(host, Workqueue.UNBOUND_CPUMASK, Knob.Kind.WORKQUEUE, "unbound workqueues stay where they are", knobs, report);
+            String writeback = "/sys/bus/workqueue/devices/writeback/cpumask";
+            if (new Workqueue(host).exposes("writeback")) {
+                knobs.add(new Knob(Knob.Kind.WORKQUEUE, writeback));
+            }
+        }
+        if (groups.contains(Knob.Group.IRQ)) {
+            if (optional(host, "/proc/irq/default_smp_affinity", Knob.Kind.IRQ_DEFAULT, "interrupts stay where they are", knobs,
+                    report)) {
+                for (int irq : new IrqAffinity(host).irqs()) {
+                    String path = "/proc/irq/" + irq + "/smp_affinity_list";
+                    if (host.exists(path)) {
+                        knobs.add(new Knob(Knob.Kind.IRQ, path));
+                    }
+                }
+            }
+        }
+        if (groups.contains(Knob.Group.TIMER_MIGRATION)) {
+            optional(host, KernelSysctl.TIMER_MIGRATION, Knob.Kind.TIMER_MIGRATION, "timer migration stays as it is", knobs, report);
+        }
+        return knobs;
+    }
+
+    private static boolean optional(HostRoot host, String path, Knob.Kind kind, String consequence, List<Knob> knobs,
+            Consumer<String> report) {
+        if (!host.exists(path)) {
+            report.accept("warn   isolcpu: this kernel does not offer " + path + "; " + consequence);
+            return false;
+        }
+        knobs.add(new Knob(kind, path));
+        return true;
+    }
+
+    private static Cgroup unifiedRoot(HostRoot host) {
+        CgroupMounts mounts;
+        try {
+            mounts = CgroupMounts.read(host);
+        } catch (HostAccessException e) {
+            throw new FeatureException("cannot find the cgroup v2 hierarchy: " + e.getMessage());
+        }
+        return mounts.unifiedRoot(host);
+    }
+
+    private static String read(HostKnobs knobs, Knob knob) {
+        try {
+            return knobs.read(knob);
+        } catch (CommandException e) {
+            throw new FeatureException("cannot read " + knob.describe() + ": " + e.getMessage()
+                    + "; is systemd running as PID 1? (backend=cgroup works without it)", e);
+        }
+    }
+
+    private static HostKnobs.Outcome write(HostKnobs knobs, Knob knob, String value) {
+        try {
+            return knobs.write(knob, value);
+        } catch (CommandException e) {
+            throw new FeatureException("cannot set " + knob.describe() + "=" + value + ": " + e.getMessage()
+                    + "; is systemd running as PID 1? (backend=cgroup works without it)", e);
+        }
+    }
+
+    private static void rollBackPartition(HostKnobs knobs, Map<Knob, String> originals, Consumer<String> report) {
+        List<Knob> partition = originals.keySet().stream().filter(k -> k.group() == Knob.Group.PARTITION).toList();
+        for (int i = partition.size() - 1; i >= 0; i--) {
+            Knob knob = partition.get(i);
+            if (knobs.write(knob, originals.get(knob)) == HostKnobs.Outcome.CHANGED) {
+                report.accept("undo   isolcpu: " + knob.describe() + " = " + shown(originals.get(knob)) + " (original)");
+            }
+        }
+    }
+
+    private static String partitionType(IsolcpuOptions options, List<OtherClaim> others) {
+        Optional<OtherClaim> other = others.stream().filter(o -> o.partition().isPresent()).findFirst();
+        if (options.partition().isPresent() && other.isPresent() && !other.get().partition().equals(options.partition())) {
+            throw new FeatureException("partition=" + options.partition().get() + " differs from partition="
+                    + other.get().partition().get() + " that " + other.get().vmName() + " uses; the VMs share one partition,"
+                    + " use the same value");
+        }
+        return options.partition().or(() -> other.flatMap(OtherClaim::partition)).orElse("isolated");
+    }
+
+    private static String splitWarning(SplitCore split, String vmName) {
+        return "physical core " + split.core() + " is split: CPU " + split.inside() + " for " + vmName + ", " + split.outside()
+                + " elsewhere; SMT siblings share caches and execution units, give the VM whole cores";
+    }
+
+    private static List<OtherClaim> otherClaims(FeatureContext context) {
+        List<OtherClaim> claims = new ArrayList<>();
+        for (VmJournal journal : context.journals()) {
+            for (JournalEntry e : journal.entries()) {
+                if (e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals(NAME) && e.key().equals(RESOURCE)) {
+                    claims.add(new OtherClaim(journal.vmName(), e));
+                }
+            }
+        }
+        return claims;
+    }
+
+    private static String names(List<OtherClaim> claims) {
+        return claims.stream().map(OtherClaim::vmName).distinct().collect(Collectors.joining(", "));
+    }
+
+    private static String describe(Backend backend) {
+        return backend == Backend.SYSTEMD ? "systemd AllowedCPUs on " + String.join(", ", HOST_UNITS)
+                : "cpuset.cpus of the top-level cgroups";
+    }
+
+    private static String words(Set<Knob.Group> groups) {
+        return groups.stream().map(Knob.Group::word).collect(Collectors.joining(","));
+    }
+
+    private static String shown(String value) {
+        return value.isEmpty() ? "(empty: all CPUs)" : value;
+    }
+
+    /** Interrupts are many: one line for all of them. */
+    private static final class IrqCount {
+        int changed;
+        int notMovable;
+        int unchanged;
+
+        void add(HostKnobs.Outcome outcome) {
+            switch (outcome) {
+                case CHANGED -> changed++;
+                case NOT_MOVABLE -> notMovable++;
+                default -> unchanged++;
+            }
+        }
+
+        boolean isEmpty() {
+            return changed + notMovable + unchanged == 0;
+        }
+
+        void report(Consumer<String> report, CpuSet hostCpus) {
+            if (isEmpty()) {
+                return;
+            }
+            report.accept("change isolcpu: " + changed + " interrupts moved to CPUs " + hostCpus + " (or the host CPUs they had)"
+                    + (unchanged == 0 ? "" : ", " + unchanged + " already there")
+                    + (notMovable == 0 ? "" : ", " + notMovable + " not movable (managed by the kernel or per-CPU), left alone"));
+        }
+    }
+
+    /** Another VM's (or this VM's) isolcpu claim, read back from the journal. */
+    private record OtherClaim(String vmName, JournalEntry entry) {
+        CpuSet cpus() {
+            try {
+                return CpuSet.parseList(entry.values().getOrDefault("cpus", ""));
+            } catch (IllegalArgumentException e) {
+                throw new FeatureException("damaged isolcpu claim of " + vmName + ": " + e.getMessage()
+                        + "; run 'libvirt-hooks restore " + vmName + "'");
+            }
+        }
+
+        Backend backend() {
+            String word = entry.values().getOrDefault("backend", "cgroup");
+            return word.equals("systemd") ? Backend.SYSTEMD : Backend.CGROUP;
+        }
+
+        Set<Knob.Group> groups() {
+            Set<Knob.Group> groups = EnumSet.of(Knob.Group.SLICES);
+            for (String word : entry.values().getOrDefault("groups", "").split(",")) {
+                Knob.Group.fromWord(word).ifPresent(groups::add);
+            }
+            return groups;
+        }
+
+        Optional<String> partition() {
+            return Optional.ofNullable(entry.values().get("partition"));
+        }
+
+        Map<Knob, String> originals() {
+            Map<Knob, String> originals = new TreeMap<>();
+            entry.values().forEach((key, value) -> Knob.fromClaimKey(key).ifPresent(knob -> originals.put(knob, value)));
+            return originals;
+        }
+    }
+}
