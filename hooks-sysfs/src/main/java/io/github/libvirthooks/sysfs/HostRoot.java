@@ -226,7 +226,8 @@ public final class HostRoot {
         } catch (IOException e) {
             throw new HostAccessException(hostPath, "cannot write '" + abbreviate(value) + "' to " + hostPath + ": " + reason(e), e);
         }
-        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        // A zero-byte write never reaches the kernel's parser: an empty value is written as a newline, as echo would.
+        byte[] bytes = (value.isEmpty() ? "\n" : value).getBytes(StandardCharsets.UTF_8);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             int written = ch.write(ByteBuffer.wrap(bytes));
             if (written != bytes.length) {

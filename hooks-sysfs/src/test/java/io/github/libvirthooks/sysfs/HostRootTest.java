@@ -195,4 +195,12 @@ class HostRootTest {
         assertThat(change).isEqualTo(new Change("/sys/kernel/mm/subtree_control", "-cpuset", "+cpuset"));
         assertThat(seen).containsExactly(change);
     }
+
+    @Test
+    void anEmptyValueIsWrittenAsANewlineSoTheKernelSeesIt() throws IOException {
+        Change change = host.write("/sys/kernel/mm/knob", "");
+        assertThat(Files.readString(root.resolve("sys/kernel/mm/knob"))).isEqualTo("\n");
+        assertThat(change.after()).isEmpty();
+        assertThat(host.read("/sys/kernel/mm/knob")).isEmpty();
+    }
 }

@@ -1,6 +1,8 @@
 package io.github.libvirthooks.features.engine;
 
+import io.github.libvirthooks.features.cfscpu.CfscpuFeature;
 import io.github.libvirthooks.features.hugepages.HugepagesFeature;
+import io.github.libvirthooks.features.isolcpu.IsolcpuFeature;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,7 +15,7 @@ public final class FeatureCatalog {
 
     /** The features, in run order. */
     public static List<Feature> all() {
-        return List.of(new HugepagesFeature());
+        return List.of(new HugepagesFeature(), new IsolcpuFeature(), new CfscpuFeature());
     }
 
     /**
