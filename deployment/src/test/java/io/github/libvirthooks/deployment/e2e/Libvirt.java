@@ -96,7 +96,7 @@ final class Libvirt {
                 + (hugepages ? "<memoryBacking><hugepages/></memoryBacking>" : "")
                 + "<vcpu>1</vcpu>"
                 + "<os><type arch='x86_64' machine='pc'>hvm</type></os>"
-                + "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator><graphics type='none'/></devices>"
+                + "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>"
                 + "</domain>";
     }
 

@@ -120,6 +120,10 @@ public final class Installer {
             }
             deleteTree(layout.manifest());
             deleteIfEmpty(layout.libDir());
+            // No journal is left (checked above, or forced): the lock and the log are ours too.
+            for (String file : List.of("lock", "hooks.log")) {
+                Files.deleteIfExists(layout.stateDir().resolve(file));
+            }
             deleteIfEmpty(layout.stateDir());
         } catch (IOException e) {
             throw new InstallException("uninstall: " + e.getMessage(), e);

@@ -92,9 +92,13 @@ class InstallerTest {
         Files.createDirectories(layout.hookDir());
         Files.writeString(layout.hookDir().resolve("other-tool"), "x");
         installer().install(dist, Path.of("/usr/bin/java"), SKELETON);
+        Files.createDirectories(layout.stateDir());
+        Files.writeString(layout.stateDir().resolve("lock"), "");
+        Files.writeString(layout.stateDir().resolve("hooks.log"), "a line\n");
 
         installer().uninstall(false, SKELETON);
 
+        assertThat(layout.stateDir()).doesNotExist();
         try (Stream<Path> left = Files.walk(root)) {
             assertThat(left.filter(Files::isRegularFile).map(root::relativize).map(Path::toString))
                     .containsExactly("etc/libvirt/hooks/qemu.d/other-tool");

@@ -92,7 +92,8 @@ public final class HookEngine {
                 applied.add(feature.name());
             } catch (FeatureException | HostAccessException | CommandException | IllegalArgumentException e) {
                 List<String> warnings = rollback(invocation, domain, cursor, startSize, tee);
-                String message = feature.name() + ": " + e.getMessage();
+                String reason = String.valueOf(e.getMessage());
+                String message = reason.startsWith(feature.name() + ":") ? reason : feature.name() + ": " + reason;
                 if (!warnings.isEmpty()) {
                     message += " (rollback incomplete: " + String.join("; ", warnings) + "; run 'libvirt-hooks restore')";
                 }

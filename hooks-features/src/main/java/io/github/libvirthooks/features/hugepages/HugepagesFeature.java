@@ -63,13 +63,8 @@ public final class HugepagesFeature implements Feature {
         }
         Need need = need(context);
         HugePages pages = new HugePages(context.claimHost());
-        HugePageCounters counters = pages.counters(need.pool.size());
-        long available = counters.unclaimed();
-        if (need.pool.node().isPresent()) {
-            available = Math.min(available, pages.nodeCounters(need.pool.size(), need.pool.node().getAsInt()).freeHugepages());
-        }
-        long pendingOthers = pendingClaims(context, need.pool);
-        long missing = Math.max(0, need.pages - Math.max(0, available - pendingOthers));
+        long available = available(pages, need.pool, othersNeed(context, need.pool));
+        long missing = Math.max(0, need.pages - available);
         String resource = resource(need.pool);
         if (missing > 0) {
             refuseWhatMemoryCannotHold(context, need, missing);
@@ -111,10 +106,13 @@ public final class HugepagesFeature implements Feature {
             context.report().accept("undo   hugepages: " + context.invocation().vmName() + " added no " + pool + ", nothing to give back");
             return;
         }
-        HugePageRelease release = new HugePages(context.host()).release(pool, added);
+        HugePages pages = new HugePages(context.host());
+        // Never below what the other VMs' claims still need, even if their QEMU has not mapped it yet.
+        long releasable = Math.min(added, available(pages, pool, othersNeed(context, pool)));
+        HugePageRelease release = pages.release(pool, releasable);
         context.report().accept("undo   hugepages: " + release.change().path() + " = " + release.change().after()
                 + " (was " + release.change().before() + "), " + release.released() + " of " + added + " pages given back");
-        if (!release.isComplete()) {
+        if (release.released() < added) {
             throw new FeatureException("only " + release.released() + " of the " + added + " " + pool
                     + " pages this VM added are free; the rest are in use, run 'libvirt-hooks restore' once they are free");
         }
@@ -171,31 +169,27 @@ public final class HugepagesFeature implements Feature {
     }
 
     /**
-     * Pages other VMs claimed whose QEMU is not running yet: they are still counted as free by
-     * the kernel, but promised. libvirt writes {@code /run/libvirt/qemu/NAME.pid} when QEMU runs.
+     * Pages of the pool nobody else will use. The kernel counts a page as used or promised
+     * ({@code nr - free + resv}) only once QEMU maps it, but another VM's claim is a promise
+     * from its {@code prepare} on. So what is left is {@code nr - max(used, claimed by others)}:
+     * exact while no other program uses hugepages, and never more than the kernel's own
+     * {@code free - resv}.
      */
-    private static long pendingClaims(FeatureContext context, HugePagePool pool) {
-        long pending = 0;
-        String resource = resource(pool);
-        for (var journal : context.journals()) {
-            for (JournalEntry e : journal.entries()) {
-                if (e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals(NAME) && e.key().equals(resource)
-                        && !qemuRunning(context, journal.vmName())) {
-                    pending += e.number("needed", 0);
-                }
-            }
+    static long available(HugePages pages, HugePagePool pool, long othersNeed) {
+        HugePageCounters counters = pages.counters(pool.size());
+        long used = counters.nrHugepages() - counters.freeHugepages() + counters.resvHugepages();
+        long available = counters.nrHugepages() - Math.max(used, othersNeed);
+        if (pool.node().isPresent()) {
+            var node = pages.nodeCounters(pool.size(), pool.node().getAsInt());
+            available = Math.min(available, node.freeHugepages());
         }
-        return pending;
+        return Math.max(0, available);
     }
 
-    private static boolean qemuRunning(FeatureContext context, String vmName) {
-        String pidFile = "/run/libvirt/qemu/" + vmName + ".pid";
-        try {
-            String pid = context.host().readIfExists(pidFile).orElse("").strip();
-            return pid.matches("[1-9][0-9]{0,9}") && context.host().exists("/proc/" + pid);
-        } catch (RuntimeException e) {
-            return false;
-        }
+    /** What the other VMs' claims on this pool will use once their QEMU runs. */
+    private static long othersNeed(FeatureContext context, HugePagePool pool) {
+        String resource = resource(pool);
+        return context.otherClaims(NAME, resource).stream().mapToLong(e -> e.number("needed", 0)).sum();
     }
 
     private static Duration timeout(Map<String, String> options) {

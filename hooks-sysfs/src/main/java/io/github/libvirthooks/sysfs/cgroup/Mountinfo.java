@@ -90,8 +90,9 @@ public final class Mountinfo {
         }
         String root = unescape(fields[3]);
         String mountPoint = unescape(fields[4]);
-        if (!root.startsWith("/") || !mountPoint.startsWith("/")) {
-            throw malformed(lineNumber, line, "root and mount point must be absolute paths");
+        // The root is a path for file systems, but a name such as net:[4026532177] for nsfs mounts.
+        if (!mountPoint.startsWith("/")) {
+            throw malformed(lineNumber, line, "the mount point must be an absolute path");
         }
         if (fields[separator + 1].isEmpty()) {
             throw malformed(lineNumber, line, "empty file system type");

@@ -92,7 +92,7 @@ class MountinfoTest {
     @Test
     void relativeMountPointIsMalformed() {
         assertThatThrownBy(() -> Mountinfo.parse("22 28 0:21 / proc rw - proc proc rw"))
-                .hasMessageContaining("must be absolute paths");
+                .hasMessageContaining("must be an absolute path");
     }
 
     @Test
