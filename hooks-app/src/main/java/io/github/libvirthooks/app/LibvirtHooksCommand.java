@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Tunes the Linux host for libvirt VMs (hugepages, CPU isolation, sleep handling) and undoes every change.",
         subcommands = {HookCommand.class, StatusCommand.class, RestoreCommand.class, PlanCommand.class, DoctorCommand.class, DemoCommand.class,
+                picocli.AutoComplete.GenerateCompletion.class, GenerateManPageCommand.class,
                 io.github.libvirthooks.app.install.InstallCommand.class,
                 io.github.libvirthooks.app.install.UninstallCommand.class})
 public class LibvirtHooksCommand {

@@ -5,9 +5,16 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.Callable;
+import io.github.libvirthooks.app.docs.ManPage;
+import picocli.AutoComplete;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /** {@code libvirt-hooks install}: puts the program, the libvirt hook launcher and a config skeleton in place. */
@@ -17,6 +24,9 @@ import picocli.CommandLine.Option;
                 + " configuration skeleton into /etc/libvirt-hooks/ (never over an existing one). Idempotent."})
 public class InstallCommand implements Callable<Integer> {
     static final String SKELETON = "/io/github/libvirthooks/features/config/application.properties.skeleton";
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--root", defaultValue = "/", description = "Install below this root prefix (default: ${DEFAULT-VALUE}).")
     Path root;
@@ -35,7 +45,11 @@ public class InstallCommand implements Callable<Integer> {
         Path dist = from != null ? from : runningDistribution();
         Path jvm = java != null ? java : Path.of(ProcessHandle.current().info().command().orElse("java"));
         Installer installer = new Installer(new InstallLayout(root), System.out::println);
-        Installer.InstallResult result = installer.install(dist, jvm, Installer.resource(SKELETON));
+        CommandLine top = spec.root().commandLine();
+        String version = String.join(" ", top.getCommandSpec().version());
+        Installer.GeneratedDocs docs = new Installer.GeneratedDocs(AutoComplete.bash("libvirt-hooks", top),
+                ManPage.render(top, version, LocalDate.now(ZoneOffset.UTC).toString()));
+        Installer.InstallResult result = installer.install(dist, jvm, Installer.resource(SKELETON), docs);
         if (result.libvirtdMustRestart() && restartLibvirtd) {
             var restart = CommandRunner.system().run(List.of("systemctl", "try-restart", "libvirtd.service"), Duration.ofSeconds(60));
             System.out.println(restart.succeeded() ? "restarted libvirtd"

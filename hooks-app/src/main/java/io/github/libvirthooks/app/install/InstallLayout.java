@@ -15,6 +15,8 @@ public record InstallLayout(Path root) {
     public static final String LAUNCHER = "etc/libvirt/hooks/qemu.d/libvirt-hooks";
     public static final String CONFIG = "etc/libvirt-hooks/application.properties";
     public static final String STATE_DIR = "run/libvirt-hooks";
+    public static final String COMPLETION = "usr/share/bash-completion/completions/libvirt-hooks";
+    public static final String MAN_PAGE = "usr/share/man/man1/libvirt-hooks.1";
 
     public InstallLayout {
         root = root.toAbsolutePath().normalize();
@@ -26,6 +28,14 @@ public record InstallLayout(Path root) {
 
     public Path command() {
         return root.resolve(COMMAND);
+    }
+
+    public Path completion() {
+        return root.resolve(COMPLETION);
+    }
+
+    public Path manPage() {
+        return root.resolve(MAN_PAGE);
     }
 
     public Path launcher() {

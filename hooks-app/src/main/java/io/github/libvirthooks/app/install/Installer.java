@@ -41,6 +41,15 @@ public final class Installer {
         this.out = out;
     }
 
+    /**
+     * Texts generated from the command's own model at install time.
+     *
+     * @param bashCompletion the bash completion script
+     * @param manPage        the roff man page
+     */
+    public record GeneratedDocs(String bashCompletion, String manPage) {
+    }
+
     /** What install found about libvirtd's view of the hooks before it ran. */
     public record InstallResult(boolean libvirtdMustRestart, List<Path> written) {
     }
@@ -49,7 +58,7 @@ public final class Installer {
      * Installs from {@code dist} (a directory holding {@code app/} and {@code share/}), using
      * {@code java} as the JVM the launcher runs.
      */
-    public InstallResult install(Path dist, Path java, String configSkeleton) {
+    public InstallResult install(Path dist, Path java, String configSkeleton, GeneratedDocs docs) {
         Path app = dist.resolve("app");
         Path share = dist.resolve("share");
         if (!Files.isRegularFile(app.resolve("quarkus-run.jar")) || !Files.isRegularFile(share.resolve("qemu-hook"))) {
@@ -78,6 +87,11 @@ public final class Installer {
         writeFile(layout.command(), template(share.resolve("libvirt-hooks"), java), "rwxr-xr-x");
         written.add(layout.command());
         out.accept("installed the command " + layout.command());
+
+        writeFile(layout.completion(), docs.bashCompletion(), "rw-r--r--");
+        written.add(layout.completion());
+        writeFile(layout.manPage(), docs.manPage(), "rw-r--r--");
+        written.add(layout.manPage());
 
         if (Files.exists(layout.config())) {
             out.accept("kept your configuration " + layout.config());

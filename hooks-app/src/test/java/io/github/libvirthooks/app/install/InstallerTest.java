@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class InstallerTest {
     private static final Path SHARE = Path.of("../deployment/src/main/dist/share");
+    private static final Installer.GeneratedDocs DOCS = new Installer.GeneratedDocs("complete -F _x libvirt-hooks\n", ".TH X 1\n");
     private static final String SKELETON = "# libvirt-hooks configuration\n# libvirt-hooks.state-dir=/run/libvirt-hooks\n";
 
     @TempDir
@@ -47,11 +48,13 @@ class InstallerTest {
 
     @Test
     void installsEveryPieceWithTheRightModes() throws IOException {
-        Installer.InstallResult result = installer().install(dist, Path.of("/usr/bin/java"), SKELETON);
+        Installer.InstallResult result = installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
 
         assertThat(mode(layout.launcher())).isEqualTo("rwxr-xr-x");
+        assertThat(Files.readString(layout.completion())).isEqualTo(DOCS.bashCompletion());
+        assertThat(Files.readString(layout.manPage())).isEqualTo(DOCS.manPage());
         assertThat(mode(layout.command())).isEqualTo("rwxr-xr-x");
-        assertThat(Files.readString(layout.config())).isEqualTo(SKELETON);
+        assertThat(Files.readString(layout.config())).isEqualTo(SKELETON, DOCS);
         String launcher = Files.readString(layout.launcher());
         assertThat(launcher).doesNotContain("@LIBDIR@", "@CONFIG@", "@STATEDIR@", "@JAVA@")
                 .contains("LIBDIR='" + layout.libDir() + "'")
@@ -65,10 +68,10 @@ class InstallerTest {
 
     @Test
     void installIsIdempotentAndKeepsTheUsersConfiguration() throws IOException {
-        installer().install(dist, Path.of("/usr/bin/java"), SKELETON);
+        installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
         Files.writeString(layout.config(), "libvirt-hooks.lock-timeout=5s\n");
 
-        Installer.InstallResult again = installer().install(dist, Path.of("/usr/bin/java"), SKELETON);
+        Installer.InstallResult again = installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
 
         assertThat(Files.readString(layout.config())).isEqualTo("libvirt-hooks.lock-timeout=5s\n");
         assertThat(again.libvirtdMustRestart()).as("our own launcher now enables hooks").isFalse();
@@ -80,7 +83,7 @@ class InstallerTest {
         Files.writeString(layout.monolithicHook(), "#!/bin/sh\nexit 0\n");
         Files.setPosixFilePermissions(layout.monolithicHook(), PosixFilePermissions.fromString("rwxr-xr-x"));
 
-        Installer.InstallResult result = installer().install(dist, Path.of("/usr/bin/java"), SKELETON);
+        Installer.InstallResult result = installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
         installer().uninstall(false, SKELETON);
 
         assertThat(Files.readString(layout.monolithicHook())).isEqualTo("#!/bin/sh\nexit 0\n");
@@ -91,7 +94,7 @@ class InstallerTest {
     void uninstallLeavesNoFileOfOursBehind() throws IOException {
         Files.createDirectories(layout.hookDir());
         Files.writeString(layout.hookDir().resolve("other-tool"), "x");
-        installer().install(dist, Path.of("/usr/bin/java"), SKELETON);
+        installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
         Files.createDirectories(layout.stateDir());
         Files.writeString(layout.stateDir().resolve("lock"), "");
         Files.writeString(layout.stateDir().resolve("hooks.log"), "a line\n");
@@ -107,7 +110,7 @@ class InstallerTest {
 
     @Test
     void uninstallKeepsAnEditedConfiguration() throws IOException {
-        installer().install(dist, Path.of("/usr/bin/java"), SKELETON);
+        installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
         Files.writeString(layout.config(), "libvirt-hooks.lock-timeout=5s\n");
         installer().uninstall(false, SKELETON);
         assertThat(layout.config()).exists();
@@ -116,7 +119,7 @@ class InstallerTest {
 
     @Test
     void uninstallRefusesWhileVmsHaveStateUnlessForced() throws IOException {
-        installer().install(dist, Path.of("/usr/bin/java"), SKELETON);
+        installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
         Files.createDirectories(layout.stateDir());
         Files.writeString(layout.stateDir().resolve("vm-win10-0123456789abcdef.journal"), "x");
 
@@ -129,7 +132,7 @@ class InstallerTest {
 
     @Test
     void refusesSomethingThatIsNotADistribution() {
-        assertThatThrownBy(() -> installer().install(tmp, Path.of("/usr/bin/java"), SKELETON))
+        assertThatThrownBy(() -> installer().install(tmp, Path.of("/usr/bin/java"), SKELETON, DOCS))
                 .hasMessageContaining("is not a libvirt-hooks distribution");
     }
 

@@ -1,0 +1,93 @@
+package io.github.libvirthooks.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.junit.main.LaunchResult;
+import io.quarkus.test.junit.main.QuarkusMainLauncher;
+import io.quarkus.test.junit.main.QuarkusMainTest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The real command line, end to end, on a sandboxed host tree named in a config file. */
+@QuarkusMainTest
+class CommandsTest {
+    Path dir;
+    Path config;
+
+    @BeforeEach
+    void sandbox() throws IOException {
+        dir = Files.createTempDirectory("cli");
+        Path host = Files.createDirectories(dir.resolve("host"));
+        Path pool = Files.createDirectories(host.resolve("sys/kernel/mm/hugepages/hugepages-2048kB"));
+        for (String f : new String[] {"nr_hugepages", "free_hugepages", "resv_hugepages", "surplus_hugepages", "nr_overcommit_hugepages"}) {
+            Files.writeString(pool.resolve(f), "0\n");
+        }
+        Files.createDirectories(host.resolve("proc/self"));
+        Files.writeString(host.resolve("proc/self/mountinfo"),
+                "30 25 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw\n");
+        config = dir.resolve("application.properties");
+        Files.writeString(config, "libvirt-hooks.host-root=" + host + "\nlibvirt-hooks.state-dir=" + dir.resolve("state") + "\n");
+    }
+
+    @Test
+    void statusJsonIsStableAndEmptyOnAFreshHost(QuarkusMainLauncher launcher) {
+        LaunchResult r = launcher.launch("status", "--json", "--config", config.toString());
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.getOutput()).contains("\"formatVersion\" : 1").contains("\"vms\" : [ ]").contains("\"cgroupVersion\" : \"v2\"")
+                .contains("\"size\" : \"2 MiB\"");
+    }
+
+    @Test
+    void planShowsTheMergedConfigurationAndWritesNothing(QuarkusMainLauncher launcher) throws IOException {
+        Path xml = dir.resolve("vm.xml");
+        Files.writeString(xml, "<domain><name>cli-vm</name><memory unit='MiB'>4</memory>"
+                + "<metadata><hooks xmlns='urn:libvirt-hooks:1'><hugepages timeout='0s'/></hooks></metadata>"
+                + "<memoryBacking><hugepages/></memoryBacking></domain>");
+        LaunchResult plan = launcher.launch("plan", xml.toString(), "--config", config.toString());
+        assertThat(plan.exitCode()).isZero();
+        assertThat(plan.getOutput()).contains("enabled hugepages").contains("hugepages: make 2 x 2 MiB pages available for cli-vm");
+        assertThat(Files.readString(dir.resolve("host/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"))).isEqualTo("0\n");
+    }
+
+    @Test
+    void aHookWithArgumentsThatAreNotLibvirtsExitsTwo(QuarkusMainLauncher launcher) {
+        LaunchResult r = launcher.launch("hook", "lxc", "vm", "prepare", "begin", "--config", config.toString());
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.getErrorOutput()).contains("unsupported hook object 'lxc'");
+    }
+
+    @Test
+    void badConfigurationIsOneLineNamingTheKey(QuarkusMainLauncher launcher) throws IOException {
+        Files.writeString(config, "libvirt-hooks.lock-timeout=soon\n");
+        LaunchResult r = launcher.launch("status", "--config", config.toString());
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILED);
+        assertThat(r.getErrorOutput()).contains("libvirt-hooks.lock-timeout=soon").doesNotContain("\tat ");
+    }
+
+    @Test
+    void restoreWithNothingRecordedSaysSo(QuarkusMainLauncher launcher) {
+        LaunchResult r = launcher.launch("restore", "--config", config.toString());
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.getOutput()).contains("nothing to restore");
+    }
+
+    @Test
+    void doctorFailsWithoutAnInstalledHook(QuarkusMainLauncher launcher) {
+        LaunchResult r = launcher.launch("doctor", "--root", dir.toString(), "--config", config.toString());
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.NOT_READY);
+        assertThat(r.getOutput()).contains("FAIL hook: no launcher at " + dir.resolve("etc/libvirt/hooks/qemu.d/libvirt-hooks"))
+                .contains("OK   cgroups: cgroup v2");
+    }
+
+    @Test
+    void theManPageAndTheCompletionComeFromTheCommandModel(QuarkusMainLauncher launcher) {
+        LaunchResult man = launcher.launch("generate-man-page");
+        assertThat(man.getOutput()).startsWith(".TH LIBVIRT\\-HOOKS 1").contains(".SS libvirt\\-hooks status")
+                .contains("\\fB\\-\\-json\\fR").contains(".SH EXIT STATUS");
+        LaunchResult completion = launcher.launch("generate-completion");
+        assertThat(completion.getOutput()).contains("complete -F _complete_libvirt-hooks").contains("doctor");
+    }
+}
