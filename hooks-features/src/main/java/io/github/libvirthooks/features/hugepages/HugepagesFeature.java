@@ -113,8 +113,9 @@ public final class HugepagesFeature implements Feature {
         context.report().accept("undo   hugepages: " + release.change().path() + " = " + release.change().after()
                 + " (was " + release.change().before() + "), " + release.released() + " of " + added + " pages given back");
         if (release.released() < added) {
-            throw new FeatureException("only " + release.released() + " of the " + added + " " + pool
-                    + " pages this VM added are free; the rest are in use, run 'libvirt-hooks restore' once they are free");
+            throw new FeatureException("only " + release.released() + " of the " + added + " pages (" + pool
+                    + ") this VM added could be given back; the rest are in use or promised to other VMs,"
+                    + " run 'libvirt-hooks restore' once they are free");
         }
     }
 
