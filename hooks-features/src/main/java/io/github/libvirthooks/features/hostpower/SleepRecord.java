@@ -124,6 +124,12 @@ public final class SleepRecord {
                 }
                 ch.force(true);
             }
+            try {
+                // root only, like the journals: it names VMs
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                // a file system without POSIX permissions keeps its defaults
+            }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new HostPowerException("cannot write " + file + ": " + e.getMessage(), e);
