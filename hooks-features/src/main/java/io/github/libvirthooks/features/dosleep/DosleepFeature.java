@@ -1,0 +1,70 @@
+package io.github.libvirthooks.features.dosleep;
+
+import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureException;
+import io.github.libvirthooks.features.engine.HookOperation;
+import io.github.libvirthooks.features.hostpower.DosleepOptions;
+import io.github.libvirthooks.features.hostpower.HostSleep;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code dosleep}: instead of keeping the host awake, put the guest to sleep when the host
+ * sleeps and wake it after resume. The work happens outside the hook, in {@link HostSleep}
+ * ({@code libvirt-hooks host-sleep pre|post}, run by systemd); at {@code prepare} the hook only
+ * checks the options and tells what will happen, so that a mistake shows at {@code virsh start}
+ * and not at the first sleep. It changes nothing on the host.
+ *
+ * <p>Options: see {@link DosleepOptions}.
+ */
+public final class DosleepFeature implements Feature {
+    public static final String NAME = DosleepOptions.FEATURE;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Set<HookOperation> actsOn() {
+        return Set.of(HookOperation.PREPARE);
+    }
+
+    @Override
+    public List<String> plan(FeatureContext context) {
+        return List.of(what(context));
+    }
+
+    @Override
+    public void apply(FeatureContext context) {
+        excludesDohibernate(context.domain().hooksConfig());
+        context.report().accept("info   " + what(context));
+    }
+
+    private static String what(FeatureContext context) {
+        DosleepOptions options = DosleepOptions.parse(context.options());
+        String vm = context.domain().name();
+        if (options.mode() == DosleepOptions.Mode.PAUSE) {
+            return "dosleep: at host sleep " + vm + " is paused (mode=pause), resumed after the host wakes";
+        }
+        if (!context.domain().hasGuestAgent()) {
+            return "dosleep: at host sleep " + vm + " is paused (no guest agent channel for suspend-to-RAM), resumed after the host wakes";
+        }
+        return "dosleep: at host sleep the guest agent suspends " + vm + " to RAM if the XML has <pm><suspend-to-mem enabled='yes'/>"
+                + " (else, or after " + options.timeout().toSeconds() + " s, it is paused); woken after the host wakes";
+    }
+
+    /** dosleep and dohibernate both decide what happens at host sleep: one VM can have only one. */
+    static void excludesDohibernate(Map<String, Map<String, String>> xml) {
+        if (enabledIn(xml, NAME) && enabledIn(xml, "dohibernate")) {
+            throw new FeatureException("the VM's <hooks> metadata enables both dosleep and dohibernate; both decide what happens"
+                    + " at host sleep: keep one");
+        }
+    }
+
+    private static boolean enabledIn(Map<String, Map<String, String>> xml, String feature) {
+        return xml.containsKey(feature) && !"false".equals(xml.get(feature).get("enabled"));
+    }
+}

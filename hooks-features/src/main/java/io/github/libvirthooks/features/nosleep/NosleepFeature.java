@@ -1,0 +1,96 @@
+package io.github.libvirthooks.features.nosleep;
+
+import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureException;
+import io.github.libvirthooks.features.engine.HookOperation;
+import io.github.libvirthooks.features.state.JournalEntry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code nosleep}: while the VM runs, the host cannot sleep. At {@code prepare} a logind
+ * inhibitor ({@code systemd-inhibit --what=sleep --mode=block}, who {@code libvirt-hooks}, why
+ * naming the VM) is taken by a transient systemd service,
+ * {@code libvirt-hooks-nosleep-<escaped name>.service}; at {@code release} (and by
+ * {@code restore}) the service is stopped, which releases it. Visible in
+ * {@code systemd-inhibit --list}.
+ *
+ * <p>A transient unit rather than an installed template: the hook needs nothing installed
+ * beside itself, and the command, who and why are in the unit as started
+ * ({@code systemctl status} shows them). Without systemd the feature warns and does nothing.
+ *
+ * <p>Options: {@code what} (the logind locks to take, colon-separated, default {@code sleep};
+ * e.g. {@code sleep:idle:handle-lid-switch}).
+ */
+public final class NosleepFeature implements Feature {
+    public static final String NAME = "nosleep";
+    /** Exists when systemd runs as PID 1 (sd_booted). */
+    static final String SYSTEMD_RUNTIME = "/run/systemd/system";
+    static final Set<String> LOCKS = Set.of("shutdown", "sleep", "idle", "handle-power-key", "handle-suspend-key",
+            "handle-hibernate-key", "handle-lid-switch", "handle-reboot-key");
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Set<HookOperation> actsOn() {
+        return Set.of(HookOperation.PREPARE);
+    }
+
+    @Override
+    public List<String> plan(FeatureContext context) {
+        String what = what(context.options());
+        if (!context.claimHost().exists(SYSTEMD_RUNTIME)) {
+            return List.of("nothing: systemd is not the init system here, so there is no logind to hold a sleep inhibitor (unsupported)");
+        }
+        return List.of("hold a logind inhibitor (--what=" + what + " --mode=block) in " + SleepInhibitor.unitName(context.domain().name())
+                + " while " + context.domain().name() + " runs; released at release");
+    }
+
+    @Override
+    public void apply(FeatureContext context) {
+        String what = what(context.options());
+        String vm = context.domain().name();
+        if (!context.claimHost().exists(SYSTEMD_RUNTIME)) {
+            context.report().accept("warn   nosleep: systemd is not the init system (no " + SYSTEMD_RUNTIME + "), so nothing can"
+                    + " keep the host awake for " + vm + "; skipped");
+            return;
+        }
+        String unit = SleepInhibitor.unitName(vm);
+        // Recorded first: if the hook dies after starting the unit, release still stops it.
+        context.claims().record(JournalEntry.claim(NAME, unit, Map.of("what", what)));
+        new SleepInhibitor(context.commands()).hold(unit, vm, what);
+        context.report().accept("claim  nosleep: " + unit + " holds a " + what + " inhibitor while " + vm + " runs");
+    }
+
+    @Override
+    public void undoClaim(JournalEntry claim, FeatureContext context) {
+        if (!context.host().exists(SYSTEMD_RUNTIME)) {
+            context.report().accept("undo   nosleep: systemd is not running, " + claim.key() + " is gone with it");
+            return;
+        }
+        new SleepInhibitor(context.commands()).release(claim.key());
+        context.report().accept("undo   nosleep: stopped " + claim.key() + ", the host may sleep again");
+    }
+
+    static String what(Map<String, String> options) {
+        List<String> unknown = new ArrayList<>(options.keySet());
+        unknown.remove("what");
+        if (!unknown.isEmpty()) {
+            throw new FeatureException("unknown option '" + unknown.get(0) + "' for nosleep; it takes: what");
+        }
+        String what = options.getOrDefault("what", "sleep").strip();
+        for (String lock : what.split(":", -1)) {
+            if (!LOCKS.contains(lock)) {
+                throw new FeatureException("invalid nosleep what '" + what + "': a colon-separated list of "
+                        + String.join(", ", new java.util.TreeSet<>(LOCKS)));
+            }
+        }
+        return what;
+    }
+}
