@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
         subcommands = {HookCommand.class, StatusCommand.class, RestoreCommand.class, PlanCommand.class, DoctorCommand.class, DemoCommand.class,
                 picocli.AutoComplete.GenerateCompletion.class, GenerateManPageCommand.class,
                 io.github.libvirthooks.app.install.InstallCommand.class,
-                io.github.libvirthooks.app.install.UninstallCommand.class})
+                io.github.libvirthooks.app.install.UninstallCommand.class,
+                io.github.libvirthooks.app.hostpower.HostSleepCommand.class,
+                io.github.libvirthooks.app.hostpower.HostShutdownCommand.class})
 public class LibvirtHooksCommand {
 }

@@ -44,7 +44,7 @@ public class InstallCommand implements Callable<Integer> {
     public Integer call() {
         Path dist = from != null ? from : runningDistribution();
         Path jvm = java != null ? java : Path.of(ProcessHandle.current().info().command().orElse("java"));
-        Installer installer = new Installer(new InstallLayout(root), System.out::println);
+        Installer installer = new Installer(new InstallLayout(root), System.out::println, io.github.libvirthooks.sysfs.exec.CommandRunner.system());
         CommandLine top = spec.root().commandLine();
         String version = String.join(" ", top.getCommandSpec().version());
         Installer.GeneratedDocs docs = new Installer.GeneratedDocs(AutoComplete.bash("libvirt-hooks", top),

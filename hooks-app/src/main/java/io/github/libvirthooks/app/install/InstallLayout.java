@@ -1,6 +1,7 @@
 package io.github.libvirthooks.app.install;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Where libvirt-hooks lives on a host, below a root prefix ({@code /} for a real install, a
@@ -15,6 +16,8 @@ public record InstallLayout(Path root) {
     public static final String LAUNCHER = "etc/libvirt/hooks/qemu.d/libvirt-hooks";
     public static final String CONFIG = "etc/libvirt-hooks/application.properties";
     public static final String STATE_DIR = "run/libvirt-hooks";
+    public static final String SYSTEMD_UNITS = "etc/systemd/system";
+    public static final List<String> UNITS = List.of("libvirt-hooks-sleep.service", "libvirt-hooks-shutdown.service");
     public static final String COMPLETION = "usr/share/bash-completion/completions/libvirt-hooks";
     public static final String MAN_PAGE = "usr/share/man/man1/libvirt-hooks.1";
 
@@ -28,6 +31,15 @@ public record InstallLayout(Path root) {
 
     public Path command() {
         return root.resolve(COMMAND);
+    }
+
+    public Path unit(String name) {
+        return root.resolve(SYSTEMD_UNITS).resolve(name);
+    }
+
+    /** True when systemd runs this root as PID 1 (it creates /run/systemd/system at boot). */
+    public boolean systemdRunning() {
+        return java.nio.file.Files.isDirectory(root.resolve("run/systemd/system"));
     }
 
     public Path completion() {

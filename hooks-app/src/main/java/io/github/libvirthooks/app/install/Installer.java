@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import io.github.libvirthooks.sysfs.exec.CommandRunner;
 
 /**
  * Installs the program from an unpacked distribution into a host (below a root prefix), and
@@ -35,10 +36,15 @@ public final class Installer {
 
     private final InstallLayout layout;
     private final Consumer<String> out;
+    private final CommandRunner commands;
 
-    public Installer(InstallLayout layout, Consumer<String> out) {
+    /**
+     * @param commands runs {@code systemctl} when systemd manages the install root
+     */
+    public Installer(InstallLayout layout, Consumer<String> out, CommandRunner commands) {
         this.layout = layout;
         this.out = out;
+        this.commands = commands;
     }
 
     /**
@@ -88,6 +94,12 @@ public final class Installer {
         written.add(layout.command());
         out.accept("installed the command " + layout.command());
 
+        for (String unit : InstallLayout.UNITS) {
+            writeFile(layout.unit(unit), template(share.resolve("systemd").resolve(unit), java), "rw-r--r--");
+            written.add(layout.unit(unit));
+        }
+        enableUnits();
+
         writeFile(layout.completion(), docs.bashCompletion(), "rw-r--r--");
         written.add(layout.completion());
         writeFile(layout.manPage(), docs.manPage(), "rw-r--r--");
@@ -120,8 +132,12 @@ public final class Installer {
             throw new InstallException("uninstall: " + journals.size() + " VM(s) still have host changes applied ("
                     + layout.stateDir() + "); stop them or run 'libvirt-hooks restore' first, or use --force");
         }
+        disableUnits();
         for (Path path : readManifest()) {
             deleteTree(path);
+        }
+        if (layout.systemdRunning() && isSystemRoot()) {
+            systemctl("daemon-reload");
         }
         try {
             if (Files.exists(layout.config())) {
@@ -143,6 +159,44 @@ public final class Installer {
             throw new InstallException("uninstall: " + e.getMessage(), e);
         }
         out.accept("removed libvirt-hooks");
+    }
+
+    /**
+     * The sleep unit is enabled, never started (starting it puts VMs to sleep); the shutdown
+     * unit is started too, since it works when it stops.
+     */
+    private void enableUnits() {
+        if (!layout.systemdRunning() || !isSystemRoot()) {
+            out.accept("systemd does not run this root: enable the units later with 'systemctl enable libvirt-hooks-sleep.service'"
+                    + " and 'systemctl enable --now libvirt-hooks-shutdown.service'");
+            return;
+        }
+        systemctl("daemon-reload");
+        systemctl("enable", "libvirt-hooks-sleep.service");
+        systemctl("enable", "--now", "libvirt-hooks-shutdown.service");
+        out.accept("enabled the systemd units for host sleep and shutdown");
+    }
+
+    private void disableUnits() {
+        if (!layout.systemdRunning() || !isSystemRoot()) {
+            return;
+        }
+        // Stopping the shutdown unit is safe: it acts only while the system is stopping.
+        systemctl("disable", "--now", "libvirt-hooks-shutdown.service");
+        systemctl("disable", "libvirt-hooks-sleep.service");
+    }
+
+    private boolean isSystemRoot() {
+        return layout.root().equals(Path.of("/"));
+    }
+
+    private void systemctl(String... args) {
+        List<String> argv = new ArrayList<>(List.of("systemctl"));
+        argv.addAll(List.of(args));
+        var result = commands.run(argv, java.time.Duration.ofSeconds(60));
+        if (!result.succeeded()) {
+            out.accept("warning: " + String.join(" ", argv) + " failed: " + result.stderr().strip());
+        }
     }
 
     /**
@@ -211,7 +265,8 @@ public final class Installer {
                     .replace("@LIBDIR@", shellQuoteSafe(layout.libDir().toString()))
                     .replace("@CONFIG@", shellQuoteSafe(layout.config().toString()))
                     .replace("@STATEDIR@", shellQuoteSafe(layout.stateDir().toString()))
-                    .replace("@JAVA@", shellQuoteSafe(java.toString()));
+                    .replace("@JAVA@", shellQuoteSafe(java.toString()))
+                    .replace("@COMMAND@", shellQuoteSafe(layout.command().toString()));
         } catch (IOException e) {
             throw new InstallException("install: cannot read " + file + ": " + e.getMessage(), e);
         }

@@ -18,7 +18,7 @@ public class UninstallCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        new Installer(new InstallLayout(root), System.out::println).uninstall(force, Installer.resource(InstallCommand.SKELETON));
+        new Installer(new InstallLayout(root), System.out::println, io.github.libvirthooks.sysfs.exec.CommandRunner.system()).uninstall(force, Installer.resource(InstallCommand.SKELETON));
         return 0;
     }
 }

@@ -39,7 +39,9 @@ class InstallerTest {
             Files.writeString(dist.resolve("app/lib/main").resolve(jar), "");
         }
         Files.createDirectories(dist.resolve("share"));
-        for (String f : List.of("qemu-hook", "libvirt-hooks")) {
+        for (String f : List.of("qemu-hook", "libvirt-hooks", "systemd/libvirt-hooks-sleep.service",
+                "systemd/libvirt-hooks-shutdown.service")) {
+            Files.createDirectories(dist.resolve("share").resolve(f).getParent());
             Files.copy(SHARE.resolve(f), dist.resolve("share").resolve(f));
         }
         root = tmp.resolve("root");
@@ -52,6 +54,10 @@ class InstallerTest {
 
         assertThat(mode(layout.launcher())).isEqualTo("rwxr-xr-x");
         assertThat(Files.readString(layout.completion())).isEqualTo(DOCS.bashCompletion());
+        assertThat(Files.readString(layout.unit("libvirt-hooks-sleep.service")))
+                .contains("ExecStart=-" + layout.command() + " host-sleep pre").doesNotContain("@COMMAND@");
+        assertThat(Files.readString(layout.unit("libvirt-hooks-shutdown.service"))).contains("ExecStop=" + layout.command());
+        assertThat(out).anyMatch(l -> l.contains("enable the units later"));
         assertThat(Files.readString(layout.manPage())).isEqualTo(DOCS.manPage());
         assertThat(mode(layout.command())).isEqualTo("rwxr-xr-x");
         assertThat(Files.readString(layout.config())).isEqualTo(SKELETON, DOCS);
@@ -137,7 +143,9 @@ class InstallerTest {
     }
 
     private Installer installer() {
-        return new Installer(layout, out::add);
+        return new Installer(layout, out::add, (argv, timeout) -> {
+            throw new AssertionError("no command may run for a prefix install: " + argv);
+        });
     }
 
     private static String mode(Path p) throws IOException {

@@ -57,6 +57,10 @@ final class VmSettings {
                 explicit.put(feature, layered.forThisVm);
             }
         }
+        if (features.containsKey("dosleep") && features.containsKey("dohibernate")) {
+            throw new ConfigException("VM '" + vmName + "' enables both dosleep (" + sources.get("dosleep") + ") and dohibernate ("
+                    + sources.get("dohibernate") + "); at host sleep a VM either sleeps or hibernates: turn one of them off");
+        }
         if (features.containsKey("nosleep")) {
             for (String replacing : REPLACE_NOSLEEP) {
                 if (features.containsKey(replacing)) {

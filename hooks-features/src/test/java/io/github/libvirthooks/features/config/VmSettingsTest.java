@@ -192,4 +192,12 @@ class VmSettingsTest {
         assertThat(vm.features()).containsExactly(entry("hugepages", Map.of("size", "1G", "timeout", "20s")), entry("nosleep", Map.of()));
         assertThat(vm.sources()).containsEntry("hugepages.timeout", ConfigOrigin.PROPERTIES).containsEntry("hugepages.size", ConfigOrigin.XML);
     }
+
+    @Test
+    void aVmEitherSleepsOrHibernatesAtHostSleep() {
+        Map<String, Map<String, String>> both = Map.of("dosleep", Map.of(), "dohibernate", Map.of());
+        assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("none"), Map.of()).forVm("win10", both))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("enables both dosleep (xml) and dohibernate (xml)");
+    }
 }
