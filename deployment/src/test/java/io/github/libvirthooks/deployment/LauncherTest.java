@@ -48,7 +48,8 @@ class LauncherTest {
         launcher = tmp.resolve("qemu-hook");
         Files.writeString(launcher, Files.readString(LAUNCHER)
                 .replace("@LIBDIR@", lib.toString()).replace("@CONFIG@", config.toString())
-                .replace("@STATEDIR@", state.toString()).replace("@JAVA@", java.toString()));
+                .replace("@STATEDIR@", state.toString()).replace("@JAVA@", java.toString())
+                .replace("@JVM_OPTIONS@", "-Xmx64m").replace("@HOOK_CLASSPATH@", "/nonexistent.jar"));
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 

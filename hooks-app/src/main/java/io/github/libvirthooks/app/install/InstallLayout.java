@@ -76,6 +76,11 @@ public record InstallLayout(Path root) {
         return libDir().resolve("installed-files");
     }
 
+    /** The hook's class-data archive, built at install for the installed JDK. */
+    public Path classDataArchive() {
+        return libDir().resolve("hook.jsa");
+    }
+
     /** The classpath file the launcher reads: only what the hook path needs. */
     public Path hookClasspath() {
         return libDir().resolve("hook.classpath");

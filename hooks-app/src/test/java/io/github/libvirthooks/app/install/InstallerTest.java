@@ -58,6 +58,9 @@ class InstallerTest {
                 .contains("ExecStart=-" + layout.command() + " host-sleep pre").doesNotContain("@COMMAND@");
         assertThat(Files.readString(layout.unit("libvirt-hooks-shutdown.service"))).contains("ExecStop=" + layout.command());
         assertThat(out).anyMatch(l -> l.contains("enable the units later"));
+        assertThat(out).anyMatch(l -> l.contains("could not build the hook's class-data archive (Error: could not find main class)"));
+        assertThat(Files.readString(layout.launcher())).contains("-XX:TieredStopAtLevel=1").contains("hooks-features-1.jar")
+                .doesNotContain("@JVM_OPTIONS@", "@HOOK_CLASSPATH@");
         assertThat(Files.readString(layout.manPage())).isEqualTo(DOCS.manPage());
         assertThat(mode(layout.command())).isEqualTo("rwxr-xr-x");
         assertThat(Files.readString(layout.config())).isEqualTo(SKELETON, DOCS);
@@ -144,7 +147,9 @@ class InstallerTest {
 
     private Installer installer() {
         return new Installer(layout, out::add, (argv, timeout) -> {
-            throw new AssertionError("no command may run for a prefix install: " + argv);
+            // Only the training run for the class-data archive may run here; these fake jars make it fail.
+            assertThat(argv).contains("--train");
+            return new io.github.libvirthooks.sysfs.exec.CommandResult(argv, 1, "", "Error: could not find main class");
         });
     }
 

@@ -12,6 +12,10 @@ public final class HookMain {
     }
 
     public static void main(String[] args) {
+        if (args.length == 2 && args[0].equals("--train")) {
+            // Used by install to build the class-data archive; see HookTraining.
+            System.exit(HookTraining.run(Path.of(args[1])) ? 0 : 1);
+        }
         Path config = Path.of(System.getProperty("libvirt-hooks.config-file", "/etc/libvirt-hooks/application.properties"));
         int status;
         try {
