@@ -1,0 +1,282 @@
+package io.github.libvirthooks.features.virtualnas;
+
+import io.github.libvirthooks.features.domain.Domain;
+import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureException;
+import io.github.libvirthooks.features.engine.HookOperation;
+import io.github.libvirthooks.features.state.JournalEntry;
+import io.github.libvirthooks.features.state.VmJournal;
+import io.github.libvirthooks.sysfs.HostRoot;
+import io.github.libvirthooks.sysfs.exec.CommandRunner;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * {@code virtual-nas}: before QEMU starts, serve one host directory to the VM over SMB, only on
+ * the host's address on a libvirt virtual network the VM is attached to; at release, stop the
+ * server. For guests that must not touch host storage directly: untrusted ones, or legacy
+ * ones such as Windows XP (SMB1 only when asked for).
+ *
+ * <p>Each VM gets a private {@code smbd} with a generated configuration under
+ * {@code /run/libvirt-hooks/nas/<vm>/}: bound to the network's host address only, open to that
+ * network's subnet only, guest access as an unprivileged user, read-only unless {@code mode="rw"}.
+ * It runs as a transient systemd service where systemd runs, else as a tracked daemon. The claim
+ * (resource {@code smbd}) is recorded before anything starts, so release and {@code restore}
+ * stop it even after a crash.
+ */
+public final class VirtualNasFeature implements Feature {
+    public static final String NAME = "virtual-nas";
+    /** The claim's resource name. */
+    static final String RESOURCE = "smbd";
+    /** Where each VM's server keeps its configuration and state (tmpfs, like the journal). */
+    static final String RUN_DIR = "/run/libvirt-hooks/nas";
+    /** Exists when systemd runs as PID 1 (sd_booted). */
+    static final String SYSTEMD_RUNTIME = "/run/systemd/system";
+    /** Looked in after the hook's PATH: smbd lives in sbin, which a minimal PATH may lack. */
+    static final String FALLBACK_PATH = "/usr/local/sbin:/usr/sbin:/sbin";
+
+    private final String searchPath;
+    private final List<String> wrapper;
+    private final ProcessTable processes;
+
+    /** Finds {@code smbd} on the hook's {@code PATH} and runs it on this host. */
+    public VirtualNasFeature() {
+        this(System.getenv("PATH"), List.of(), ProcessTable.system());
+    }
+
+    /**
+     * Runs smbd under {@code wrapper}, for example {@code ip netns exec NS} to serve inside a test's
+     * network namespace.
+     */
+    public VirtualNasFeature(List<String> wrapper) {
+        this(System.getenv("PATH"), wrapper, ProcessTable.system());
+    }
+
+    VirtualNasFeature(String searchPath, List<String> wrapper, ProcessTable processes) {
+        this.searchPath = searchPath == null ? "" : searchPath;
+        this.wrapper = List.copyOf(wrapper);
+        this.processes = processes;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Set<HookOperation> actsOn() {
+        // prepare: a share that cannot be served stops the start with a clear message, before QEMU runs.
+        return Set.of(HookOperation.PREPARE);
+    }
+
+    @Override
+    public List<String> plan(FeatureContext context) {
+        NasOptions options = NasOptions.parse(context.options());
+        LibvirtNetwork network = LibvirtNetwork.read(context.claimHost(), networkName(context.domain(), options));
+        SharedDirectory dir = SharedDirectory.check(context.claimHost(), options.path());
+        List<String> lines = new ArrayList<>();
+        lines.add("serve " + dir.hostPath() + (options.readOnly() ? " read-only" : " read-write") + " as \\\\" + network.address()
+                + "\\" + options.share() + " to " + context.domain().name() + " on libvirt network " + network.name()
+                + network.bridge().map(b -> " (" + b + ")").orElse("") + ", guests as " + options.user() + ", "
+                + (options.smb1() ? "SMB1 (NT1, NTLMv1) allowed for legacy guests" : "SMB2 or newer") + "; stopped at release");
+        if (network.forwards()) {
+            lines.add("warning: " + forwardWarning(network));
+        }
+        if (find(searchPath, "smbd").isEmpty()) {
+            lines.add("warning: smbd is not installed (apt-get install samba): the VM would not start");
+        }
+        return lines;
+    }
+
+    @Override
+    public void apply(FeatureContext context) {
+        NasOptions options = NasOptions.parse(context.options());
+        Domain domain = context.domain();
+        HostRoot host = context.claimHost();
+        String networkName = networkName(domain, options);
+        LibvirtNetwork network = LibvirtNetwork.read(host, networkName);
+        SharedDirectory dir = SharedDirectory.check(host, options.path());
+        checkUser(host, options.user());
+        refuseSecondServer(context, network);
+        Path smbd = find(searchPath, "smbd").orElseThrow(() -> new FeatureException("smbd is not installed: apt-get install samba"
+                + " (the host's own Samba service may stay disabled; each VM gets a private smbd), or remove <virtual-nas>"));
+        if (!network.live()) {
+            context.report().accept("info   virtual-nas: libvirt network " + networkName + " has no live status in "
+                    + LibvirtNetwork.STATUS_DIR + "; using its definition");
+        }
+        if (network.forwards()) {
+            context.report().accept("warn   virtual-nas: " + forwardWarning(network));
+        }
+        String safe = safeName(domain.name());
+        String runDir = RUN_DIR + "/" + safe;
+        Path localRun = host.resolve(runDir);
+        Path config = localRun.resolve("smb.conf");
+        SmbServer server = new SmbServer(context.commands(), processes, wrapper);
+        boolean systemd = wrapper.isEmpty() && host.exists(SYSTEMD_RUNTIME);
+        SmbServer.Supervisor supervisor = systemd ? SmbServer.Supervisor.SYSTEMD : SmbServer.Supervisor.PROCESS;
+        String unit = "libvirt-hooks-nas-" + safe + ".service";
+        // A server left over from a crash before the journal was written: stop it, its directory is rewritten.
+        server.stop(systemd ? Optional.of(unit) : Optional.empty(), config);
+
+        SmbConf conf = new SmbConf(localRun.toString(), network.address(), network.prefix(), options.share(),
+                dir.local().toString(), options.readOnly(), options.smb1(), options.user());
+        Map<String, String> values = new TreeMap<>();
+        values.put("network", network.name());
+        values.put("address", network.address().toString());
+        values.put("share", options.share());
+        values.put("path", dir.hostPath());
+        values.put("mode", options.readOnly() ? "ro" : "rw");
+        values.put("smb1", Boolean.toString(options.smb1()));
+        values.put("supervisor", supervisor.word());
+        values.put("run-dir", runDir);
+        if (systemd) {
+            values.put("unit", unit);
+        }
+        JournalEntry claim = JournalEntry.claim(NAME, RESOURCE, values);
+        // Recorded before the server starts: release stops it whatever happens next.
+        context.claims().record(claim);
+        writeRunDirectory(localRun, conf);
+        long pid = server.start(supervisor, smbd, unit, config, conf, localRun, options.timeout());
+        context.claims().update(claim.with("pid", Long.toString(pid)));
+        context.report().accept("start  virtual-nas: \\\\" + network.address() + "\\" + options.share() + " serves " + dir.hostPath()
+                + (options.readOnly() ? " read-only" : " read-write") + " to " + domain.name() + " on network " + network.name()
+                + " (smbd pid " + pid + (systemd ? ", unit " + unit : "") + (options.smb1() ? ", SMB1 allowed" : "") + ")");
+    }
+
+    @Override
+    public void undoClaim(JournalEntry claim, FeatureContext context) {
+        String runDir = claim.values().getOrDefault("run-dir", "");
+        if (!runDir.matches(java.util.regex.Pattern.quote(RUN_DIR) + "/[A-Za-z0-9_-]{1,64}")) {
+            throw new FeatureException("damaged virtual-nas claim: run-dir '" + SmbConf.printable(runDir) + "' is not under " + RUN_DIR);
+        }
+        Path localRun = context.claimHost().resolve(runDir);
+        new SmbServer(context.commands(), processes, wrapper).stop(Optional.ofNullable(claim.values().get("unit")),
+                localRun.resolve("smb.conf"));
+        deleteTree(localRun);
+        context.report().accept("undo   virtual-nas: stopped the share \\\\" + claim.values().getOrDefault("address", "?") + "\\"
+                + claim.values().getOrDefault("share", "?") + " of " + claim.values().getOrDefault("path", "?"));
+    }
+
+    /** The network the share is offered on: the option, else the VM's only libvirt network. */
+    private static String networkName(Domain domain, NasOptions options) {
+        if (options.network().isPresent()) {
+            String name = options.network().get();
+            if (!domain.networks().contains(name)) {
+                throw new FeatureException(domain.name() + " has no <interface type='network'> on libvirt network '" + name
+                        + "'; the share is only offered there: add one, or name one of " + describe(domain.networks()));
+            }
+            return name;
+        }
+        List<String> networks = domain.networks().stream().distinct().toList();
+        if (networks.size() != 1) {
+            throw new FeatureException("virtual-nas needs network=\"...\": " + domain.name() + " is on "
+                    + describe(networks) + "; name the libvirt network to offer the share on");
+        }
+        return networks.get(0);
+    }
+
+    private static String describe(List<String> networks) {
+        return networks.isEmpty() ? "no libvirt network (add <interface type='network'>)" : "networks " + String.join(", ", networks);
+    }
+
+    private static String forwardWarning(LibvirtNetwork network) {
+        return "libvirt network " + network.name() + " forwards to the outside (mode " + network.forwardMode() + "): the share"
+                + " is bound to " + network.address() + " and open only to " + network.address().network(network.prefix()) + "/"
+                + network.prefix() + ", but an isolated network (no <forward>) keeps the guest off everything else";
+    }
+
+    /** Two servers cannot both take port 445 on one address. */
+    private static void refuseSecondServer(FeatureContext context, LibvirtNetwork network) {
+        for (VmJournal journal : context.journals()) {
+            for (JournalEntry e : journal.entries()) {
+                if (e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals(NAME)
+                        && network.address().toString().equals(e.values().get("address"))) {
+                    throw new FeatureException("VM " + journal.vmName() + " already serves a share on " + network.address()
+                            + " (libvirt network " + e.values().get("network") + "); one server per network: give this VM"
+                            + " its own isolated network, or share one directory from the VM that runs it");
+                }
+            }
+        }
+    }
+
+    /** The user must exist, else smbd refuses every guest at connection time with nothing said at start. */
+    private static void checkUser(HostRoot host, String user) {
+        Optional<String> passwd = host.readIfExists("/etc/passwd");
+        if (passwd.isPresent() && passwd.get().lines().noneMatch(l -> l.startsWith(user + ":"))) {
+            throw new FeatureException("virtual-nas user '" + user + "' does not exist on this host; create it or use nobody");
+        }
+    }
+
+    private static void writeRunDirectory(Path localRun, SmbConf conf) {
+        try {
+            deleteTree(localRun);
+            Files.createDirectories(localRun.getParent());
+            Files.createDirectory(localRun, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            for (String sub : SmbConf.RUN_SUBDIRS) {
+                Files.createDirectory(localRun.resolve(sub));
+            }
+            Path file = localRun.resolve("smb.conf");
+            Files.writeString(file, conf.render(), StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw new FeatureException("cannot write the share server's files in " + localRun + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new FeatureException("cannot remove " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The first executable {@code name} on {@code path}, then in the sbin directories. */
+    static Optional<Path> find(String path, String name) {
+        for (String dir : (path + ":" + FALLBACK_PATH).split(":")) {
+            if (!dir.startsWith("/")) {
+                continue;
+            }
+            Path candidate = Path.of(dir, name);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A VM name as a file and unit name: a readable prefix plus a hash, so any name maps safely and uniquely. */
+    static String safeName(String vmName) {
+        StringBuilder safe = new StringBuilder();
+        for (int i = 0; i < vmName.length() && safe.length() < 32; i++) {
+            char c = vmName.charAt(i);
+            safe.append((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ? c : '_');
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(vmName.getBytes(StandardCharsets.UTF_8));
+            return safe + "-" + HexFormat.of().formatHex(digest, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}
