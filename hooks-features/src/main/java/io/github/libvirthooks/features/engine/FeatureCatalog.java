@@ -1,9 +1,11 @@
 package io.github.libvirthooks.features.engine;
 
 import io.github.libvirthooks.features.cfscpu.CfscpuFeature;
+import io.github.libvirthooks.features.ddcutil.DdcutilFeature;
 import io.github.libvirthooks.features.dohibernate.HibernateFeature;
 import io.github.libvirthooks.features.dosleep.DosleepFeature;
 import io.github.libvirthooks.features.nosleep.NosleepFeature;
+import io.github.libvirthooks.features.virtualnas.VirtualNasFeature;
 import io.github.libvirthooks.features.hugepages.HugepagesFeature;
 import io.github.libvirthooks.features.isolcpu.IsolcpuFeature;
 import java.util.List;
@@ -19,7 +21,7 @@ public final class FeatureCatalog {
     /** The features, in run order. */
     public static List<Feature> all() {
         return List.of(new HugepagesFeature(), new IsolcpuFeature(), new CfscpuFeature(), new NosleepFeature(), new DosleepFeature(),
-                HibernateFeature.atHostSleep(), HibernateFeature.beforeHostShutdown());
+                HibernateFeature.atHostSleep(), HibernateFeature.beforeHostShutdown(), new DdcutilFeature(), new VirtualNasFeature());
     }
 
     /**
