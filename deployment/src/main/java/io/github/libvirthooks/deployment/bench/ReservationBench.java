@@ -1,0 +1,85 @@
+package io.github.libvirthooks.deployment.bench;
+
+import io.github.libvirthooks.sysfs.HostRoot;
+import io.github.libvirthooks.sysfs.hugetlb.HugePagePool;
+import io.github.libvirthooks.sysfs.hugetlb.HugePageReservation;
+import io.github.libvirthooks.sysfs.hugetlb.HugePageSize;
+import io.github.libvirthooks.sysfs.hugetlb.HugePages;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Benchmark target 3 (issue 10), on the real host: the time of {@link HugePages#reserve} for
+ * N pages against a raw write of {@code nr_hugepages} for the same count, in interleaved
+ * pairs in one JVM, each pair starting from the same pool; then, after filling the page cache,
+ * how many pages each one gets. Every page taken is given back. Run as root by
+ * {@code deployment/bench/hook-bench.sh}.
+ */
+public final class ReservationBench {
+    private static final String NR = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
+
+    private ReservationBench() {
+    }
+
+    public static void main(String[] args) {
+        int pages = Integer.parseInt(args[0]);
+        int pairs = Integer.parseInt(args[1]);
+        HostRoot host = HostRoot.system();
+        HugePages hugePages = new HugePages(host);
+        HugePagePool pool = HugePagePool.global(HugePageSize.TWO_MIB);
+        long start = hugePages.nrHugepages(pool);
+        if (args.length > 2 && args[2].equals("--fragmented")) {
+            fragmented(host, hugePages, pool, start, pages);
+            return;
+        }
+        List<Double> ratios = new ArrayList<>();
+        List<Long> ours = new ArrayList<>();
+        List<Long> raw = new ArrayList<>();
+        for (int i = -3; i < pairs; i++) {
+            long t0 = System.nanoTime();
+            HugePageReservation r = hugePages.reserve(pool, pages, Duration.ofSeconds(10));
+            long t1 = System.nanoTime();
+            host.write(NR, Long.toString(start));
+            long t2 = System.nanoTime();
+            host.write(NR, Long.toString(start + pages));
+            long t3 = System.nanoTime();
+            host.write(NR, Long.toString(start));
+            if (i >= 0) {
+                ours.add(t1 - t0);
+                raw.add(t3 - t2);
+                ratios.add((double) (t1 - t0) / (t3 - t2));
+            }
+            if (r.granted() != pages) {
+                System.out.println("note: the kernel granted " + r.granted() + " of " + pages);
+            }
+        }
+        System.out.printf("reserve %d pages: ours median %.2f ms, raw write median %.2f ms, median pair ratio %.3f (%d pairs)%n",
+                pages, median(ours) / 1e6, median(raw) / 1e6, medianD(ratios), pairs);
+    }
+
+    private static void fragmented(HostRoot host, HugePages hugePages, HugePagePool pool, long start, int pages) {
+        // The caller filled the page cache: a raw write gets what is free now, ours drops caches and compacts.
+        host.write(NR, Long.toString(start + pages));
+        long rawGot = hugePages.nrHugepages(pool) - start;
+        host.write(NR, Long.toString(start));
+        HugePageReservation r = hugePages.reserve(pool, pages, Duration.ofSeconds(20));
+        host.write(NR, Long.toString(start));
+        System.out.printf("fragmented: asked %d pages, raw write got %d, reserve got %d after %d reclaim round(s)%n",
+                pages, rawGot, r.granted(), r.reclaimRounds());
+    }
+
+    private static double median(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
+    }
+
+    private static double medianD(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
+    }
+}
