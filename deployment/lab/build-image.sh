@@ -15,6 +15,8 @@
 # Environment: LAB_CACHE_DIR, LAB_MIRROR (Debian mirror, default http://deb.debian.org/debian),
 # LAB_IMAGE_SIZE (default 4G). Neither the mirror nor the size is part of the cache key.
 set -euo pipefail
+# debootstrap, mkfs.ext4 and chroot live in sbin, which a non-login root shell may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache_root=${LAB_CACHE_DIR:-/var/cache/libvirt-hooks-lab}
