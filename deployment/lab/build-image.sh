@@ -75,7 +75,8 @@ work="$image_dir.build.$$"
 root="$work/root"
 unmount_all() {
   # Deepest first; lazily, so a busy mount never stops the cleanup.
-  grep -o " $work/[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" || true; done
+  local m
+  for m in $(grep -o " $work/[^ ]*" /proc/mounts 2>/dev/null | sort -r || true); do umount -l "$m" || true; done
 }
 cleanup() {
   unmount_all
@@ -138,7 +139,7 @@ cp "$(ls "$root"/boot/initrd.img-* | sort -V | tail -n 1)" "$work/initrd.img"
 umount "$root/proc"
 du -sh "$root" >&2
 log "mkfs.ext4 -d into a $image_size raw image"
-mkfs.ext4 -q -F -L lab-root -d "$root" "$work/disk.img" "$image_size"
+mkfs.ext4 -q -F -L lab-root -d "$root" "$work/disk.img" "$image_size" >&2
 rm -rf "$root"
 ( cd "$here" && find build-image.sh guest -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum ) > "$work/recipe.sha256"
 echo "$(date -u +%FT%TZ) in $(( $(date +%s) - start )) s" > "$work/complete"
@@ -146,7 +147,10 @@ mv "$work" "$image_dir"
 log "image ready in $image_dir after $(( $(date +%s) - start )) s"
 
 # Keep the two newest images; older recipes are of no use any more.
-ls -1dt "$cache_root"/*/ 2>/dev/null | tail -n +3 | while read -r old; do
-  [ -f "$old/complete" ] && { log "removing old image $old"; rm -rf "$old"; }
+for old in $(ls -1dt "$cache_root"/*/ 2>/dev/null | tail -n +3 || true); do
+  if [ -f "$old/complete" ]; then
+    log "removing old image $old"
+    rm -rf "$old"
+  fi
 done
 echo "$image_dir"

@@ -62,7 +62,7 @@ case "$timeout_s" in ''|*[!0-9]*) log "--timeout wants whole seconds, got '$time
 command -v "$qemu" >/dev/null 2>&1 \
   || { log "$qemu is missing: apt-get install -y --no-install-recommends qemu-system-x86"; exit 2; }
 
-image=$("$here/build-image.sh" | tail -n 1)
+image=$("$here/build-image.sh" | tail -n 1) || { log "FAIL: build-image.sh could not give the lab image (its messages are above)"; exit 3; }
 [ -f "$image/complete" ] || { log "build-image.sh gave no finished image ($image)"; exit 3; }
 
 half=$(( memory_mib / 2 ))
