@@ -150,7 +150,7 @@ log "image ready in $image_dir after $(( $(date +%s) - start )) s"
 for old in $(ls -1dt "$cache_root"/*/ 2>/dev/null | tail -n +3 || true); do
   if [ -f "$old/complete" ]; then
     log "removing old image $old"
-    rm -rf "$old"
+    rm -rf "$old" "$cache_root/.lock-$(basename "$old")"
   fi
 done
 echo "$image_dir"
