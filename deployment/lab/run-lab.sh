@@ -7,7 +7,8 @@
 #   run-lab.sh --debug [--program DIR] [--results DIR] [--append ARGS]
 #
 #   --program DIR      shared read-only as 9p tag 'program'; the guest runs DIR/run-in-guest.sh
-#   --results DIR      shared read-write as 9p tag 'results'; emptied first, filled by the guest
+#   --results DIR      shared read-write as 9p tag 'results'; emptied first (only a new or empty
+#                      directory, or one run-lab.sh made), filled by the guest
 #   --console FILE     where the serial console goes (default RESULTS/../console.log)
 #   --timeout SECONDS  hard limit for the boot and the suite (default 900); qemu is killed then
 #   --append ARGS      more kernel command line (for example to break the lab on purpose)
@@ -28,7 +29,7 @@ memory_mib=${LAB_MEMORY_MIB:-3072}
 accel_choice=${LAB_ACCEL:-auto}
 
 program="" results="" console="" timeout_s=900 append_extra="" debug=0
-usage() { sed -n '5,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '/^# Usage:/,/^set /{/^set /d; s/^# \{0,1\}//; p}' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --program) program=${2:?}; shift 2 ;;
@@ -117,7 +118,13 @@ shares=()
 [ -z "$program" ] || shares+=(-virtfs "local,path=$program,mount_tag=program,security_model=none,readonly=on")
 if [ -n "$results" ]; then
   mkdir -p "$results"
+  # Emptied before every boot, so refuse a directory that holds anything not made here.
+  if [ -n "$(ls -A "$results")" ] && [ ! -f "$results/.lab-results" ]; then
+    log "results directory $results is not empty and was not made by run-lab.sh; give a new or empty directory"
+    exit 2
+  fi
   find "$results" -mindepth 1 -delete
+  touch "$results/.lab-results"
   shares+=(-virtfs "local,path=$results,mount_tag=results,security_model=none")
 fi
 # The image stays as built: every boot writes to a throw-away overlay (snapshot=on).

@@ -163,6 +163,28 @@ class LabScriptsTest {
         assertThat(run.output()).contains("--program and --results are required");
     }
 
+    @Test
+    void runLabRefusesToEmptyADirectoryItDidNotMake() throws IOException {
+        Files.writeString(results.resolve("precious.txt"), "not the lab's");
+
+        LabCommand.Result run = runLab("pass", 60, List.of());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.output()).contains("is not empty and was not made by run-lab.sh");
+        assertThat(results.resolve("precious.txt")).hasContent("not the lab's");
+    }
+
+    @Test
+    void runLabEmptiesItsOwnResultsBeforeTheNextBoot() throws IOException {
+        runLab("fail", 60, List.of());
+        assertThat(Files.readString(results.resolve("summary.txt"))).contains("1 failed");
+
+        LabCommand.Result again = runLab("silent", 60, List.of());
+
+        assertThat(again.exitCode()).isEqualTo(3);
+        assertThat(results.resolve("summary.txt")).doesNotExist();
+    }
+
     // --- helpers ---------------------------------------------------------------------------
 
     private void check(String name, String body) throws IOException {

@@ -98,6 +98,8 @@ class LabSuiteIT {
 
     private static LabCommand.Result runLab(Path program, Path resultsDir, Path console, List<String> extra, Path log) throws IOException {
         Files.createDirectories(log.getParent());
+        // target/lab is ours: results of an earlier run must never pass for this one's.
+        LabProgramShare.deleteTree(resultsDir);
         List<String> argv = new ArrayList<>(List.of(LAB.resolve("run-lab.sh").toString(),
                 "--program", program.toString(), "--results", resultsDir.toString(),
                 "--console", console.toString(), "--timeout", Integer.toString(BOOT_TIMEOUT_SECONDS)));
