@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param after  value written
  */
 public record Change(String path, String before, String after) {
+    /** Rejects null parts; empty strings are valid values. */
     public Change {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(before, "before");

@@ -20,6 +20,10 @@ public record CpuMax(long quota, long period) {
     /** The kernel refuses quotas that do not fit its 44-bit bandwidth arithmetic. */
     public static final long MAX_QUOTA = (1L << 44) - 1;
 
+    /**
+     * Validates quota and period against the limits the kernel enforces on a write of
+     * {@code cpu.max} ({@link #MIN_MICROS}, {@link #MAX_PERIOD}, {@link #MAX_QUOTA}).
+     */
     public CpuMax {
         if (period < MIN_MICROS || period > MAX_PERIOD) {
             throw new IllegalArgumentException("cpu.max period " + period + " us is out of range: must be "

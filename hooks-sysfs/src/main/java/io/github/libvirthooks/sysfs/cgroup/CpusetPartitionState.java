@@ -19,6 +19,10 @@ import java.util.regex.Pattern;
 public record CpusetPartitionState(CpusetPartition partition, boolean valid, String reason) {
     private static final Pattern INVALID = Pattern.compile("(root|isolated) invalid(?: \\((.*)\\))?");
 
+    /**
+     * Validates the combination: a valid partition has no reason, and only {@code root} and
+     * {@code isolated} partitions can be invalid, never {@code member}.
+     */
     public CpusetPartitionState {
         Objects.requireNonNull(partition, "partition");
         Objects.requireNonNull(reason, "reason");

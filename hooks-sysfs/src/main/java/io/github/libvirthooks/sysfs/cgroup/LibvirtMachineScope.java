@@ -53,6 +53,7 @@ public final class LibvirtMachineScope {
      * @param cgroup its cgroup
      */
     public record VcpuCgroup(int vcpu, Cgroup cgroup) {
+        /** Rejects a null cgroup. */
         public VcpuCgroup {
             Objects.requireNonNull(cgroup, "cgroup");
         }
@@ -65,6 +66,7 @@ public final class LibvirtMachineScope {
      * @param cgroup   its cgroup
      */
     public record IothreadCgroup(int iothread, Cgroup cgroup) {
+        /** Rejects a null cgroup. */
         public IothreadCgroup {
             Objects.requireNonNull(cgroup, "cgroup");
         }

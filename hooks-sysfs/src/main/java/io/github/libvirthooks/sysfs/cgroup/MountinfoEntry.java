@@ -33,6 +33,7 @@ public record MountinfoEntry(
         String source,
         String superOptions) {
 
+    /** Rejects null fields and copies {@code optionalFields} so the record stays immutable. */
     public MountinfoEntry {
         Objects.requireNonNull(majorMinor, "majorMinor");
         Objects.requireNonNull(root, "root");

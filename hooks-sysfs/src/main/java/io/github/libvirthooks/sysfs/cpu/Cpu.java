@@ -19,6 +19,10 @@ import java.util.Objects;
  * @param dieId     {@code topology/die_id}, or {@code -1} where the kernel has no such file
  */
 public record Cpu(int id, int coreId, int packageId, int node, CpuSet siblings, int dieId) {
+    /**
+     * Validates the CPU number and adds the CPU to {@code siblings} if missing: the kernel's
+     * {@code thread_siblings_list} always holds the CPU itself.
+     */
     public Cpu {
         Objects.requireNonNull(siblings, "siblings");
         if (id < 0 || id > CpuSet.MAX_CPU) {

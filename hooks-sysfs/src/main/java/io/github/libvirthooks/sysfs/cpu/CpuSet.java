@@ -196,40 +196,48 @@ public final class CpuSet {
         return out.toString();
     }
 
+    /** The numbers in this set or in {@code other}. */
     public CpuSet union(CpuSet other) {
         BitSet result = (BitSet) bits.clone();
         result.or(other.bits);
         return new CpuSet(result);
     }
 
+    /** The numbers in this set but not in {@code other}. */
     public CpuSet difference(CpuSet other) {
         BitSet result = (BitSet) bits.clone();
         result.andNot(other.bits);
         return new CpuSet(result);
     }
 
+    /** The numbers in both this set and {@code other}. */
     public CpuSet intersection(CpuSet other) {
         BitSet result = (BitSet) bits.clone();
         result.and(other.bits);
         return new CpuSet(result);
     }
 
+    /** True if {@code cpu} is in the set; false for negative numbers. */
     public boolean contains(int cpu) {
         return cpu >= 0 && bits.get(cpu);
     }
 
+    /** True if every number of {@code other} is in this set; always true for an empty {@code other}. */
     public boolean containsAll(CpuSet other) {
         return other.difference(this).isEmpty();
     }
 
+    /** True if the two sets have at least one number in common. */
     public boolean intersects(CpuSet other) {
         return bits.intersects(other.bits);
     }
 
+    /** How many numbers the set holds. */
     public int size() {
         return bits.cardinality();
     }
 
+    /** True if the set holds no number. */
     public boolean isEmpty() {
         return bits.isEmpty();
     }

@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param outside the threads not in the given set
  */
 public record SplitCore(CpuSet core, CpuSet inside, CpuSet outside) {
+    /** Rejects null sets. */
     public SplitCore {
         Objects.requireNonNull(core, "core");
         Objects.requireNonNull(inside, "inside");

@@ -11,10 +11,12 @@ import java.util.List;
  * @param stderr   its standard error
  */
 public record CommandResult(List<String> argv, int exitCode, String stdout, String stderr) {
+    /** Copies the argument list so the record stays immutable. */
     public CommandResult {
         argv = List.copyOf(argv);
     }
 
+    /** True if the command exited with status 0. */
     public boolean succeeded() {
         return exitCode == 0;
     }

@@ -18,6 +18,7 @@ public record HugePagePool(HugePageSize size, OptionalInt node) {
     /** Where the kernel lists NUMA nodes. */
     public static final String NODES_DIR = "/sys/devices/system/node";
 
+    /** Validates the node: NUMA nodes are numbered from 0. */
     public HugePagePool {
         Objects.requireNonNull(size, "size");
         Objects.requireNonNull(node, "node");

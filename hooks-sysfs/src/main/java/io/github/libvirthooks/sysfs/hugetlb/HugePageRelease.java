@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param writes    the writes made (none when there was nothing to give back)
  */
 public record HugePageRelease(HugePagePool pool, long requested, long released, Change change, List<Change> writes) {
+    /** Copies the list of writes so the record stays immutable. */
     public HugePageRelease {
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(change, "change");

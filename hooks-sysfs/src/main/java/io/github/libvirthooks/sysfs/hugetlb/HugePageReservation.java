@@ -22,6 +22,10 @@ import java.util.Objects;
  */
 public record HugePageReservation(HugePagePool pool, long requested, long granted, Change change,
                                   List<Change> writes, int reclaimRounds, boolean compacted) {
+    /**
+     * Copies the list of writes so the record stays immutable, and checks that
+     * {@code granted} lies between 0 and {@code requested}.
+     */
     public HugePageReservation {
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(change, "change");

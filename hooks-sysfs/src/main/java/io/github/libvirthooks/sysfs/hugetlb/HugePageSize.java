@@ -30,6 +30,7 @@ public record HugePageSize(long bytes) implements Comparable<HugePageSize> {
     private static final Pattern DIRECTORY = Pattern.compile("hugepages-([1-9][0-9]*)kB");
     private static final Pattern USER = Pattern.compile("([0-9]+)\\s*([kmgt])(i?b?)", Pattern.CASE_INSENSITIVE);
 
+    /** Validates the size: a power of two of at least 64 KiB. */
     public HugePageSize {
         if (bytes < MIN_BYTES || Long.bitCount(bytes) != 1) {
             throw new IllegalArgumentException("invalid hugepage size " + bytes

@@ -15,6 +15,7 @@ public sealed interface AffinityResult permits AffinityResult.Moved, AffinityRes
 
     /** The kernel accepted the new affinity. */
     record Moved(int irq, Change change) implements AffinityResult {
+        /** Requires the change, which is what undoes the move. */
         public Moved {
             Objects.requireNonNull(change, "change");
         }
@@ -27,6 +28,7 @@ public sealed interface AffinityResult permits AffinityResult.Moved, AffinityRes
      * @param reason the kernel's answer, for the user
      */
     record NotMovable(int irq, String reason) implements AffinityResult {
+        /** Requires the kernel's reason, which is shown to the user. */
         public NotMovable {
             Objects.requireNonNull(reason, "reason");
         }

@@ -15,6 +15,10 @@ import java.util.TreeMap;
  *                      node; empty for the plain form, which spreads pages over all nodes
  */
 public record HugePagesBoot(long pageSizeBytes, long pages, Map<Integer, Long> pagesPerNode) {
+    /**
+     * Rejects a negative size or count, and copies the per-node counts, sorted by node, so the
+     * record stays immutable.
+     */
     public HugePagesBoot {
         if (pageSizeBytes < 0 || pages < 0) {
             throw new IllegalArgumentException("hugepages: size and count must not be negative");

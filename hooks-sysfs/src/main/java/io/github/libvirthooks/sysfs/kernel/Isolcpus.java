@@ -15,6 +15,10 @@ import java.util.Set;
  * @param unknownFlags flags this kernel version skips with a warning (written by a newer tool)
  */
 public record Isolcpus(Set<IsolcpusFlag> flags, CpuSet cpus, List<String> unknownFlags) {
+    /**
+     * Applies the kernel's default ({@link IsolcpusFlag#DOMAIN} when no flag is named) and
+     * copies the collections so the record stays immutable.
+     */
     public Isolcpus {
         Objects.requireNonNull(cpus, "cpus");
         flags = flags.isEmpty() ? Set.copyOf(EnumSet.of(IsolcpusFlag.DOMAIN)) : Set.copyOf(EnumSet.copyOf(flags));

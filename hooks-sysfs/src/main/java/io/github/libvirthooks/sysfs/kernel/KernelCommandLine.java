@@ -47,6 +47,7 @@ public final class KernelCommandLine {
      * @param hasValue false for a bare flag such as {@code quiet}, true for {@code foo=} and {@code foo=bar}
      */
     public record Parameter(String name, String value, boolean hasValue) {
+        /** Validates that a parameter without {@code =} has no value. */
         public Parameter {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(value, "value");

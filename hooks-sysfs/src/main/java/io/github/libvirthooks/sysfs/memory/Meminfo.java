@@ -36,6 +36,7 @@ public record Meminfo(long memTotal, long memFree, long memAvailable,
     /** {@code Key:   value} with an optional {@code kB} unit; keys may hold parentheses ({@code Active(anon)}). */
     private static final Pattern LINE = Pattern.compile("([A-Za-z0-9_()]+):\\s*(\\d+)(?:\\s+(kB))?\\s*");
 
+    /** Rejects negative values, which the kernel never prints. */
     public Meminfo {
         requireNotNegative("MemTotal", memTotal);
         requireNotNegative("MemFree", memFree);

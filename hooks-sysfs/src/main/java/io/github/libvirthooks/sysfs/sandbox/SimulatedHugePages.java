@@ -70,6 +70,16 @@ public final class SimulatedHugePages implements HostWriteListener {
         }
     }
 
+    /**
+     * Lays out the fake kernel below {@code root}: for each size the host-wide and per-node
+     * hugepage pools, all empty, plus {@code drop_caches}, {@code compact_memory} and
+     * {@code node/online}. Until {@link #limitAllocatable} says otherwise, every page asked
+     * for is found.
+     *
+     * @param root  the directory that stands for the host's {@code /}, usually a temporary one
+     * @param nodes the number of NUMA nodes, numbered from 0
+     * @param sizes the hugepage sizes the fake kernel offers
+     */
     public SimulatedHugePages(Path root, int nodes, HugePageSize... sizes) {
         this.root = root;
         this.nodeCount = nodes;
@@ -132,10 +142,12 @@ public final class SimulatedHugePages implements HostWriteListener {
         return this;
     }
 
+    /** How many times memory compaction was triggered by a write to {@code compact_memory}. */
     public int compactions() {
         return compactions;
     }
 
+    /** How many times caches were dropped by a write to {@code drop_caches}. */
     public int cacheDrops() {
         return cacheDrops;
     }
@@ -145,10 +157,12 @@ public final class SimulatedHugePages implements HostWriteListener {
         return List.copyOf(seen);
     }
 
+    /** The persistent pages of {@code size} on {@code node}: that node's {@code nr_hugepages}. */
     public long nr(HugePageSize size, int node) {
         return pool(size).nr[node];
     }
 
+    /** The persistent pages of {@code size} on all nodes: the host-wide {@code nr_hugepages}. */
     public long total(HugePageSize size) {
         return pool(size).total();
     }

@@ -10,6 +10,7 @@ import java.util.Objects;
  * @param nice       the nice value, -20..19 (kept, but without effect, while a real-time policy applies)
  */
 public record Scheduling(SchedPolicy policy, int rtPriority, int nice) {
+    /** Rejects a null policy; the priority and nice value are kept as the kernel reported them. */
     public Scheduling {
         Objects.requireNonNull(policy, "policy");
     }

@@ -11,6 +11,7 @@ import java.util.Objects;
  * @param after  the scheduling read back just after it
  */
 public record SchedulingChange(int tid, Scheduling before, Scheduling after) {
+    /** Rejects a null {@code before} or {@code after}. */
     public SchedulingChange {
         Objects.requireNonNull(before, "before");
         Objects.requireNonNull(after, "after");

@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 public record TaskThread(int pid, int tid, String name) {
     private static final Pattern VCPU = Pattern.compile("CPU (\\d{1,5})/[A-Za-z]+");
 
+    /** Rejects a null name and ids outside the kernel's range 1..{@code PID_MAX_LIMIT}. */
     public TaskThread {
         Objects.requireNonNull(name, "name");
         ProcessThreads.requireId("pid", pid);

@@ -9,6 +9,7 @@ import java.util.Objects;
  * @param thread the thread
  */
 public record VcpuThread(int vcpu, TaskThread thread) {
+    /** Rejects a null thread. */
     public VcpuThread {
         Objects.requireNonNull(thread, "thread");
     }
