@@ -1,0 +1,59 @@
+package io.github.libvirthooks.features.reliability;
+
+import static io.github.libvirthooks.sysfs.hugetlb.HugePageSize.TWO_MIB;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.libvirthooks.sysfs.HostRoot;
+import io.github.libvirthooks.sysfs.sandbox.SimulatedHugePages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bugs the reliability suites found in main code, each pinned by a test that fails until the
+ * fix lands elsewhere (see {@link KnownBugs}). Enable a test when its fix is merged.
+ */
+class KnownBugsTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    @Disabled("bug in IsolcpuFeature.undoClaim: a failed '-cpuset' write to cgroup.subtree_control is only a warning and the"
+            + " claim is dropped, so 'restore' never retries it and the root keeps the cpuset controller enabled; fix: add it to"
+            + " 'failures' (keep the claim) unless the kernel answered EBUSY")
+    void restoreRetriesTheCpusetControllerAfterAFailedRelease() {
+        Scenario scenario = Scenario.documented().stream().filter(s -> s.name().equals("isolcpu-cgroup")).findFirst().orElseThrow();
+        Lifecycle life = new Lifecycle(scenario, tmp);
+        TreeSnapshot before = life.tree.snapshot();
+        life.run(Steps.counting(), "prepare");
+        Steps clean = Steps.counting();
+        Lifecycle release = new Lifecycle(scenario, tmp.resolve("probe"));
+        release.run(Steps.counting(), "prepare");
+        release.hook(clean, "release");
+        int subtreeStep = clean.seen().indexOf("write /sys/fs/cgroup/cgroup.subtree_control = -cpuset") + 1;
+        assertThat(subtreeStep).isPositive();
+
+        assertThat(life.hook(Steps.failingAt(subtreeStep), "release").status()).isZero();
+        life.restore(Steps.counting());
+
+        assertThat(life.tree.snapshot().diff(before)).isEmpty();
+    }
+
+    @Test
+    @Disabled("bug in hooks-sysfs SimulatedHugePages.afterWrite: it parses every written value as a number before looking"
+            + " at the path, so a sandboxed host that also writes a cgroup file ('+cpuset') fails with NumberFormatException;"
+            + " fix: match GLOBAL_NR/NODE_NR first and parse the value only for nr_hugepages")
+    void theSimulatedKernelIgnoresWritesToFilesItDoesNotSimulate() throws Exception {
+        SimulatedHugePages kernel = new SimulatedHugePages(tmp, 1, TWO_MIB);
+        Files.createDirectories(tmp.resolve("sys/fs/cgroup"));
+        Files.writeString(tmp.resolve("sys/fs/cgroup/cgroup.subtree_control"), "memory\n");
+        HostRoot host = kernel.host();
+
+        host.write("/sys/fs/cgroup/cgroup.subtree_control", "+cpuset");
+
+        assertThat(Files.readAllLines(tmp.resolve("sys/fs/cgroup/cgroup.subtree_control"))).isEqualTo(List.of("+cpuset"));
+    }
+}
