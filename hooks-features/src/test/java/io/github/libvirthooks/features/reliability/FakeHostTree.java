@@ -37,6 +37,20 @@ final class FakeHostTree {
     final SimulatedHugePages kernel;
     private final java.util.Map<String, String> subtreeBefore = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private FakeHostTree(Path root, SimulatedHugePages kernel) {
+        this.root = root;
+        this.kernel = kernel;
+    }
+
+    /**
+     * A tree laid out by another {@code FakeHostTree} (in another process), without the
+     * hugepage simulation: the simulated kernel's counts live in the memory of the process that
+     * made it.
+     */
+    static FakeHostTree attach(Path root) {
+        return new FakeHostTree(root, null);
+    }
+
     FakeHostTree(Path root) {
         this.root = root;
         this.kernel = new SimulatedHugePages(root, 1, TWO_MIB);
@@ -83,7 +97,9 @@ final class FakeHostTree {
         return HostRoot.at(root).withListener(new HostWriteListener() {
             @Override
             public void beforeWrite(Change intended) {
-                kernel.beforeWrite(intended);
+                if (kernel != null) {
+                    kernel.beforeWrite(intended);
+                }
                 if (intended.path().endsWith("/cgroup.subtree_control")) {
                     // The write replaces the file's bytes; the kernel would apply it to what was enabled.
                     subtreeBefore.put(intended.path(), read(intended.path()));
@@ -92,13 +108,15 @@ final class FakeHostTree {
 
             @Override
             public void beforeTrigger(String path, String value) {
-                kernel.beforeTrigger(path, value);
+                if (kernel != null) {
+                    kernel.beforeTrigger(path, value);
+                }
             }
 
             @Override
             public void afterWrite(Change done) {
                 String path = done.path();
-                if (path.endsWith("/nr_hugepages")) {
+                if (path.endsWith("/nr_hugepages") && kernel != null) {
                     kernel.afterWrite(done);
                 } else if (path.endsWith("/cgroup.subtree_control")) {
                     subtreeControl(path, subtreeBefore.remove(path), done.after());

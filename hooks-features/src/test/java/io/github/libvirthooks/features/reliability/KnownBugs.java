@@ -21,4 +21,22 @@ final class KnownBugs {
         return where.startsWith("release fails at") && where.contains("cgroup.subtree_control = -cpuset")
                 && diff.size() == 1 && diff.get(0).startsWith("changed sys/fs/cgroup/cgroup.subtree_control:");
     }
+
+    /**
+     * {@code HugepagesFeature}: a hook killed between recording its claim ({@code added} = the
+     * pages it is about to ask for) and updating it, or after giving the pages back but before the
+     * journal dropped the claim, leaves a claim that {@code undoClaim} can never clear: fewer pages
+     * are free than the claim says, so it throws "only 0 of the 32 pages ... are free" on every
+     * release and restore. The host is back, but the journal stays, and its {@code needed} keeps
+     * counting as a pending claim for every later VM.
+     */
+    static boolean hugepagesClaimNeverCleared(List<String> diff, io.github.libvirthooks.features.state.VmJournal left) {
+        return diff.isEmpty() && !left.isEmpty() && left.entries().stream().allMatch(e -> e.feature().equals("hugepages")
+                && e.kind() == io.github.libvirthooks.features.state.JournalEntry.Kind.CLAIM);
+    }
+
+    /** {@code JournalFormat.dec}: a damaged percent-encoded field is reported without the journal file's name. */
+    static boolean journalFieldErrorLacksTheFile(String message) {
+        return message.startsWith("damaged journal field '");
+    }
 }

@@ -56,4 +56,42 @@ class KnownBugsTest {
 
         assertThat(Files.readAllLines(tmp.resolve("sys/fs/cgroup/cgroup.subtree_control"))).isEqualTo(List.of("+cpuset"));
     }
+
+    @Test
+    @Disabled("bug in HugepagesFeature: a hook killed right before its nr_hugepages write (claim recorded with added=32) or"
+            + " right after giving the pages back (claim not yet dropped) leaves a claim that undoClaim can never clear: it"
+            + " throws 'only 0 of the 32 ... pages this VM added are free' at every release and restore, so the journal stays"
+            + " and its 'needed' counts as a pending claim for every later VM; fix: mark the claim phase=reserving until"
+            + " reserveOrThrow returns (update drops it) and let undoClaim treat a shortfall as done for such a claim; for the"
+            + " release side, let the engine pass a ClaimRecorder to undoClaim so it can mark phase=releasing before its write")
+    void aHookKilledBeforeItsHugepageWriteLeavesNoClaimAfterRelease() {
+        Scenario scenario = Scenario.documented().get(0);
+        Lifecycle life = new Lifecycle(scenario, tmp);
+        TreeSnapshot before = life.tree.snapshot();
+        try {
+            life.run(Steps.crashingBefore(1), "prepare");
+        } catch (Steps.Crash expected) {
+            // killed
+        }
+        life.run(Steps.counting(), "stopped");
+        assertThat(life.hook(Steps.counting(), "release").status()).isZero();
+
+        assertThat(life.tree.snapshot().diff(before)).isEmpty();
+        assertThat(life.journals()).as("the claim of pages never added is cleared").isEmpty();
+    }
+
+    @Test
+    @Disabled("bug in JournalFormat.dec: a damaged percent-encoded field throws \"damaged journal field '2-3%'\" without the"
+            + " journal's path, so the user cannot tell which file to look at; fix: catch it in JournalFormat.read/entry and"
+            + " rethrow as source + \":\" + lineNo + \": damaged field ...\"")
+    void aDamagedJournalFieldNamesTheFile() throws Exception {
+        Lifecycle life = new Lifecycle(Scenario.documented().get(0), tmp);
+        life.run(Steps.counting(), "prepare");
+        Path file = life.state.fileFor(Scenario.VM);
+        String text = Files.readString(file);
+        Files.writeString(file, text.replace("needed=32", "needed=3%"));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> life.state.load(Scenario.VM, ""))
+                .hasMessageContaining(file.getFileName().toString());
+    }
 }
