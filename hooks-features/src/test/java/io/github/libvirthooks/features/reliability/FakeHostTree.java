@@ -43,9 +43,9 @@ final class FakeHostTree {
     }
 
     /**
-     * A tree laid out by another {@code FakeHostTree} (in another process), without the
-     * hugepage simulation: the simulated kernel's counts live in the memory of the process that
-     * made it.
+     * A tree laid out by another {@code FakeHostTree} (in another process). The simulated
+     * kernel's counts live in the memory of the process that made it, so here hugepage writes are
+     * answered from the files alone: every page asked for is granted and none is in use.
      */
     static FakeHostTree attach(Path root) {
         return new FakeHostTree(root, null);
@@ -118,6 +118,8 @@ final class FakeHostTree {
                 String path = done.path();
                 if (path.endsWith("/nr_hugepages") && kernel != null) {
                     kernel.afterWrite(done);
+                } else if (path.endsWith("/hugepages-2048kB/nr_hugepages")) {
+                    pagesNoneInUse(done.after().strip());
                 } else if (path.endsWith("/cgroup.subtree_control")) {
                     subtreeControl(path, subtreeBefore.remove(path), done.after());
                 } else {
@@ -130,6 +132,19 @@ final class FakeHostTree {
                 }
             }
         });
+    }
+
+    /**
+     * The hugepage counters of a kernel that grants every page asked for and has none in use,
+     * kept only in the files, so that hook processes sharing this tree agree on them.
+     */
+    private void pagesNoneInUse(String nr) {
+        String global = "/sys/kernel/mm/hugepages/hugepages-2048kB/";
+        String node = "/sys/devices/system/node/node0/hugepages/hugepages-2048kB/";
+        for (String file : new String[] {global + "nr_hugepages", global + "nr_hugepages_mempolicy", global + "free_hugepages",
+                node + "nr_hugepages", node + "free_hugepages"}) {
+            file(file, nr);
+        }
     }
 
     /** Enables or disables controllers, listed in the order of the root's {@code cgroup.controllers}. */

@@ -35,6 +35,8 @@ final class Lifecycle {
     final Path logDir;
     final String xml;
     final Domain domain;
+    /** How long each hook run waits for the host lock. */
+    Duration lockTimeout = Duration.ofSeconds(5);
 
     Lifecycle(Scenario scenario, Path dir) {
         this.scenario = scenario;
@@ -47,8 +49,7 @@ final class Lifecycle {
     }
 
     HookEngine engine(Steps steps) {
-        return new HookEngine(steps.on(tree.host()), steps.on(commands), state, FeatureCatalog.all(), Duration.ofSeconds(5),
-                Clock.systemUTC());
+        return new HookEngine(steps.on(tree.host()), steps.on(commands), state, FeatureCatalog.all(), lockTimeout, Clock.systemUTC());
     }
 
     HookOutcome run(Steps steps, String operation) {
