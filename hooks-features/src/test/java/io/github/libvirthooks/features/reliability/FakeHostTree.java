@@ -96,7 +96,11 @@ final class FakeHostTree {
     HostRoot host() {
         return HostRoot.at(root).withListener(new HostWriteListener() {
             @Override
-            public void beforeWrite(Change intended) {
+            public void beforeWrite(Change intended) throws IOException {
+                String path = intended.path();
+                if ((path.endsWith("/smp_affinity_list") || path.endsWith("/cpuset.cpus")) && !isCpuList(intended.after())) {
+                    throw new IOException("Invalid argument");
+                }
                 if (kernel != null) {
                     kernel.beforeWrite(intended);
                 }
@@ -132,6 +136,16 @@ final class FakeHostTree {
                 }
             }
         });
+    }
+
+    /** What the kernel's cpulist parser accepts (bounded to this host's 8 CPUs). */
+    private static boolean isCpuList(String value) {
+        try {
+            CpuSet cpus = CpuSet.parseList(value.strip());
+            return cpus.isEmpty() || cpus.stream().max().getAsInt() < 8;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /**
