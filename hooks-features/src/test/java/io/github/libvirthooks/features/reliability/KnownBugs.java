@@ -39,4 +39,19 @@ final class KnownBugs {
     static boolean journalFieldErrorLacksTheFile(String message) {
         return message.startsWith("damaged journal field '");
     }
+
+    /**
+     * {@code CpuSet.invalidList}/{@code invalidMask} quote the raw text, newlines and all, so a
+     * garbage sysfs file or XML attribute gives a message on several lines (the hook itself
+     * flattens its stderr line, a library user does not).
+     */
+    static boolean cpuSetQuotesRawText(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (java.util.Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getClassName().endsWith(".cpu.CpuSet"))) {
+                return true;
+            }
+        }
+        String message = String.valueOf(e.getMessage());
+        return message.contains("invalid cpu list '") || message.contains("invalid cpu mask '");
+    }
 }
