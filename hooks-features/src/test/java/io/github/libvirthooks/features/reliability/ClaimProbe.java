@@ -1,0 +1,137 @@
+package io.github.libvirthooks.features.reliability;
+
+import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.HookOperation;
+import io.github.libvirthooks.features.state.JournalEntry;
+import io.github.libvirthooks.features.state.StateDirectory;
+import io.github.libvirthooks.features.state.VmJournal;
+import io.github.libvirthooks.sysfs.cpu.CpuSet;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * A test feature that checks, while the engine holds the host lock, that no other hook run
+ * (thread or process) is inside it, and that the shared claims of every VM's journal match the
+ * host: {@code nr_hugepages} equals the pages the hugepages claims added, and
+ * {@code system.slice} keeps exactly the online CPUs no isolcpu claim holds. The engine runs
+ * {@link #ENTER} before every other feature at prepare and undoes its claim last at release;
+ * {@link #EXIT} the other way round. Being inside is a marker file, so processes see it too.
+ */
+final class ClaimProbe implements Feature {
+    static final String ENTER = "probe-enter";
+    static final String EXIT = "probe-exit";
+    private static final String NR = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
+    private static final String SYSTEM_SLICE = FakeHostTree.CGROUP + "/system.slice/cpuset.cpus";
+    private static final CpuSet ONLINE = CpuSet.range(0, 7);
+
+    /** How many times this process compared the claims with the host. */
+    static final java.util.concurrent.atomic.AtomicInteger CHECKS = new java.util.concurrent.atomic.AtomicInteger();
+
+    private final String name;
+    private final FakeHostTree tree;
+    private final StateDirectory state;
+    private final Path insideMarker;
+    private final Consumer<String> problems;
+
+    private ClaimProbe(String name, FakeHostTree tree, StateDirectory state, Consumer<String> problems) {
+        this.name = name;
+        this.tree = tree;
+        this.state = state;
+        this.insideMarker = state.path().resolveSibling("inside-the-lock");
+        this.problems = problems;
+    }
+
+    /** The two probes, to put first and last in the engine's feature list. */
+    static List<Feature> around(List<Feature> features, FakeHostTree tree, StateDirectory state, Consumer<String> problems) {
+        List<Feature> all = new ArrayList<>();
+        all.add(new ClaimProbe(ENTER, tree, state, problems));
+        all.addAll(features);
+        all.add(new ClaimProbe(EXIT, tree, state, problems));
+        return all;
+    }
+
+    /** A VM's enabled features with both probes. */
+    static Map<String, Map<String, String>> enabled(Map<String, Map<String, String>> features) {
+        Map<String, Map<String, String>> all = new LinkedHashMap<>(features);
+        all.put(ENTER, Map.of());
+        all.put(EXIT, Map.of());
+        return all;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Set<HookOperation> actsOn() {
+        return Set.of(HookOperation.PREPARE);
+    }
+
+    @Override
+    public List<String> plan(FeatureContext context) {
+        return List.of();
+    }
+
+    @Override
+    public void apply(FeatureContext context) {
+        step(name.equals(ENTER), context.invocation().vmName() + " prepare");
+        context.claims().record(JournalEntry.claim(name, "probe", Map.of()));
+    }
+
+    @Override
+    public void undoClaim(JournalEntry claim, FeatureContext context) {
+        step(name.equals(EXIT), context.invocation().vmName() + " " + context.invocation().operation().word());
+    }
+
+    private void step(boolean entering, String where) {
+        try {
+            if (entering) {
+                try {
+                    Files.createFile(insideMarker);
+                } catch (FileAlreadyExistsException e) {
+                    problems.accept(where + ": another hook run is inside the lock at the same time");
+                }
+                countsHold(where + " (entering)");
+            } else {
+                countsHold(where + " (leaving)");
+                Files.deleteIfExists(insideMarker);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void countsHold(String where) {
+        CHECKS.incrementAndGet();
+        List<String> damaged = new ArrayList<>();
+        long added = 0;
+        CpuSet isolated = CpuSet.empty();
+        for (VmJournal journal : state.loadAll(damaged)) {
+            for (JournalEntry e : journal.entries()) {
+                if (e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals("hugepages")) {
+                    added += e.number("added", 0);
+                } else if (e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals("isolcpu")) {
+                    isolated = isolated.union(CpuSet.parseList(e.values().get("cpus")));
+                }
+            }
+        }
+        long nr = Long.parseLong(tree.read(NR).strip());
+        CpuSet host = CpuSet.parseList(tree.read(SYSTEM_SLICE).strip());
+        CpuSet expected = isolated.isEmpty() ? CpuSet.empty() : ONLINE.difference(isolated);
+        if (!damaged.isEmpty() || nr != added || !host.equals(expected)) {
+            problems.accept(where + ": nr_hugepages " + nr + " but the claims added " + added + "; system.slice CPUs '" + host
+                    + "' but the VMs isolate " + isolated + (damaged.isEmpty() ? "" : "; damaged journals " + damaged));
+        }
+    }
+}

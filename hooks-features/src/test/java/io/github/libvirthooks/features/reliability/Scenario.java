@@ -1,0 +1,59 @@
+package io.github.libvirthooks.features.reliability;
+
+import static io.github.libvirthooks.sysfs.hugetlb.HugePageSize.TWO_MIB;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One feature combination a user can enable, with the host it runs on: what the VM's XML
+ * says and how the fake host differs from the plain one.
+ *
+ * @param name   how the figures name it
+ * @param hooks  the {@code <hooks>} children of the VM's metadata
+ * @param memory whether the VM is hugepage-backed
+ * @param qemu   whether a QEMU process runs between {@code started} and {@code stopped} (cfscpu needs its threads)
+ * @param setup  what the host has on top of {@link FakeHostTree}'s defaults
+ */
+record Scenario(String name, String hooks, boolean memory, boolean qemu, Consumer<FakeHostTree> setup) {
+    static final String VM = "win10";
+    static final int QEMU_ID = 1;
+    static final int QEMU_PID = 4000;
+    static final int VCPUS = 2;
+
+    /** The combinations the README documents, plus the paths inside them that take extra steps. */
+    static List<Scenario> documented() {
+        return List.of(
+                new Scenario("hugepages", "<hugepages/>", true, false, t -> { }),
+                new Scenario("hugepages-compaction", "<hugepages/>", true, false,
+                        t -> t.kernel.limitAllocatable(TWO_MIB, 0, 10).onCompaction(TWO_MIB, 0, 1000)),
+                new Scenario("isolcpu-cgroup", "<isolcpu backend='cgroup'/>", false, false, t -> { }),
+                new Scenario("isolcpu-cgroup-all-knobs", "<isolcpu backend='cgroup' partition='isolated' workqueue='true'"
+                        + " irq='true' timer-migration='false'/>", false, false, t -> { }),
+                new Scenario("isolcpu-systemd", "<isolcpu backend='systemd'/>", false, false, FakeHostTree::systemd),
+                new Scenario("cfscpu", "<cfscpu policy='fifo' priority='10' weight='200' rt-runtime='-1' iothreads='true'/>",
+                        false, true, t -> { }),
+                new Scenario("hugepages+isolcpu+cfscpu", "<hugepages/><isolcpu backend='cgroup'/>"
+                        + "<cfscpu policy='fifo' priority='10' weight='200' rt-runtime='-1'/>", true, true, t -> { }));
+    }
+
+    FakeHostTree host(java.nio.file.Path root) {
+        FakeHostTree tree = new FakeHostTree(root);
+        setup.accept(tree);
+        return tree;
+    }
+
+    String xml() {
+        return xml(VM, 64, memory, "<vcpupin vcpu='0' cpuset='2,6'/><vcpupin vcpu='1' cpuset='3,7'/>", hooks);
+    }
+
+    /** A domain XML as libvirt passes it on stdin. */
+    static String xml(String name, int memoryMiB, boolean hugepages, String cputune, String hooks) {
+        return "<domain type='kvm'><name>" + name + "</name><uuid>6f1c2b9e-0000-4000-8000-000000000001</uuid>"
+                + "<memory unit='MiB'>" + memoryMiB + "</memory>"
+                + (hugepages ? "<memoryBacking><hugepages/></memoryBacking>" : "")
+                + "<vcpu>" + VCPUS + "</vcpu>"
+                + (cputune.isEmpty() ? "" : "<cputune>" + cputune + "</cputune>")
+                + "<metadata><hooks xmlns='urn:libvirt-hooks:1'>" + hooks + "</hooks></metadata></domain>";
+    }
+}
