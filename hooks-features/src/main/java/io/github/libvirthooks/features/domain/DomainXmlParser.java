@@ -168,6 +168,9 @@ public final class DomainXmlParser {
             factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
             factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
             factory.setXIncludeAware(false);
+            // Deep nesting overflows the parser's stack long before the size limit; domains nest a few levels.
+            factory.setAttribute("jdk.xml.maxElementDepth", "256");
+            factory.setFeature("http://apache.org/xml/features/dom/defer-node-expansion", false);
             factory.setExpandEntityReferences(false);
             DocumentBuilder builder = factory.newDocumentBuilder();
             builder.setErrorHandler(null);

@@ -126,10 +126,8 @@ public final class HookEngine {
     private List<String> rollback(HookInvocation invocation, Domain domain, JournalCursor cursor, int keep,
             Consumer<String> report) {
         List<String> warnings = new ArrayList<>();
-        List<JournalEntry> failed = new ArrayList<>();
-        List<JournalEntry> entries = cursor.journal.entries();
-        for (int i = entries.size() - 1; i >= keep; i--) {
-            JournalEntry entry = entries.get(i);
+        for (int i = cursor.journal.entries().size() - 1; i >= keep; i--) {
+            JournalEntry entry = cursor.journal.entries().get(i);
             try {
                 if (entry.kind() == JournalEntry.Kind.CHANGE) {
                     Change change = entry.asChange();
@@ -139,23 +137,34 @@ public final class HookEngine {
                 } else {
                     Feature feature = byName(entry.feature());
                     FeatureContext context = new FeatureContext(invocation, domain, Map.of(), host, host, commands,
-                            otherJournals(invocation.vmName()), NO_CLAIMS, report);
-                    feature.undoClaim(entry, context);
+                            otherJournals(invocation.vmName()), updatesAt(cursor, i), report);
+                    feature.undoClaim(cursor.journal.entries().get(i), context);
                 }
             } catch (RuntimeException e) {
-                failed.add(0, entry);
+                // Kept where it is, so that restore retries it; the other steps still run.
                 warnings.add(entry.feature() + ": cannot undo " + entry.key() + ": " + e.getMessage());
+                continue;
             }
-            cursor.journal = cursor.journal.dropLast(clock.instant());
-            state.save(cursor.journal);
-        }
-        for (JournalEntry entry : failed) {
-            cursor.journal = cursor.journal.append(entry, clock.instant());
-        }
-        if (!failed.isEmpty()) {
+            cursor.journal = cursor.journal.remove(i, clock.instant());
             state.save(cursor.journal);
         }
         return warnings;
+    }
+
+    /** While undoing, a feature may only update the claim it is undoing (to record its progress). */
+    private FeatureContext.ClaimRecorder updatesAt(JournalCursor cursor, int index) {
+        return new FeatureContext.ClaimRecorder() {
+            @Override
+            public void record(JournalEntry claim) {
+                throw new IllegalStateException("no new claims while undoing");
+            }
+
+            @Override
+            public void update(JournalEntry claim) {
+                cursor.journal = cursor.journal.replace(index, claim, clock.instant());
+                state.save(cursor.journal);
+            }
+        };
     }
 
     private FeatureContext context(HookInvocation invocation, Domain domain, Map<String, String> options,
@@ -210,17 +219,6 @@ public final class HookEngine {
                 .orElseThrow(() -> new IllegalStateException("journal names unknown feature '" + name + "'"));
     }
 
-    private static final FeatureContext.ClaimRecorder NO_CLAIMS = new FeatureContext.ClaimRecorder() {
-        @Override
-        public void record(JournalEntry claim) {
-            throw new IllegalStateException("no new claims while undoing");
-        }
-
-        @Override
-        public void update(JournalEntry claim) {
-            throw new IllegalStateException("no new claims while undoing");
-        }
-    };
 
     /** The journal as it grows during one run; every change is saved before the host is touched. */
     private static final class JournalCursor {

@@ -33,6 +33,11 @@ import java.util.Set;
 public final class HugepagesFeature implements Feature {
     public static final String NAME = "hugepages";
     static final Set<String> OPTIONS = Set.of("size", "timeout");
+    /** A claim's progress, so that an undo after a crash knows what may still be outstanding. */
+    static final String PHASE = "phase";
+    static final String RESERVING = "reserving";
+    static final String HELD = "held";
+    static final String RELEASING = "releasing";
 
     @Override
     public String name() {
@@ -69,29 +74,30 @@ public final class HugepagesFeature implements Feature {
         if (missing > 0) {
             refuseWhatMemoryCannotHold(context, need, missing);
         }
+        long nrBefore = pages.nrHugepages(need.pool);
         JournalEntry claim = JournalEntry.claim(NAME, resource, Map.of("needed", Long.toString(need.pages),
-                "added", Long.toString(missing)));
-        // Recorded before the write: after a crash, release gives back at most this many, never pages in use.
+                "added", Long.toString(missing), "base", Long.toString(nrBefore), PHASE, missing == 0 ? HELD : RESERVING));
+        // Recorded before the write: after a crash mid-reservation, release knows the pool's size before it
+        // and gives back at most what was added since, never pages in use.
         context.claims().record(claim);
         if (missing == 0) {
             context.report().accept("claim  hugepages: " + need.pages + " x " + need.pool + " already free, none added");
             return;
         }
-        long nrBefore = pages.nrHugepages(need.pool);
         HugePageReservation reservation;
         try {
             reservation = pages.reserveOrThrow(need.pool, missing, timeout(context.options()));
         } catch (HugePageShortfallException e) {
             long kept = e.reservation().granted() - e.rollback().map(r -> r.released()).orElse(0L);
-            context.claims().update(claim.with("added", Long.toString(Math.max(0, kept))));
+            context.claims().update(claim.with("added", Long.toString(Math.max(0, kept))).with(PHASE, HELD));
             throw new FeatureException(e.getMessage() + ". " + HINT, e);
         } catch (RuntimeException e) {
             // Claim only what really went into the pool, so that rollback never takes another VM's pages.
             long added = Math.max(0, Math.min(missing, pages.nrHugepages(need.pool) - nrBefore));
-            context.claims().update(claim.with("added", Long.toString(added)));
+            context.claims().update(claim.with("added", Long.toString(added)).with(PHASE, HELD));
             throw e;
         }
-        context.claims().update(claim.with("added", Long.toString(reservation.granted())));
+        context.claims().update(claim.with("added", Long.toString(reservation.granted())).with(PHASE, HELD));
         context.report().accept("change hugepages: " + reservation.change().path() + " = " + reservation.change().after()
                 + " (was " + reservation.change().before() + "), " + reservation.granted() + " pages added for "
                 + context.domain().name() + (reservation.reclaimRounds() == 0 ? ""
@@ -100,19 +106,31 @@ public final class HugepagesFeature implements Feature {
 
     @Override
     public void undoClaim(JournalEntry claim, FeatureContext context) {
-        long added = claim.number("added", 0);
         HugePagePool pool = pool(claim.key());
+        HugePages pages = new HugePages(context.host());
+        String phase = claim.values().getOrDefault(PHASE, HELD);
+        long added = claim.number("added", 0);
+        long nrNow = pages.nrHugepages(pool);
+        if (phase.equals(RESERVING)) {
+            // The hook died while reserving: only what the pool grew by since can be ours.
+            added = Math.max(0, Math.min(added, nrNow - claim.number("base", Long.MAX_VALUE)));
+        } else if (phase.equals(RELEASING)) {
+            // The hook died while giving back: what the pool shrank by since is already back.
+            added = Math.max(0, added - Math.max(0, claim.number("from", nrNow) - nrNow));
+        }
         if (added == 0) {
-            context.report().accept("undo   hugepages: " + context.invocation().vmName() + " added no " + pool + ", nothing to give back");
+            context.report().accept("undo   hugepages: " + context.invocation().vmName() + " has no " + pool + " left to give back");
             return;
         }
-        HugePages pages = new HugePages(context.host());
+        // Recorded before the write, so that an undo after a crash knows what was already given back.
+        context.claims().update(claim.with("added", Long.toString(added)).with(PHASE, RELEASING).with("from", Long.toString(nrNow)));
         // Never below what the other VMs' claims still need, even if their QEMU has not mapped it yet.
         long releasable = Math.min(added, available(pages, pool, othersNeed(context, pool)));
         HugePageRelease release = pages.release(pool, releasable);
         context.report().accept("undo   hugepages: " + release.change().path() + " = " + release.change().after()
                 + " (was " + release.change().before() + "), " + release.released() + " of " + added + " pages given back");
         if (release.released() < added) {
+            context.claims().update(claim.with("added", Long.toString(added - release.released())).with(PHASE, HELD));
             throw new FeatureException("only " + release.released() + " of the " + added + " pages (" + pool
                     + ") this VM added could be given back; the rest are in use or promised to other VMs,"
                     + " run 'libvirt-hooks restore' once they are free");

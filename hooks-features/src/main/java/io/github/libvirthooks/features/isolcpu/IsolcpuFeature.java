@@ -260,7 +260,8 @@ public final class IsolcpuFeature implements Feature {
                             + (keep ? " (CPUs " + vms + " stay isolated for " + names(remaining) + ")" : " (original)"));
                 }
             } catch (HostAccessException | CommandException | FeatureException | IllegalArgumentException e) {
-                if (knob.kind() == Knob.Kind.SUBTREE_CONTROL) {
+                if (knob.kind() == Knob.Kind.SUBTREE_CONTROL && e instanceof HostAccessException hae
+                        && hae.errno() == HostAccessException.Errno.EBUSY) {
                     // Harmless to leave on: every cpuset.cpus is back to empty, which means all CPUs.
                     report.accept("warn   isolcpu: left the cpuset controller enabled in " + knob.target()
                             + " (" + e.getMessage() + "); a cgroup below still uses it");

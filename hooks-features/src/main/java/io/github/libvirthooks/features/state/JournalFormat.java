@@ -68,12 +68,20 @@ final class JournalFormat {
         List<JournalEntry> entries = new ArrayList<>();
         int i = 2;
         for (; i < lines.length && !lines[i].startsWith("end "); i++) {
-            entries.add(entry(lines[i], source, i + 1));
+            try {
+                entries.add(entry(lines[i], source, i + 1));
+            } catch (JournalException e) {
+                throw e.getMessage().startsWith(source) ? e : new JournalException(source + ":" + (i + 1) + ": " + e.getMessage());
+            }
         }
         if (i >= lines.length || !lines[i].equals("end " + (entries.size() + 2))) {
             throw new JournalException(source + ": truncated journal (no valid end line)");
         }
-        return new VmJournal(dec(head[1]), dec(head[3]), updated, entries);
+        try {
+            return new VmJournal(dec(head[1]), dec(head[3]), updated, entries);
+        } catch (JournalException e) {
+            throw new JournalException(source + ":2: " + e.getMessage());
+        }
     }
 
     private static JournalEntry entry(String line, String source, int lineNo) {

@@ -48,17 +48,25 @@ public final class StateDirectory {
         ensureDirectory();
         Path lockFile = dir.resolve("lock");
         long deadline = System.nanoTime() + timeout.toNanos();
+        FileChannel channel = null;
         try {
-            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             while (true) {
-                FileLock lock = channel.tryLock();
+                FileLock lock;
+                try {
+                    lock = channel.tryLock();
+                } catch (java.nio.channels.OverlappingFileLockException e) {
+                    // Another thread of this JVM holds it: as held as by another process.
+                    lock = null;
+                }
                 if (lock != null) {
-                    return new HostLock(channel, lock);
+                    HostLock held = new HostLock(channel, lock);
+                    channel = null;
+                    return held;
                 }
                 if (System.nanoTime() > deadline) {
-                    channel.close();
                     throw new JournalException("another libvirt-hooks run has held " + lockFile + " for more than "
-                            + timeout.toSeconds() + " s; if no hook is running, check 'ps' for a stuck libvirt-hooks process");
+                            + describe(timeout) + "; if no hook is running, check 'ps' for a stuck libvirt-hooks process");
                 }
                 Thread.sleep(20);
             }
@@ -67,7 +75,19 @@ public final class StateDirectory {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new JournalException("interrupted while waiting for " + lockFile, e);
+        } finally {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    // Nothing was locked through it.
+                }
+            }
         }
+    }
+
+    private static String describe(Duration timeout) {
+        return timeout.toMillis() < 1000 ? timeout.toMillis() + " ms" : timeout.toSeconds() + " s";
     }
 
     /** The journal of a VM, or an empty one. */
@@ -122,8 +142,9 @@ public final class StateDirectory {
             }
             Path tmp = dir.resolve(file.getFileName() + ".tmp");
             byte[] bytes = JournalFormat.write(journal).getBytes(StandardCharsets.UTF_8);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            Files.deleteIfExists(tmp);
+            try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
                 ByteBuffer buf = ByteBuffer.wrap(bytes);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
@@ -166,8 +187,9 @@ public final class StateDirectory {
         try {
             if (!Files.isDirectory(dir)) {
                 Files.createDirectories(dir);
-                restrict(dir);
             }
+            // It names VMs: owner only, also when it existed already with a wider mode.
+            restrict(dir);
         } catch (IOException e) {
             throw new JournalException("cannot create the state directory " + dir + ": " + e.getMessage(), e);
         }

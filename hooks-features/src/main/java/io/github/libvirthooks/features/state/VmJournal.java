@@ -39,6 +39,20 @@ public record VmJournal(String vmName, String uuid, Instant updated, List<Journa
         return new VmJournal(vmName, uuid, now, next);
     }
 
+    /** This journal without the entry at {@code index} (that step has been undone). */
+    public VmJournal remove(int index, Instant now) {
+        List<JournalEntry> next = new ArrayList<>(entries);
+        next.remove(index);
+        return new VmJournal(vmName, uuid, now, next);
+    }
+
+    /** This journal with the entry at {@code index} replaced (a claim recording its progress). */
+    public VmJournal replace(int index, JournalEntry entry, Instant now) {
+        List<JournalEntry> next = new ArrayList<>(entries);
+        next.set(index, entry);
+        return new VmJournal(vmName, uuid, now, next);
+    }
+
     /** This journal without its last entry (that step has been undone). */
     public VmJournal dropLast(Instant now) {
         return new VmJournal(vmName, uuid, now, entries.subList(0, entries.size() - 1));

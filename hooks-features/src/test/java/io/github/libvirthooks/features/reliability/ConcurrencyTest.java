@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -253,10 +252,6 @@ class ConcurrencyTest {
 
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
-    @Disabled("bug in StateDirectory.lock: within one JVM, FileChannel.tryLock on a file another thread has locked throws"
-            + " OverlappingFileLockException (unchecked, and the new channel is leaked) instead of returning null, so a second"
-            + " hook run in the same JVM fails at once instead of waiting; fix: catch OverlappingFileLockException around"
-            + " tryLock and treat it as 'held' (keep polling until the deadline), closing the channel on every exit path")
     void twoHooksInOneJvmWaitForEachOtherOnTheHostLock() throws Exception {
         StateDirectory state = new StateDirectory(tmp.resolve("jvm-lock"));
         List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());

@@ -32,7 +32,6 @@ class CrashTest {
     private int crashPoints;
     private int recoveries;
     private int diffs;
-    private int knownBugs;
     private int unreadable;
     private int runs;
     private final List<String> problems = new ArrayList<>();
@@ -72,9 +71,9 @@ class CrashTest {
             }
         }
         Figures.print("crash", "crash-points", crashPoints, "recoveries", recoveries, "unreadable-journals", unreadable,
-                "diffs", diffs, "known-bugs", knownBugs);
+                "diffs", diffs);
         assertThat(problems).isEmpty();
-        assertThat(recoveries + knownBugs).isEqualTo(crashPoints);
+        assertThat(recoveries).isEqualTo(crashPoints);
     }
 
     private static boolean[] sides(int n) {
@@ -159,11 +158,6 @@ class CrashTest {
             recoveries++;
             return;
         }
-        if (KnownBugs.hugepagesClaimNeverCleared(diff, life.state.load(Scenario.VM, ""))
-                || (!diff.isEmpty() && KnownBugs.subtreeControlLeftEnabled(where, diff))) {
-            knownBugs++;
-            return;
-        }
         diffs++;
         problems.add(scenario.name() + ": " + where + ": host differs " + diff + ", state " + life.journals());
     }
@@ -197,9 +191,7 @@ class CrashTest {
                 same++;
             } catch (JournalException e) {
                 assertThat(e.getMessage()).as("cut to %d bytes", length).doesNotContain("\n").isNotBlank();
-                if (!KnownBugs.journalFieldErrorLacksTheFile(e.getMessage())) {
-                    assertThat(e.getMessage()).as("cut to %d bytes", length).contains(file.getFileName().toString());
-                }
+                assertThat(e.getMessage()).as("cut to %d bytes", length).contains(file.getFileName().toString());
                 reported++;
             }
             if (!Soak.enabled() && length % 16 != 0 && whole[length] != '\n' && whole[Math.max(0, length - 1)] != '\n') {

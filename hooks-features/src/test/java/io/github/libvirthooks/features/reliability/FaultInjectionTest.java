@@ -28,7 +28,6 @@ class FaultInjectionTest {
     private int steps;
     private int diffs;
     private int tolerated;
-    private int knownBugs;
     private final List<String> problems = new ArrayList<>();
 
     @Test
@@ -47,7 +46,7 @@ class FaultInjectionTest {
             }
         }
         Figures.print("fault-injection", "scenarios", Scenario.documented().size(), "steps", steps, "tolerated", tolerated,
-                "diffs", diffs, "known-bugs", knownBugs);
+                "diffs", diffs);
         assertThat(problems).isEmpty();
         assertThat(steps).as("steps injected").isGreaterThan(50);
     }
@@ -162,9 +161,7 @@ class FaultInjectionTest {
 
     private void check(Scenario scenario, String where, TreeSnapshot before, Lifecycle life, String problem) {
         List<String> diff = life.tree.snapshot().diff(before);
-        if (!diff.isEmpty() && KnownBugs.subtreeControlLeftEnabled(where, diff)) {
-            knownBugs++;
-        } else if (!diff.isEmpty()) {
+        if (!diff.isEmpty()) {
             diffs++;
             problems.add(scenario.name() + ": " + where + ": host differs: " + diff);
         }

@@ -47,7 +47,6 @@ final class Hostile {
         final AtomicInteger escapes = new AtomicInteger();
         final AtomicInteger crashes = new AtomicInteger();
         final AtomicInteger hangs = new AtomicInteger();
-        final AtomicInteger knownBugs = new AtomicInteger();
         final List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
 
         /** Adds another tally's counts to this one. */
@@ -58,12 +57,11 @@ final class Hostile {
             escapes.addAndGet(other.escapes.get());
             crashes.addAndGet(other.crashes.get());
             hangs.addAndGet(other.hangs.get());
-            knownBugs.addAndGet(other.knownBugs.get());
         }
 
         void print(String suite) {
             Figures.print(suite, "cases", cases.get(), "worked", worked.get(), "refused-cleanly", refused.get(), "escapes",
-                    escapes.get(), "crashes", crashes.get(), "hangs", hangs.get(), "known-bugs", knownBugs.get());
+                    escapes.get(), "crashes", crashes.get(), "hangs", hangs.get());
         }
     }
 
@@ -93,7 +91,7 @@ final class Hostile {
         if (message == null || message.isBlank()) {
             return "unclear message: " + e.getClass().getName() + ": " + message;
         }
-        if (message.contains("\n") && !KnownBugs.cpuSetQuotesRawText(e)) {
+        if (message.contains("\n")) {
             return "message on several lines: " + e.getClass().getName() + ": " + message;
         }
         return "";
@@ -113,10 +111,7 @@ final class Hostile {
             tally.problems.add(what + ": still running after " + CASE_TIMEOUT.toSeconds() + " s");
         } catch (ExecutionException e) {
             String verdict = judge(e.getCause());
-            if (verdict.isEmpty() && KnownBugs.cpuSetQuotesRawText(e.getCause()) && e.getCause().getMessage().contains("\n")) {
-                tally.knownBugs.incrementAndGet();
-                tally.refused.incrementAndGet();
-            } else if (verdict.isEmpty()) {
+            if (verdict.isEmpty()) {
                 tally.refused.incrementAndGet();
             } else {
                 tally.crashes.incrementAndGet();

@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,11 +98,6 @@ class StateFilesTest {
     }
 
     @Test
-    @Disabled("bug in StateDirectory.ensureDirectory: an existing state directory keeps its mode (only a directory it creates"
-            + " is made 0700), so a /run/libvirt-hooks made 0755 by hand or by an older version exposes the journals' VM names"
-            + " (and the brief 0644 window of each .tmp, written before restrict()); fix: restrict the directory on every"
-            + " ensureDirectory when its mode is wider than 0700 and it is ours, and create the .tmp with"
-            + " PosixFilePermissions.asFileAttribute(rw-------) instead of restricting it after writing")
     void anExistingStateDirectoryIsMadeOwnerOnly() throws IOException {
         Lifecycle life = new Lifecycle(Scenario.documented().get(0), tmp.resolve("preexisting"));
         Files.createDirectories(life.state.path());

@@ -287,15 +287,28 @@ public final class CpuSet {
     }
 
     private static IllegalArgumentException invalidList(String text, String why) {
-        return new IllegalArgumentException("invalid cpu list '" + abbreviate(text) + "': " + why);
+        return new IllegalArgumentException("invalid cpu list '" + abbreviate(text) + "': " + printable(why));
     }
 
     private static IllegalArgumentException invalidMask(String text, String why) {
-        return new IllegalArgumentException("invalid cpu mask '" + abbreviate(text) + "': " + why);
+        return new IllegalArgumentException("invalid cpu mask '" + abbreviate(text) + "': " + printable(why));
     }
 
+    /** Garbage from a file or an attribute must not break the one-line message. */
     private static String abbreviate(String s) {
-        String oneLine = s.strip().replace('\n', ' ');
+        String oneLine = printable(s.strip());
         return oneLine.length() <= 60 ? oneLine : oneLine.substring(0, 57) + "...";
+    }
+
+    private static String printable(String s) {
+        StringBuilder out = new StringBuilder();
+        s.codePoints().limit(200).forEach(c -> {
+            if (c < 0x20 || c == 0x7f) {
+                out.append(String.format("\\x%02x", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
     }
 }

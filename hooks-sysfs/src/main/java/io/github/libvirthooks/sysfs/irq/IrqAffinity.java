@@ -147,17 +147,8 @@ public final class IrqAffinity {
         }
     }
 
-    /**
-     * True if the write failed with EIO. The JDK reports write(2) errors as a plain IOException
-     * carrying strerror's text, so the text is all there is to go on.
-     */
     private static boolean isEio(HostAccessException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().contains(EIO)) {
-                return true;
-            }
-        }
-        return false;
+        return e.errno() == HostAccessException.Errno.EIO;
     }
 
     static int maskWidth(String mask) {

@@ -204,9 +204,12 @@ public final class SimulatedHugePages implements HostWriteListener {
     @Override
     public void afterWrite(Change done) {
         String path = done.path();
-        long target = Long.parseLong(done.after().trim());
         Matcher global = GLOBAL_NR.matcher(path);
         Matcher node = NODE_NR.matcher(path);
+        if (!global.matches() && !node.matches()) {
+            return;
+        }
+        long target = Long.parseLong(done.after().trim());
         if (global.matches()) {
             Pool pool = pool(sizeOf(global.group(1)));
             setGlobal(pool, target);

@@ -8,22 +8,18 @@ import io.github.libvirthooks.sysfs.sandbox.SimulatedHugePages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bugs the reliability suites found in main code, each pinned by a test that fails until the
- * fix lands elsewhere (see {@link KnownBugs}). Enable a test when its fix is merged.
+ * fix landed: they keep the failing cases in the suite.
  */
-class KnownBugsTest {
+class FoundBugsRegressionTest {
     @TempDir
     Path tmp;
 
     @Test
-    @Disabled("bug in IsolcpuFeature.undoClaim: a failed '-cpuset' write to cgroup.subtree_control is only a warning and the"
-            + " claim is dropped, so 'restore' never retries it and the root keeps the cpuset controller enabled; fix: add it to"
-            + " 'failures' (keep the claim) unless the kernel answered EBUSY")
     void restoreRetriesTheCpusetControllerAfterAFailedRelease() {
         Scenario scenario = Scenario.documented().stream().filter(s -> s.name().equals("isolcpu-cgroup")).findFirst().orElseThrow();
         Lifecycle life = new Lifecycle(scenario, tmp);
@@ -43,9 +39,6 @@ class KnownBugsTest {
     }
 
     @Test
-    @Disabled("bug in hooks-sysfs SimulatedHugePages.afterWrite: it parses every written value as a number before looking"
-            + " at the path, so a sandboxed host that also writes a cgroup file ('+cpuset') fails with NumberFormatException;"
-            + " fix: match GLOBAL_NR/NODE_NR first and parse the value only for nr_hugepages")
     void theSimulatedKernelIgnoresWritesToFilesItDoesNotSimulate() throws Exception {
         SimulatedHugePages kernel = new SimulatedHugePages(tmp, 1, TWO_MIB);
         Files.createDirectories(tmp.resolve("sys/fs/cgroup"));
@@ -58,12 +51,6 @@ class KnownBugsTest {
     }
 
     @Test
-    @Disabled("bug in HugepagesFeature: a hook killed right before its nr_hugepages write (claim recorded with added=32) or"
-            + " right after giving the pages back (claim not yet dropped) leaves a claim that undoClaim can never clear: it"
-            + " throws 'only 0 of the 32 ... pages this VM added are free' at every release and restore, so the journal stays"
-            + " and its 'needed' counts as a pending claim for every later VM; fix: mark the claim phase=reserving until"
-            + " reserveOrThrow returns (update drops it) and let undoClaim treat a shortfall as done for such a claim; for the"
-            + " release side, let the engine pass a ClaimRecorder to undoClaim so it can mark phase=releasing before its write")
     void aHookKilledBeforeItsHugepageWriteLeavesNoClaimAfterRelease() {
         Scenario scenario = Scenario.documented().get(0);
         Lifecycle life = new Lifecycle(scenario, tmp);
@@ -81,9 +68,6 @@ class KnownBugsTest {
     }
 
     @Test
-    @Disabled("bug in JournalFormat.dec: a damaged percent-encoded field throws \"damaged journal field '2-3%'\" without the"
-            + " journal's path, so the user cannot tell which file to look at; fix: catch it in JournalFormat.read/entry and"
-            + " rethrow as source + \":\" + lineNo + \": damaged field ...\"")
     void aDamagedJournalFieldNamesTheFile() throws Exception {
         Lifecycle life = new Lifecycle(Scenario.documented().get(0), tmp);
         life.run(Steps.counting(), "prepare");
@@ -96,11 +80,6 @@ class KnownBugsTest {
     }
 
     @Test
-    @Disabled("bug in DomainXmlParser.document: 200000 nested elements inside <name> (well under the 10 MiB cap) end in"
-            + " StackOverflowError in Xerces' deferred DOM (DeferredDocumentImpl.getNodeObject), so prepare dies with a stack"
-            + " trace and release cannot even fall back to undoing by name; fix: factory.setAttribute(\"jdk.xml.maxElementDepth\","
-            + " \"100\") (and/or factory.setFeature(\"http://apache.org/xml/features/dom/defer-node-expansion\", false)) so the"
-            + " parser refuses it with a SAXParseException that becomes a one-line DomainXmlException")
     void deeplyNestedXmlIsRefusedWithOneLine() {
         Hostile.Tally tally = new Hostile.Tally();
         Hostile.Sandbox box = new Hostile.Sandbox(tmp.resolve("box"), t -> { });
@@ -114,9 +93,6 @@ class KnownBugsTest {
     }
 
     @Test
-    @Disabled("bug in hooks-sysfs CpuSet.invalidList/invalidMask: the message quotes the raw text, so '1\\n2-' from a garbage"
-            + " sysfs file gives an IllegalArgumentException on two lines; fix: quote text.strip() with newlines shown as"
-            + " '\\\\n' and abbreviate it (as HostRoot.abbreviate does)")
     void aBadCpuListIsReportedOnOneLine() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.github.libvirthooks.sysfs.cpu.CpuSet.parseList("1\n2-"))
                 .isInstanceOf(IllegalArgumentException.class)
