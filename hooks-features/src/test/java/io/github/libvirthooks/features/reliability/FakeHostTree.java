@@ -88,7 +88,7 @@ final class FakeHostTree {
     /**
      * The host as the hook sees it. A write is answered the way the kernel would: hugepage
      * counts by {@link SimulatedHugePages} (only those reach it: its {@code afterWrite} parses
-     * every value as a number, see {@link KnownBugsTest}), {@code cgroup.subtree_control} as a
+     * every value as a number, see {@link FoundBugsRegressionTest}), {@code cgroup.subtree_control} as a
      * set of controllers changed by {@code +name}/{@code -name}, an interrupt's
      * {@code smp_affinity_list} with its {@code smp_affinity} mask, and every other file read
      * back as the value and one newline, as sysfs and procfs print it.

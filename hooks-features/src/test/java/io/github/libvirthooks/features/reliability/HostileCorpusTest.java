@@ -77,7 +77,7 @@ class HostileCorpusTest {
         cases.add(Map.entry("just under 10 MiB of comments", bytes(valid.replace("</domain>",
                 "<!--" + "x".repeat(10 * 1024 * 1024 - valid.length() - 20) + "--></domain>"))));
         cases.add(Map.entry("a million-character name", bytes(Scenario.xml("w".repeat(1_000_000), 64, true, "", HOOKS))));
-        // 200000 nested elements inside <name> overflow the stack: KnownBugsTest.deeplyNestedXmlIsRefusedWithOneLine
+        // 200000 nested elements inside <name> overflow the stack: FoundBugsRegressionTest.deeplyNestedXmlIsRefusedWithOneLine
         cases.add(Map.entry("200 nested elements inside <name>", bytes(valid.replace("<name>win10</name>",
                 "<name>" + "<a>".repeat(200) + "win10" + "</a>".repeat(200) + "</name>"))));
         cases.add(Map.entry("200000 nested elements inside <metadata>", bytes(valid.replace("<metadata>",
