@@ -32,7 +32,7 @@ cleanup() {
     virsh -q destroy "$d" >/dev/null 2>&1 || true
     virsh -q undefine "$d" >/dev/null 2>&1 || true
   done
-  rm -f "$NOOP" /var/tmp/hook-bench-fill
+  rm -f "$NOOP" /var/tmp/hook-bench-fill /dev/shm/hook-bench-held
   [ -f /usr/lib/libvirt-hooks/hook.jsa.bench ] && mv /usr/lib/libvirt-hooks/hook.jsa.bench /usr/lib/libvirt-hooks/hook.jsa
   chmod +x "$OURS" 2>/dev/null || true
   libvirt-hooks restore >/dev/null 2>&1 || true
@@ -100,14 +100,20 @@ ours_only
 
 # 3: reservation against the raw sysfs write, in one JVM; then under a filled page cache.
 cp="$(cat /usr/lib/libvirt-hooks/hook.classpath):$(ls deployment/target/deployment-*.jar)"
-java -cp "$cp" io.github.libvirthooks.deployment.bench.ReservationBench 256 "$PAIRS"
+# 2048 pages = a 4 GiB VM.
+java -cp "$cp" io.github.libvirthooks.deployment.bench.ReservationBench 2048 "$PAIRS"
 free_kb=$(awk '/^MemFree:/ {print $2}' /proc/meminfo)
 fill_mb=$(( free_kb * 7 / 10240 )); [ "$fill_mb" -gt 12288 ] && fill_mb=12288
 dd if=/dev/zero of=/var/tmp/hook-bench-fill bs=1M count="$fill_mb" status=none
-sync
 ask=$(( $(awk '/^MemFree:/ {print $2}' /proc/meminfo) / 2048 + 1024 ))
 java -cp "$cp" io.github.libvirthooks.deployment.bench.ReservationBench "$ask" 1 --fragmented
 rm -f /var/tmp/hook-bench-fill
+# Memory held in tmpfs cannot be reclaimed: the raw write falls short; it is freed 2 s later.
+avail_mb=$(( $(awk '/^MemAvailable:/ {print $2}' /proc/meminfo) / 1024 ))
+held_mb=$(( avail_mb * 6 / 10 ))
+dd if=/dev/zero of=/dev/shm/hook-bench-held bs=1M count="$held_mb" status=none
+java -cp "$cp" io.github.libvirthooks.deployment.bench.ReservationBench "$(( avail_mb * 6 / 10 / 2 ))" 1 --fragmented /dev/shm/hook-bench-held
+rm -f /dev/shm/hook-bench-held
 
 # Per-event cost of the hook itself on a sandboxed host (no libvirt), and its peak memory.
 sandbox="$work/sandbox"

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -98,6 +97,10 @@ public final class HostRoot {
      */
     public Path resolve(String hostPath) {
         Path local = lexical(hostPath);
+        if (realRoot.getNameCount() == 0) {
+            // Below "/" nothing can escape: skip the realpath walk on the hook's hot path.
+            return local;
+        }
         Path real = realPathOfDeepestExisting(hostPath, local);
         if (!real.startsWith(realRoot)) {
             throw new HostAccessException(hostPath, hostPath + ": refused, resolves outside the host root " + root);
@@ -213,7 +216,7 @@ public final class HostRoot {
 
     private void writeRaw(String hostPath, String value, Change change) {
         Path file = resolve(hostPath);
-        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.exists(file)) {
+        if (!Files.exists(file)) {
             throw new HostAccessException(hostPath, "cannot write '" + abbreviate(value) + "' to " + hostPath
                     + ": no such file (the kernel does not offer this setting)");
         }

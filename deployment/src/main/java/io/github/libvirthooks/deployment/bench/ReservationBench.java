@@ -30,7 +30,8 @@ public final class ReservationBench {
         HugePagePool pool = HugePagePool.global(HugePageSize.TWO_MIB);
         long start = hugePages.nrHugepages(pool);
         if (args.length > 2 && args[2].equals("--fragmented")) {
-            fragmented(host, hugePages, pool, start, pages);
+            fragmented(host, hugePages, pool, start, pages,
+                    args.length > 3 ? java.util.Optional.of(java.nio.file.Path.of(args[3])) : java.util.Optional.empty());
             return;
         }
         List<Double> ratios = new ArrayList<>();
@@ -58,15 +59,30 @@ public final class ReservationBench {
                 pages, median(ours) / 1e6, median(raw) / 1e6, medianD(ratios), pairs);
     }
 
-    private static void fragmented(HostRoot host, HugePages hugePages, HugePagePool pool, long start, int pages) {
-        // The caller filled the page cache: a raw write gets what is free now, ours drops caches and compacts.
+    /**
+     * The caller filled memory: a raw write gets what the kernel finds at once; {@code reserve}
+     * drops caches, compacts and retries until its deadline. With {@code heldFile}, memory held
+     * in tmpfs (not reclaimable) is freed a moment after the raw attempt, as when another
+     * program or VM exits while the hook waits.
+     */
+    private static void fragmented(HostRoot host, HugePages hugePages, HugePagePool pool, long start, int pages,
+            java.util.Optional<java.nio.file.Path> heldFile) {
         host.write(NR, Long.toString(start + pages));
         long rawGot = hugePages.nrHugepages(pool) - start;
         host.write(NR, Long.toString(start));
+        heldFile.ifPresent(file -> new Thread(() -> {
+            try {
+                Thread.sleep(2000);
+                java.nio.file.Files.deleteIfExists(file);
+            } catch (Exception e) {
+                System.out.println("note: could not free " + file + ": " + e.getMessage());
+            }
+        }).start());
         HugePageReservation r = hugePages.reserve(pool, pages, Duration.ofSeconds(20));
         host.write(NR, Long.toString(start));
-        System.out.printf("fragmented: asked %d pages, raw write got %d, reserve got %d after %d reclaim round(s)%n",
-                pages, rawGot, r.granted(), r.reclaimRounds());
+        System.out.printf("%s: asked %d pages, raw write got %d, reserve got %d after %d reclaim round(s)%n",
+                heldFile.isPresent() ? "memory held, freed 2 s later" : "page cache filled", pages, rawGot, r.granted(),
+                r.reclaimRounds());
     }
 
     private static double median(List<Long> values) {
