@@ -1,5 +1,6 @@
 package io.github.libvirthooks.sysfs.cpu;
 
+import io.github.libvirthooks.sysfs.FakeTree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

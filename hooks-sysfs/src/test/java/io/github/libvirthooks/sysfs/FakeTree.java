@@ -1,22 +1,21 @@
-package io.github.libvirthooks.sysfs.cpu;
+package io.github.libvirthooks.sysfs;
 
-import io.github.libvirthooks.sysfs.HostRoot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Lays out a fake host tree (files under /sys and /proc) in a temporary directory. */
-final class FakeTree {
+/** Lays out a fake host tree (files under /sys and /proc) in a temporary directory, for the tests of every package. */
+public final class FakeTree {
     private final Path root;
 
-    FakeTree(Path root) {
+    public FakeTree(Path root) {
         this.root = root;
     }
 
     /** Writes {@code content} plus the newline the kernel prints, creating parent directories. */
-    FakeTree file(String hostPath, String content) {
+    public FakeTree file(String hostPath, String content) {
         Path file = local(hostPath);
         try {
             Files.createDirectories(file.getParent());
@@ -27,7 +26,7 @@ final class FakeTree {
         return this;
     }
 
-    FakeTree dir(String hostPath) {
+    public FakeTree dir(String hostPath) {
         try {
             Files.createDirectories(local(hostPath));
         } catch (IOException e) {
@@ -37,7 +36,7 @@ final class FakeTree {
     }
 
     /** The raw content of a file, exactly as written. */
-    String content(String hostPath) {
+    public String content(String hostPath) {
         try {
             return Files.readString(local(hostPath), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -45,11 +44,11 @@ final class FakeTree {
         }
     }
 
-    HostRoot host() {
+    public HostRoot host() {
         return HostRoot.at(root);
     }
 
-    Path local(String hostPath) {
+    public Path local(String hostPath) {
         return root.resolve(hostPath.substring(1));
     }
 }
