@@ -8,10 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -158,33 +154,12 @@ public final class DomainXmlParser {
 
     private static Document document(byte[] bytes) {
         try {
-            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-            factory.setNamespaceAware(true);
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            factory.setFeature("http://xml.org/sax/features/external-general-entities", false);
-            factory.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-            factory.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
-            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-            factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
-            factory.setXIncludeAware(false);
-            // Deep nesting overflows the parser's stack long before the size limit; domains nest a few levels.
-            factory.setAttribute("jdk.xml.maxElementDepth", "256");
-            factory.setFeature("http://apache.org/xml/features/dom/defer-node-expansion", false);
-            factory.setExpandEntityReferences(false);
-            DocumentBuilder builder = factory.newDocumentBuilder();
-            builder.setErrorHandler(null);
-            builder.setEntityResolver((publicId, systemId) -> {
-                throw new SAXException("external entities are not allowed");
-            });
-            return builder.parse(new ByteArrayInputStream(bytes));
+            return SafeXml.builder().parse(new ByteArrayInputStream(bytes));
         } catch (SAXParseException e) {
             throw new DomainXmlException("malformed domain XML at line " + e.getLineNumber() + ", column "
                     + e.getColumnNumber() + ": " + oneLine(e.getMessage()), e);
         } catch (SAXException | IOException e) {
             throw new DomainXmlException("malformed domain XML: " + oneLine(e.getMessage()), e);
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException("the JDK's XML parser lacks a safety feature: " + e.getMessage(), e);
         }
     }
 

@@ -4,10 +4,6 @@ import io.github.libvirthooks.features.domain.DomainXmlException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Optional;
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.xml.sax.SAXException;
@@ -74,23 +70,9 @@ public record GuestPm(Optional<Boolean> suspendToMem, Optional<Boolean> suspendT
 
     private static org.w3c.dom.Document document(byte[] bytes) {
         try {
-            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-            factory.setNamespaceAware(true);
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            factory.setFeature("http://xml.org/sax/features/external-general-entities", false);
-            factory.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-            factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
-            factory.setXIncludeAware(false);
-            factory.setExpandEntityReferences(false);
-            DocumentBuilder builder = factory.newDocumentBuilder();
-            builder.setErrorHandler(null);
-            return builder.parse(new ByteArrayInputStream(bytes));
+            return io.github.libvirthooks.features.domain.SafeXml.builder().parse(new ByteArrayInputStream(bytes));
         } catch (SAXException | IOException e) {
             throw new DomainXmlException("malformed domain XML: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e);
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException("the JDK's XML parser lacks a safety feature: " + e.getMessage(), e);
         }
     }
 }
