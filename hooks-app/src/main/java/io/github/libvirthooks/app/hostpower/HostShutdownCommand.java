@@ -34,15 +34,14 @@ public class HostShutdownCommand implements Callable<Integer> {
             description = "The most this run may take (default: 240s; the unit's TimeoutStopSec is larger).")
     Duration timeout;
 
-    @Option(names = "--uri", paramLabel = "URI", defaultValue = Virsh.SYSTEM_URI,
-            description = "The libvirt connection (default: ${DEFAULT-VALUE}).")
-    String uri;
+    @Mixin
+    LibvirtUriOption libvirt;
 
     @Override
     public Integer call() {
         HookSetup setup = HookSetup.load(config.file, System.getenv());
         CommandRunner commands = CommandRunner.system();
-        HostShutdown shutdown = new HostShutdown(new Virsh(commands, uri), commands, setup.stateDir(), setup.enabledFeatures(),
+        HostShutdown shutdown = new HostShutdown(new Virsh(commands, libvirt.uri), commands, setup.stateDir(), setup.enabledFeatures(),
                 Clock.systemUTC(), Sleeper.SYSTEM);
         HostPowerResult result = shutdown.run(timeout == null ? HostShutdown.DEFAULT_BUDGET : timeout, force, System.out::println);
         return result.clean() ? ExitCodes.OK : ExitCodes.FAILED;

@@ -39,14 +39,13 @@ public class HostSleepCommand implements Callable<Integer> {
             description = "The most this run may take (default: 180s for pre, 120s for post).")
     Duration timeout;
 
-    @Option(names = "--uri", paramLabel = "URI", defaultValue = Virsh.SYSTEM_URI,
-            description = "The libvirt connection (default: ${DEFAULT-VALUE}).")
-    String uri;
+    @Mixin
+    LibvirtUriOption libvirt;
 
     @Override
     public Integer call() {
         HookSetup setup = HookSetup.load(config.file, System.getenv());
-        HostSleep sleep = new HostSleep(new Virsh(CommandRunner.system(), uri), setup.stateDir(), setup.enabledFeatures(),
+        HostSleep sleep = new HostSleep(new Virsh(CommandRunner.system(), libvirt.uri), setup.stateDir(), setup.enabledFeatures(),
                 Clock.systemUTC(), Sleeper.SYSTEM);
         HostPowerResult result = phase == Phase.pre
                 ? sleep.pre(timeout == null ? HostSleep.DEFAULT_PRE_BUDGET : timeout, System.out::println)
