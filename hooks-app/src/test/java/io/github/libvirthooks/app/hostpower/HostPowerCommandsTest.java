@@ -16,7 +16,7 @@ class HostPowerCommandsTest {
         new CommandLine(command).parseArgs("post", "--timeout", "90s");
         assertThat(command.phase).isEqualTo(HostSleepCommand.Phase.post);
         assertThat(command.timeout).isEqualTo(Duration.ofSeconds(90));
-        assertThat(command.uri).isEqualTo("qemu:///system");
+        assertThat(command.libvirt.uri).isEqualTo("qemu:///system");
     }
 
     @Test
