@@ -90,6 +90,7 @@ public final class Installer {
         written.add(lib.resolve("app"));
         written.add(lib.resolve("share"));
 
+        installNativeExecutable(dist).ifPresent(written::add);
         writeFile(layout.hookClasspath(), classpath, "rw-r--r--");
         written.add(layout.hookClasspath());
 
@@ -171,6 +172,31 @@ public final class Installer {
             throw new InstallException("uninstall: " + e.getMessage(), e);
         }
         out.accept("removed libvirt-hooks");
+    }
+
+    /**
+     * Installs the native executable when the distribution has one ({@code bin/*-runner}); the
+     * launcher and the command prefer it to the JVM.
+     */
+    private java.util.Optional<Path> installNativeExecutable(Path dist) {
+        Path bin = dist.resolve("bin");
+        if (!Files.isDirectory(bin)) {
+            return java.util.Optional.empty();
+        }
+        try (Stream<Path> files = Files.list(bin)) {
+            java.util.Optional<Path> runner = files.filter(p -> p.getFileName().toString().endsWith("-runner")).findFirst();
+            if (runner.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            Path target = layout.libDir().resolve("bin/libvirt-hooks-native");
+            Files.createDirectories(target.getParent());
+            Files.copy(runner.get(), target, StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+            out.accept("installed the native executable " + target);
+            return java.util.Optional.of(layout.libDir().resolve("bin"));
+        } catch (IOException e) {
+            throw new InstallException("install: cannot install the native executable: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -156,4 +156,17 @@ class InstallerTest {
     private static String mode(Path p) throws IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
     }
+
+    @Test
+    void aNativeExecutableInTheDistributionIsInstalledForTheLauncher() throws IOException {
+        Files.createDirectories(dist.resolve("bin"));
+        Files.writeString(dist.resolve("bin/hooks-app-1-runner"), "#!/bin/sh\n");
+        installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
+
+        Path nativeExecutable = layout.libDir().resolve("bin/libvirt-hooks-native");
+        assertThat(mode(nativeExecutable)).isEqualTo("rwxr-xr-x");
+        assertThat(Files.readString(layout.launcher())).contains("\"$LIBDIR/bin/libvirt-hooks-native\" hook qemu");
+        installer().uninstall(false, SKELETON);
+        assertThat(nativeExecutable).doesNotExist();
+    }
 }
