@@ -54,12 +54,12 @@ public final class SafePath {
         try {
             real = given.toRealPath();
         } catch (NoSuchFileException e) {
-            throw new UnsafePathException(what + " " + given + " does not exist");
+            throw new UnsafePathException(what + ": " + given + " does not exist");
         } catch (IOException e) {
-            throw new UnsafePathException(what + " " + given + " cannot be read: " + e.getMessage());
+            throw new UnsafePathException(what + ": " + given + " cannot be read: " + e.getMessage());
         }
         if (!Files.isRegularFile(real)) {
-            throw new UnsafePathException(what + " " + given + " is not a regular file");
+            throw new UnsafePathException(what + ": " + given + " is not a regular file");
         }
         chain(given, given, what);
         if (!real.equals(given)) {
@@ -68,7 +68,7 @@ public final class SafePath {
         if (executable) {
             PosixFileAttributes attributes = attributes(real, given, what);
             if (!attributes.permissions().contains(PosixFilePermission.OWNER_EXECUTE)) {
-                throw new UnsafePathException(what + " " + given + " is not executable; chmod 755 " + given);
+                throw new UnsafePathException(what + ": " + given + " is not executable; chmod 755 " + given);
             }
         }
     }
@@ -81,7 +81,7 @@ public final class SafePath {
             }
             PosixFileAttributes attributes = attributes(p, given, what);
             int uid = uid(p, given, what);
-            String subject = p.equals(given) ? what + " " + given : what + " " + given + " lies in " + p + ", which";
+            String subject = p.equals(given) ? what + ": " + given : what + ": " + given + " lies in " + p + ", which";
             if (uid != ownerUid) {
                 throw new UnsafePathException(subject + " is owned by uid " + uid + ", not "
                         + (ownerUid == 0 ? "root" : "uid " + ownerUid) + ": a hook runs as root, so its owner could run commands"
@@ -102,7 +102,7 @@ public final class SafePath {
         try {
             return Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException | UnsupportedOperationException e) {
-            throw new UnsafePathException(what + " " + given + ": cannot read the owner and mode of " + p + ": " + e.getMessage());
+            throw new UnsafePathException(what + ": " + given + ": cannot read the owner and mode of " + p + ": " + e.getMessage());
         }
     }
 
@@ -110,7 +110,7 @@ public final class SafePath {
         try {
             return (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            throw new UnsafePathException(what + " " + given + ": cannot read the owner of " + p + ": " + e.getMessage());
+            throw new UnsafePathException(what + ": " + given + ": cannot read the owner of " + p + ": " + e.getMessage());
         }
     }
 
