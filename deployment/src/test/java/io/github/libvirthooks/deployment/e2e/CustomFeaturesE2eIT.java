@@ -3,9 +3,11 @@ package io.github.libvirthooks.deployment.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.libvirthooks.features.script.ScriptFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,6 +73,12 @@ class CustomFeaturesE2eIT {
         script(SCRIPTS.resolve("e2e-fail"), "echo 'e2e: the GPU is busy' >&2\nexit 3");
         script(SCRIPTS.resolve("e2e-hang"), "sleep 300 &\necho $! > " + TRACE_DIR.resolve("hang.pid") + "\nsleep 300");
         script(SCRIPTS.resolve("e2e-unsafe"), "echo unsafe ran >> " + TRACE);
+        // the README's worked example, installed as the README says
+        for (String example : List.of("remember-start", "forget-start")) {
+            Files.copy(Path.of("../examples/scripts").resolve(example), SCRIPTS.resolve(example),
+                    StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(SCRIPTS.resolve(example), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
         script(SCRIPTS.resolve("e2e-show"), "printf '%s' \"$1\" > " + TRACE_DIR.resolve("name") + "\nprintf '%s' \"$#\" > "
                 + TRACE_DIR.resolve("argc"));
     }
@@ -99,10 +107,13 @@ class CustomFeaturesE2eIT {
         reset();
         script(HOOKS_D.resolve("e2e-script-ok/release/end/10-release"), "echo \"release folder $LIBVIRT_HOOKS_VM\" >> " + TRACE);
         Libvirt.define(WORK, Libvirt.domain("e2e-script-ok", 64, true, "<hugepages/><script exec='" + SCRIPTS.resolve("e2e-prepare")
-                + "' undo='" + SCRIPTS.resolve("e2e-undo") + "' opt-tag='t1'/>"));
+                + "' undo='" + SCRIPTS.resolve("e2e-undo") + "' opt-tag='t1'/><script exec='" + SCRIPTS.resolve("remember-start")
+                + "' undo='" + SCRIPTS.resolve("forget-start") + "'/>"));
+        Path remembered = ScriptFeature.stateFolderOf(STATE, "e2e-script-ok").resolve("started");
 
         Libvirt.Result start = Libvirt.virsh("start", "e2e-script-ok");
         assertThat(start.ok()).as(start.err()).isTrue();
+        assertThat(Files.readString(remembered)).matches("e2e-script-ok [0-9a-f-]{36} started with 65536 KiB\n");
         assertThat(trace()).containsExactly("prepare e2e-script-ok|prepare|begin|prepare begin|t1|1");
         String status = Libvirt.run(List.of("libvirt-hooks", "status", "--json"), null, 60).out();
         assertThat(status).contains("undo prepare begin #1: " + SCRIPTS.resolve("e2e-undo"));
@@ -110,6 +121,7 @@ class CustomFeaturesE2eIT {
         assertThat(Libvirt.virsh("destroy", "e2e-script-ok").ok()).isTrue();
         assertThat(trace()).containsExactly("prepare e2e-script-ok|prepare|begin|prepare begin|t1|1",
                 "undo e2e-script-ok release end", "release folder e2e-script-ok");
+        assertThat(remembered).doesNotExist();
         assertThat(Libvirt.nrHugepages()).isEqualTo(hugepagesBefore);
         assertThat(journals()).isEmpty();
         assertThat(Files.readString(STATE.resolve("hooks.log"))).contains("run    script: " + SCRIPTS.resolve("e2e-prepare") + " exit 0");
@@ -193,7 +205,7 @@ class CustomFeaturesE2eIT {
         Path jar = exampleJar();
         Files.createDirectories(FEATURES);
         Files.setPosixFilePermissions(FEATURES, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.copy(jar, FEATURES.resolve("hello-feature.jar"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(jar, FEATURES.resolve("hello-feature.jar"), StandardCopyOption.REPLACE_EXISTING);
         Files.setPosixFilePermissions(FEATURES.resolve("hello-feature.jar"), PosixFilePermissions.fromString("rw-r--r--"));
         Libvirt.define(WORK, Libvirt.domain("e2e-hello", 64, false, "<hello greeting='hi from e2e'/>"));
 

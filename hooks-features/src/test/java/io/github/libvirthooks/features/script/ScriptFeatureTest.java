@@ -59,6 +59,24 @@ class ScriptFeatureTest {
     }
 
     @Test
+    void theReadmesScriptExampleRecordsTheStartAndItsUndoForgetsIt() throws IOException {
+        // examples/scripts, copied as a user installs them (root's, mode 755)
+        Path remember = host.script("remember-start", Files.readString(Path.of("../examples/scripts/remember-start")));
+        Path forget = host.script("forget-start", Files.readString(Path.of("../examples/scripts/forget-start")));
+        String xml = "<domain type='kvm'><name>win10</name><uuid>4dea22b3-1d52-d8f3-2516-782e98ab3fa0</uuid>"
+                + "<memory unit='KiB'>8388608</memory><metadata><hooks xmlns='urn:libvirt-hooks:1'><script exec='" + remember
+                + "' undo='" + forget + "'/></hooks></metadata></domain>";
+        Path started = ScriptFeature.stateFolderOf(host.state.path(), "win10").resolve("started");
+
+        host.run(xml, "prepare", "begin");
+        assertThat(Files.readString(started)).isEqualTo("win10 4dea22b3-1d52-d8f3-2516-782e98ab3fa0 started with 8388608 KiB\n");
+        host.run(xml, "release", "end");
+
+        assertThat(started).doesNotExist();
+        assertThat(Files.readString(ScriptFeature.logOf(host.state.path(), "win10"))).contains("remembered win10").contains("forgot win10");
+    }
+
+    @Test
     void anUndoRunsAtReleaseWithReleaseArgumentsOnlyBecauseItsScriptSucceeded() throws IOException {
         Path bind = host.script("bind.sh", "echo bind \"$LIBVIRT_HOOKS_EVENT\" >> " + host.trace());
         Path unbind = host.script("unbind.sh", "echo unbind \"$*\" \"$LIBVIRT_HOOKS_EVENT\" \"$LIBVIRT_HOOKS_UNDO_OF\" >> " + host.trace());
