@@ -92,8 +92,10 @@ public final class SafePath {
             }
             Set<PosixFilePermission> mode = attributes.permissions();
             if (mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+                // A sticky shared folder (/tmp) must stay writable: the fix is to move the script, not to chmod the folder.
+                String fix = !p.equals(given) && sticky(p) ? "move it out of " + p : "chmod go-w " + p;
                 throw new UnsafePathException(subject + " is writable by group or others (" + PosixFilePermissions.toString(mode)
-                        + "): a hook runs as root, so anyone who can write there could run commands as root; chmod go-w " + p);
+                        + "): a hook runs as root, so anyone who can write there could run commands as root; " + fix);
             }
         }
     }
@@ -103,6 +105,14 @@ public final class SafePath {
             return Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException | UnsupportedOperationException e) {
             throw new UnsafePathException(what + ": " + given + ": cannot read the owner and mode of " + p + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean sticky(Path p) {
+        try {
+            return ((Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 01000) != 0;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
         }
     }
 

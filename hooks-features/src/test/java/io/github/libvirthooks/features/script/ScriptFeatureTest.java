@@ -194,6 +194,17 @@ class ScriptFeatureTest {
     }
 
     @Test
+    void aScriptInASharedStickyFolderLikeTmpIsToldToMoveItNotToChmodTheFolder() throws IOException {
+        assumeTrue(Files.getAttribute(tmp, "unix:uid").equals(0), "the checks up to / need root's files");
+        assumeTrue(((Integer) Files.getAttribute(tmp.getParent(), "unix:mode") & 01002) == 01002, "a sticky, world-writable temp folder");
+        Path inTmp = host.script("x.sh", "true");
+
+        assertThatThrownBy(() -> SafePath.rootOnly().check(inTmp, "script", true))
+                .hasMessageContaining("lies in " + tmp.getParent() + ", which is writable by group or others")
+                .hasMessageEndingWith("; move it out of " + tmp.getParent());
+    }
+
+    @Test
     void aScriptNotOwnedByRootIsRefused() throws IOException {
         assumeTrue(Files.getAttribute(tmp, "unix:uid").equals(0), "needs root to give a file away");
         Path theirs = host.script("theirs.sh", "echo ran >> " + host.trace());
