@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -125,7 +126,7 @@ public final class ProcessScriptRunner implements ScriptRunner {
             if (Files.exists(log) && Files.size(log) > MAX_LOG_BYTES) {
                 byte[] all = Files.readAllBytes(log);
                 int keep = (int) (MAX_LOG_BYTES / 2);
-                Files.write(log, java.util.Arrays.copyOfRange(all, all.length - keep, all.length));
+                Files.write(log, Arrays.copyOfRange(all, all.length - keep, all.length));
             }
             if (!Files.exists(log)) {
                 Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

@@ -8,7 +8,10 @@ import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.features.state.StateDirectory;
 import io.github.libvirthooks.sysfs.exec.CommandRunner;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -16,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -229,7 +233,7 @@ public final class ScriptFeature implements Feature {
         return release;
     }
 
-    private static java.util.Optional<ScriptFolders> folders(ScriptOptions options) {
+    private static Optional<ScriptFolders> folders(ScriptOptions options) {
         return options.scriptsDir().map(ScriptFolders::new);
     }
 
@@ -258,9 +262,8 @@ public final class ScriptFeature implements Feature {
         HookInvocation invocation = context.invocation();
         Path folder = stateFolderOf(stateDir, invocation.vmName());
         try {
-            java.nio.file.Files.createDirectories(folder,
-                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-        } catch (java.io.IOException | UnsupportedOperationException e) {
+            Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException | UnsupportedOperationException e) {
             throw new FeatureException("script: cannot create the VM's state folder " + folder + ": " + e.getMessage());
         }
         Map<String, String> env = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package io.github.libvirthooks.features.script;
 
+import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -97,7 +98,7 @@ public final class ScriptFolders {
                 }
             }
         } catch (IOException e) {
-            throw new io.github.libvirthooks.features.engine.FeatureException("script: cannot list " + folder + ": " + e.getMessage());
+            throw new FeatureException("script: cannot list " + folder + ": " + e.getMessage());
         }
         files.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
         return files;

@@ -2,6 +2,7 @@ package io.github.libvirthooks.features.script;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -30,7 +31,7 @@ public record ScriptSpec(String origin, Path exec, ScriptEvent event, Optional<P
 
         /** The word users write. */
         public String word() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code service}: a systemd template unit per VM, like the original project's set-service. At its
@@ -33,6 +35,7 @@ public final class ServiceFeature implements Feature {
     static final String SYSTEMD_RUNTIME = "/run/systemd/system";
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(90);
     private static final Set<String> OPTIONS = Set.of("unit", "event", "failure", "timeout");
+    private static final Pattern SECONDS = Pattern.compile("([0-9]{1,4})s");
 
     /** The feature's options, checked. */
     record Options(List<TemplateUnit> units, HookOperation event, boolean abort, Duration timeout) {
@@ -153,7 +156,7 @@ public final class ServiceFeature implements Feature {
         Duration timeout = DEFAULT_TIMEOUT;
         if (options.containsKey("timeout")) {
             String t = options.get("timeout").strip();
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,4})s").matcher(t);
+            Matcher m = SECONDS.matcher(t);
             if (!m.matches() || Long.parseLong(m.group(1)) < 1 || Long.parseLong(m.group(1)) > 600) {
                 throw new FeatureException("invalid service timeout '" + t + "': seconds from 1s to 600s, e.g. 90s");
             }
