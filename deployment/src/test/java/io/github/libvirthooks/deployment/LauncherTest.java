@@ -119,10 +119,92 @@ class LauncherTest {
             if (f.actsOn().contains(HookOperation.STARTED)) {
                 actual.add(f.name());
             }
+            if (f.name().equals("script")) {
+                continue; // at other events the launcher looks for script folders and configured events itself (tests below)
+            }
+            if (f.name().equals("service")) {
+                assertThat(f.actsOn()).isSubsetOf(HookOperation.PREPARE, HookOperation.START, HookOperation.STARTED);
+                continue; // the launcher starts Java at start when the VM mentions service
+            }
             assertThat(f.actsOn()).as(f.name() + " acts only where the launcher starts Java")
                     .isSubsetOf(HookOperation.PREPARE, HookOperation.STARTED, HookOperation.RELEASE);
         }
         assertThat(listed).containsAll(actual);
+    }
+
+    @Test
+    void aScriptFolderStartsTheJvmForItsEventOnly() throws Exception {
+        Files.createDirectories(tmp.resolve("hooks.d/plain/stopped/end"));
+
+        run(PLAIN, "plain", "stopped", "end", "-");
+        assertThat(Files.readString(calls)).contains("HookMain qemu plain stopped end -").contains(PLAIN);
+        Files.delete(calls);
+
+        for (String op : List.of("start", "started", "reconnect", "attach", "migrate", "restore")) {
+            run(PLAIN, "plain", op, "begin", "-");
+        }
+        run(PLAIN, "other", "stopped", "end", "-");
+        assertThat(calls).as("other events and other VMs").doesNotExist();
+    }
+
+    @Test
+    void aVmWithAScriptFolderStartsTheJvmAtPrepareToCheckAndJournalItsScripts() throws Exception {
+        Files.createDirectories(tmp.resolve("hooks.d/plain/release/end"));
+
+        run(PLAIN, "plain", "prepare", "begin", "-");
+
+        assertThat(Files.readString(calls)).contains("HookMain qemu plain prepare begin -");
+    }
+
+    @Test
+    void theAllVmsFolderCountsForEveryVm() throws Exception {
+        Files.createDirectories(tmp.resolve("all-vms.d/started/begin"));
+
+        run(PLAIN, "plain", "started", "begin", "-");
+        run(PLAIN, "another", "started", "begin", "-");
+
+        assertThat(Files.readAllLines(calls)).filteredOn(l -> l.contains("HookMain")).hasSize(2);
+    }
+
+    @Test
+    void aScriptConfiguredForAnEventStartsTheJvmThere() throws Exception {
+        String xml = CONFIGURED.replace("<hugepages/>", "<script exec='/etc/libvirt-hooks/scripts/x' event='stopped end'/>");
+
+        run(xml, "win10", "reconnect", "begin", "-");
+        assertThat(calls).doesNotExist();
+        run(xml, "win10", "stopped", "end", "-");
+        assertThat(Files.readString(calls)).contains("HookMain qemu win10 stopped end -");
+    }
+
+    @Test
+    void aServiceMayActAtStart() throws Exception {
+        run(CONFIGURED.replace("<hugepages/>", "<service unit='scream' event='start'/>"), "win10", "start", "begin", "-");
+        assertThat(Files.readString(calls)).contains("HookMain qemu win10 start begin -");
+    }
+
+    @Test
+    void featureJarsMakeAConfiguredVmStartTheJvmAtStartedAndTheirFolderIsPassed() throws Exception {
+        run(CONFIGURED, "win10", "started", "begin", "-");
+        assertThat(calls).doesNotExist();
+        Path features = Files.createDirectories(tmp.resolve("lib/features"));
+        Files.writeString(features.resolve("hello-feature.jar"), "");
+
+        run(CONFIGURED, "win10", "started", "begin", "-");
+
+        assertThat(Files.readString(calls)).contains("-Dlibvirt-hooks.features-dir=" + features);
+    }
+
+    @Test
+    void aHostileNameIsOneFolderNameAndNothingIsEvaluated() throws Exception {
+        // libvirt names hold no '/': the payload would touch a file in the launcher's working folder
+        String marker = "pwned-" + ProcessHandle.current().pid();
+        String name = "a b;$(touch " + marker + ")'\"`touch " + marker + "` $HOME *";
+        Files.createDirectories(tmp.resolve("hooks.d").resolve(name).resolve("stopped/end"));
+
+        run(PLAIN, name, "stopped", "end", "-");
+
+        assertThat(Path.of(marker)).doesNotExist();
+        assertThat(Files.readString(calls)).contains("qemu " + name + " stopped end -");
     }
 
     private int run(String xml, String... args) throws Exception {

@@ -25,7 +25,7 @@ public interface HooksConfig {
 
     /** The feature names a user may write, in the order the engine runs them (DESIGN.md §3). */
     List<String> FEATURES = List.of("hugepages", "isolcpu", "cfscpu", "nosleep", "dosleep", "ddcutil", "dohibernate",
-            "beforeoff-dohibernate", "virtual-nas");
+            "beforeoff-dohibernate", "virtual-nas", "service", "script");
 
     /** The option that turns a feature on or off; never passed to the feature itself. */
     String ENABLED = "enabled";
@@ -91,6 +91,12 @@ public interface HooksConfig {
         @WithName("virtual-nas")
         Map<String, String> virtualNas();
 
+        /** {@code service}: a systemd template unit per VM. */
+        Map<String, String> service();
+
+        /** {@code script}: the user's own executables (one per VM here; several in the XML and the folders). */
+        Map<String, String> script();
+
         /** Feature name to its options, every feature of {@link #FEATURES}, in that order. */
         static Map<String, Map<String, String>> byName(FeatureSettings settings) {
             Map<String, Map<String, String>> byName = new LinkedHashMap<>();
@@ -103,6 +109,8 @@ public interface HooksConfig {
             byName.put("dohibernate", settings.dohibernate());
             byName.put("beforeoff-dohibernate", settings.beforeoffDohibernate());
             byName.put("virtual-nas", settings.virtualNas());
+            byName.put("service", settings.service());
+            byName.put("script", settings.script());
             return byName;
         }
     }

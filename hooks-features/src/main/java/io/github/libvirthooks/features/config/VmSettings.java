@@ -1,5 +1,10 @@
 package io.github.libvirthooks.features.config;
 
+import io.github.libvirthooks.features.engine.FeatureCatalog;
+import io.github.libvirthooks.features.script.ScriptFeature;
+import io.github.libvirthooks.features.script.ScriptFolders;
+import io.github.libvirthooks.features.script.ScriptOptions;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,10 +26,13 @@ final class VmSettings {
     }
 
     static EffectiveVmConfig merge(LoadedConfig loaded, String vmName, Map<String, Map<String, String>> xml) {
+        List<String> extensions = FeatureCatalog.extensionNames();
         for (String feature : xml.keySet()) {
-            if (!HooksConfig.FEATURES.contains(feature)) {
+            if (!HooksConfig.FEATURES.contains(feature) && !extensions.contains(feature)) {
+                List<String> known = new ArrayList<>(HooksConfig.FEATURES);
+                known.addAll(extensions);
                 throw new ConfigException("unknown feature <" + feature + "> in the <hooks xmlns=\"urn:libvirt-hooks:1\"> metadata of VM '"
-                        + vmName + "'; known features: " + String.join(", ", HooksConfig.FEATURES));
+                        + vmName + "'; known features: " + String.join(", ", known));
             }
         }
         HooksConfig hooks = loaded.hooks();
@@ -39,6 +47,10 @@ final class VmSettings {
         for (String feature : HooksConfig.FEATURES) {
             Layered layered = new Layered(feature);
             hostDefaults(loaded, feature, layered);
+            if (feature.equals(ScriptFeature.NAME) && scriptFolders(loaded).anyFor(vmName)) {
+                // A script dropped into hooks.d/<vm>/ or all-vms.d/ runs without further configuration, as in VFIO-Tools.
+                layered.on = true;
+            }
             layered.apply(allVms.getOrDefault(feature, Map.of()), option -> loaded.originOf(ConfigKey.allVms(feature, option)), false,
                     option -> ConfigKey.allVms(feature, option));
             layered.apply(forVm.getOrDefault(feature, Map.of()), option -> loaded.vmOriginOf(vmName, feature, option), true,
@@ -55,6 +67,20 @@ final class VmSettings {
                 sources.put(feature, layered.onFrom);
                 layered.from.forEach((option, origin) -> sources.put(feature + "." + option, origin));
                 explicit.put(feature, layered.forThisVm);
+            }
+        }
+        if (features.containsKey(ScriptFeature.NAME) && scriptFolders(loaded).anyFor(vmName)) {
+            notes.add("script: scripts are looked for in " + scriptFolders(loaded).vmFolder(vmName).map(Path::toString)
+                    .orElse("(no folder for this name)") + " and " + configDir(loaded).resolve(ScriptFolders.ALL_VMS));
+        }
+        for (String extension : extensions) {
+            // Features from jars are enabled by their XML element only: the properties mapping knows built-in names only.
+            if (xml.containsKey(extension) && !Boolean.FALSE.equals(enabledSwitch(xml.get(extension)))) {
+                Map<String, String> options = new LinkedHashMap<>(xml.get(extension));
+                options.remove(HooksConfig.ENABLED);
+                features.put(extension, options);
+                sources.put(extension, ConfigOrigin.XML);
+                options.keySet().forEach(option -> sources.put(extension + "." + option, ConfigOrigin.XML));
             }
         }
         if (features.containsKey("dosleep") && features.containsKey("dohibernate")) {
@@ -78,8 +104,36 @@ final class VmSettings {
         return new EffectiveVmConfig(vmName, features, sources, notes);
     }
 
+    /** An extension's {@code enabled} attribute: true, false, or an error. */
+    private static Boolean enabledSwitch(Map<String, String> attributes) {
+        String value = attributes.get(HooksConfig.ENABLED);
+        if (value == null) {
+            return Boolean.TRUE;
+        }
+        Boolean enabled = ConfigLoader.parseSwitch(value);
+        if (enabled == null) {
+            throw new ConfigException("invalid enabled=\"" + value + "\" in the VM's <hooks> metadata: expected true or false");
+        }
+        return enabled;
+    }
+
+    /** The folder holding the configuration file, where hooks.d/ and all-vms.d/ live. */
+    private static Path configDir(LoadedConfig loaded) {
+        Path parent = loaded.file().toAbsolutePath().getParent();
+        return parent == null ? Path.of("/") : parent;
+    }
+
+    private static ScriptFolders scriptFolders(LoadedConfig loaded) {
+        return new ScriptFolders(configDir(loaded));
+    }
+
     /** Host-wide settings that are a feature's options where the VM sets none. */
     private static void hostDefaults(LoadedConfig loaded, String feature, Layered layered) {
+        if (feature.equals(ScriptFeature.NAME)) {
+            // Not options for users: where the script feature finds its folders and keeps its logs.
+            layered.put(ScriptOptions.SCRIPTS_DIR, configDir(loaded).toString(), ConfigOrigin.DEFAULT);
+            layered.put(ScriptOptions.STATE_DIR, loaded.hooks().stateDir().toString(), ConfigOrigin.DEFAULT);
+        }
         if (feature.equals("hugepages")) {
             HooksConfig.Hugepages hugepages = loaded.hooks().hugepages();
             layered.put("size", hugepages.defaultSize().bootParameter(), loaded.originOf(ConfigKey.hostWide("hugepages.default-size")));

@@ -23,6 +23,12 @@ public final class DomainXmlParser {
     /** Our metadata namespace; the version is part of it. */
     public static final String HOOKS_NAMESPACE = "urn:libvirt-hooks:1";
 
+    /**
+     * Features that may appear several times in {@code <hooks>}: their n-th element's attributes
+     * are returned as options named {@code <n>.<attribute>} (1-based, document order).
+     */
+    public static final java.util.Set<String> REPEATABLE = java.util.Set.of("script");
+
     /** Real domain XML is a few KiB; libvirt itself caps it at 10 MiB. */
     public static final int MAX_XML_BYTES = 10 * 1024 * 1024;
 
@@ -144,7 +150,15 @@ public final class DomainXmlParser {
                         options.put(attr.getLocalName() == null ? attr.getNodeName() : attr.getLocalName(), attr.getNodeValue());
                     }
                 }
-                if (features.put(feature.getLocalName(), options) != null) {
+                if (REPEATABLE.contains(feature.getLocalName())) {
+                    // Several, in document order: the n-th element's attributes become options "<n>.<attribute>".
+                    Map<String, String> all = features.computeIfAbsent(feature.getLocalName(), k -> new LinkedHashMap<>());
+                    int index = (int) all.keySet().stream().map(k -> k.substring(0, k.indexOf('.'))).distinct().count() + 1;
+                    options.forEach((k, v) -> all.put(index + "." + k, v));
+                    if (options.isEmpty()) {
+                        all.put(index + ".exec", "");
+                    }
+                } else if (features.put(feature.getLocalName(), options) != null) {
                     throw new DomainXmlException("feature <" + feature.getLocalName() + "> appears twice in <hooks>");
                 }
             }

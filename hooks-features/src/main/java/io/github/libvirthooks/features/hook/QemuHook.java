@@ -13,6 +13,9 @@ import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.engine.HookOutcome;
 import io.github.libvirthooks.features.engine.InvalidInvocationException;
 import io.github.libvirthooks.features.state.JournalException;
+import io.github.libvirthooks.features.script.HookInput;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
@@ -56,11 +59,15 @@ public final class QemuHook {
             err.println("libvirt-hooks: " + e.getMessage());
             return EXIT_USAGE;
         }
-        boolean stopPath = invocation.operation().isStopPath();
         String prefix = "libvirt-hooks: " + invocation.vmName() + " " + invocation.event() + ": ";
         Domain domain;
         try {
-            domain = new DomainXmlParser().parse(stdin);
+            byte[] xml = stdin.readNBytes(DomainXmlParser.MAX_XML_BYTES + 1);
+            // Kept as libvirt wrote it: the user's scripts get it on their standard input.
+            HookInput.domainXml(xml.length > DomainXmlParser.MAX_XML_BYTES ? new byte[0] : xml);
+            domain = new DomainXmlParser().parse(new ByteArrayInputStream(xml));
+        } catch (IOException e) {
+            return fail(invocation, err, prefix + "cannot read the domain XML on standard input: " + e.getMessage());
         } catch (DomainXmlException e) {
             if (invocation.operation() == HookOperation.RELEASE) {
                 // Whatever the XML says, what this VM changed is in its journal.
@@ -73,8 +80,10 @@ public final class QemuHook {
                     + invocation.vmName() + "'");
         }
         try {
-            // At stopped and release nothing new is applied: release undoes the journal whatever the configuration says now.
-            Map<String, Map<String, String>> enabled = stopPath ? Map.of() : enabledFeatures.apply(invocation.vmName(), domain);
+            // At release nothing new is applied: release undoes the journal whatever the configuration says now.
+            // At stopped only features acting there (the user's scripts) run.
+            Map<String, Map<String, String>> enabled = invocation.operation() == HookOperation.RELEASE ? Map.of()
+                    : enabledFeatures.apply(invocation.vmName(), domain);
             FeatureCatalog.validate(enabled);
             HookOutcome outcome = engine.run(invocation, domain, enabled, line -> log.record(invocation, line));
             for (String warning : outcome.warnings()) {

@@ -1,0 +1,309 @@
+package io.github.libvirthooks.features.script;
+
+import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureException;
+import io.github.libvirthooks.features.engine.HookInvocation;
+import io.github.libvirthooks.features.engine.HookOperation;
+import io.github.libvirthooks.features.state.JournalEntry;
+import io.github.libvirthooks.features.state.StateDirectory;
+import io.github.libvirthooks.sysfs.exec.CommandRunner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code script}: the user's own executables, run at libvirt's events with the engine's safety.
+ *
+ * <p>Scripts come from the VM's XML ({@code <script exec=... event=... undo=... timeout=...
+ * failure=.../>}, several, in document order), from the properties (one per VM), and from the
+ * folders of {@link ScriptFolders}. Each runs with libvirt's arguments
+ * ({@code <vm> <operation> <sub-operation> <extra>}), the domain XML on standard input, the
+ * environment {@code LIBVIRT_HOOKS_VM}, {@code _UUID}, {@code _EVENT}, {@code _OPERATION},
+ * {@code _SUB_OPERATION}, {@code _STATE_DIR} (a folder of its own per VM, in /run),
+ * {@code _SCRIPT}, {@code _TIMEOUT} and {@code _OPT_<NAME>}, a time limit after which it is
+ * killed with its process group, and its output appended to the VM's script log.
+ *
+ * <p>A script that root does not own, or that group or others can write, or that lies in such
+ * a folder, is refused ({@link SafePath}). At {@code prepare} every script the VM has is checked,
+ * so a bad one stops the start early rather than failing later where libvirt cannot abort.
+ *
+ * <p>A script whose failure mode is {@code abort} fails the event where libvirt allows it
+ * (prepare, start, migrate, restore, reconnect): the engine then rolls back the features that
+ * ran before it, newest first, undo scripts included. An undo is journaled as a claim only after
+ * its script succeeded, so it runs only where its script ran. Scripts of the {@code release}
+ * event are journaled as claims at {@code prepare}, so they run at release (or when that start
+ * is rolled back) and by {@code libvirt-hooks restore}; the engine never applies features at
+ * release itself.
+ */
+public final class ScriptFeature implements Feature {
+    public static final String NAME = "script";
+
+    private final ScriptRunner runner;
+    private final SafePath safety;
+
+    /** The feature as the hook runs it: real processes, root-owned scripts only. */
+    public ScriptFeature() {
+        this(new ProcessScriptRunner(CommandRunner.system()), SafePath.rootOnly());
+    }
+
+    /**
+     * @param runner runs the scripts
+     * @param safety the ownership check every script passes before it runs
+     */
+    public ScriptFeature(ScriptRunner runner, SafePath safety) {
+        this.runner = runner;
+        this.safety = safety;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** Every event but release, where scripts run from the journal (see the class comment). */
+    @Override
+    public Set<HookOperation> actsOn() {
+        Set<HookOperation> all = EnumSet.allOf(HookOperation.class);
+        all.remove(HookOperation.RELEASE);
+        return all;
+    }
+
+    @Override
+    public List<String> plan(FeatureContext context) {
+        ScriptOptions options = ScriptOptions.parse(context.options());
+        HookInvocation invocation = context.invocation();
+        String vm = invocation.vmName();
+        List<String> skipped = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
+        for (ScriptSpec spec : scriptsAt(options, vm, invocation, skipped)) {
+            lines.add("run " + spec.exec() + " at " + invocation.event() + " (" + spec.origin() + ", timeout " + format(spec.timeout())
+                    + ", failure " + effective(spec, invocation).word() + spec.undo().map(u -> ", undo " + u + " at release").orElse("")
+                    + ")" + verdict(spec));
+        }
+        if (invocation.operation() == HookOperation.PREPARE) {
+            for (ScriptSpec spec : releaseScripts(options, vm, skipped)) {
+                lines.add("run " + spec.exec() + " at release (" + spec.origin() + ")" + verdict(spec));
+            }
+        }
+        skipped.forEach(s -> lines.add("skip " + s));
+        if (lines.isEmpty()) {
+            lines.add("nothing: no script for " + vm + " at " + invocation.event());
+        }
+        return lines;
+    }
+
+    @Override
+    public void apply(FeatureContext context) {
+        ScriptOptions options = ScriptOptions.parse(context.options());
+        HookInvocation invocation = context.invocation();
+        String vm = invocation.vmName();
+        List<String> skipped = new ArrayList<>();
+        if (invocation.operation() == HookOperation.PREPARE) {
+            // Fail early and clearly: every script of this VM, whatever its event, is checked where libvirt can still abort.
+            List<ScriptSpec> every = new ArrayList<>(options.scripts());
+            folders(options).ifPresent(f -> every.addAll(f.all(vm, options, new ArrayList<>())));
+            for (ScriptSpec spec : every) {
+                check(spec.exec());
+                spec.undo().ifPresent(this::check);
+            }
+            List<ScriptSpec> release = releaseScripts(options, vm, new ArrayList<>());
+            // Recorded newest-last and undone newest-first: record them backwards so that they run in their own order.
+            for (int i = release.size() - 1; i >= 0; i--) {
+                ScriptSpec spec = release.get(i);
+                context.claims().record(claim("release #" + (i + 1) + ": " + spec.exec(), spec.exec(), spec, options, vm));
+                context.report().accept("claim  script: " + spec.exec() + " runs at release (" + spec.origin() + ")");
+            }
+        }
+        List<ScriptSpec> now = scriptsAt(options, vm, invocation, skipped);
+        skipped.forEach(s -> context.report().accept("skip   script: " + s));
+        Path log = logOf(options.stateDir(), vm);
+        for (int i = 0; i < now.size(); i++) {
+            ScriptSpec spec = now.get(i);
+            check(spec.exec());
+            ScriptResult result = runner.run(call(spec.exec(), List.of(vm, invocation.operation().word(), invocation.subOperation(),
+                    invocation.extra()), environment(context, options.stateDir(), spec.exec(), spec.timeout(), spec.options()),
+                    spec.timeout(), log));
+            if (result.succeeded()) {
+                context.report().accept("run    script: " + spec.exec() + " exit 0 after " + result.elapsed().toMillis()
+                        + " ms; output in " + log);
+                if (spec.undo().isPresent()) {
+                    Path undo = spec.undo().get();
+                    context.claims().record(claim("undo " + invocation.event() + " #" + (i + 1) + ": " + undo, undo, spec, options, vm));
+                    context.report().accept("claim  script: " + undo + " undoes " + spec.exec() + " at release");
+                }
+                continue;
+            }
+            String what = "script: " + spec.exec() + " " + result.describe(spec.timeout())
+                    + (result.lastLine().isEmpty() ? "" : ": " + result.lastLine()) + " (output in " + log + ")";
+            if (effective(spec, invocation) == ScriptSpec.Failure.ABORT) {
+                throw new FeatureException(what);
+            }
+            context.report().accept("warn   " + what);
+        }
+    }
+
+    @Override
+    public void undoClaim(JournalEntry claim, FeatureContext context) {
+        Path exec = Path.of(claim.values().getOrDefault("run", ""));
+        HookInvocation invocation = context.invocation();
+        String vm = invocation.vmName();
+        Path stateDir = Path.of(claim.values().getOrDefault("state-dir", "/run/libvirt-hooks"));
+        Duration timeout = Duration.ofMillis(claim.number("timeout-ms", ScriptOptions.DEFAULT_TIMEOUT.toMillis()));
+        Map<String, String> opts = new LinkedHashMap<>();
+        claim.values().forEach((k, v) -> {
+            if (k.startsWith("opt.")) {
+                opts.put(k.substring(4), v);
+            }
+        });
+        Map<String, String> env = environment(context, stateDir, exec, timeout, opts);
+        if (invocation.operation() != HookOperation.RELEASE) {
+            env.put("LIBVIRT_HOOKS_ROLLBACK", invocation.event());
+        }
+        String script = claim.values().getOrDefault("script", "");
+        if (!script.equals(exec.toString())) {
+            env.put("LIBVIRT_HOOKS_UNDO_OF", script);
+        }
+        // Checked again: the file may have changed since prepare, and it still runs as root.
+        check(exec);
+        Path log = logOf(stateDir, vm);
+        ScriptResult result = runner.run(call(exec, List.of(vm, "release", "end", "-"), env, timeout, log));
+        if (result.succeeded()) {
+            context.report().accept("undo   script: " + exec + " exit 0 after " + result.elapsed().toMillis() + " ms; output in " + log);
+            return;
+        }
+        String what = "script: " + exec + " " + result.describe(timeout) + (result.lastLine().isEmpty() ? "" : ": " + result.lastLine())
+                + " (output in " + log + ")";
+        if ("warn".equals(claim.values().get("failure"))) {
+            context.report().accept("warn   " + what);
+            return;
+        }
+        // Kept in the journal: 'libvirt-hooks restore' runs it again once fixed.
+        throw new FeatureException(what);
+    }
+
+    /** The log every script of a VM appends to: {@code <state-dir>/scripts/vm-<name>-<hash>.log}. */
+    public static Path logOf(Path stateDir, String vmName) {
+        return stateDir.resolve("scripts").resolve(folderName(stateDir, vmName) + ".log");
+    }
+
+    /** The folder a VM's scripts may keep state in between events: {@code <state-dir>/scripts/vm-<name>-<hash>/}. */
+    public static Path stateFolderOf(Path stateDir, String vmName) {
+        return stateDir.resolve("scripts").resolve(folderName(stateDir, vmName));
+    }
+
+    private static String folderName(Path stateDir, String vmName) {
+        String journal = new StateDirectory(stateDir).fileFor(vmName).getFileName().toString();
+        return journal.substring(0, journal.lastIndexOf('.'));
+    }
+
+    private List<ScriptSpec> scriptsAt(ScriptOptions options, String vm, HookInvocation invocation, List<String> skipped) {
+        List<ScriptSpec> now = new ArrayList<>();
+        for (ScriptSpec spec : options.scripts()) {
+            if (spec.event().matches(invocation)) {
+                now.add(spec);
+            }
+        }
+        folders(options).ifPresent(f -> now.addAll(f.at(vm, invocation.operation(), invocation.subOperation(), options, skipped)));
+        return now;
+    }
+
+    private List<ScriptSpec> releaseScripts(ScriptOptions options, String vm, List<String> skipped) {
+        List<ScriptSpec> release = new ArrayList<>();
+        for (ScriptSpec spec : options.scripts()) {
+            if (spec.event().operation() == HookOperation.RELEASE) {
+                release.add(spec);
+            }
+        }
+        folders(options).ifPresent(f -> {
+            for (String sub : ScriptFolders.SUB_OPERATIONS) {
+                release.addAll(f.at(vm, HookOperation.RELEASE, sub, options, skipped));
+            }
+        });
+        return release;
+    }
+
+    private static Optional<ScriptFolders> folders(ScriptOptions options) {
+        return options.scriptsDir().map(ScriptFolders::new);
+    }
+
+    private static JournalEntry claim(String key, Path run, ScriptSpec spec, ScriptOptions options, String vm) {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("run", run.toString());
+        values.put("script", spec.exec().toString());
+        values.put("origin", spec.origin());
+        values.put("timeout-ms", Long.toString(spec.timeout().toMillis()));
+        values.put("failure", spec.failure().word());
+        values.put("state-dir", options.stateDir().toString());
+        values.put("log", logOf(options.stateDir(), vm).toString());
+        spec.options().forEach((k, v) -> values.put("opt." + k, v));
+        return JournalEntry.claim(NAME, key, values);
+    }
+
+    private static ScriptCall call(Path exec, List<String> args, Map<String, String> env, Duration timeout, Path log) {
+        List<String> argv = new ArrayList<>();
+        argv.add(exec.toString());
+        argv.addAll(args);
+        return new ScriptCall(argv, env, HookInput.domainXml(), timeout, log);
+    }
+
+    private static Map<String, String> environment(FeatureContext context, Path stateDir, Path script, Duration timeout,
+            Map<String, String> opts) {
+        HookInvocation invocation = context.invocation();
+        Path folder = stateFolderOf(stateDir, invocation.vmName());
+        try {
+            Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new FeatureException("script: cannot create the VM's state folder " + folder + ": " + e.getMessage());
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("LIBVIRT_HOOKS_VM", invocation.vmName());
+        env.put("LIBVIRT_HOOKS_UUID", context.domain().uuid());
+        env.put("LIBVIRT_HOOKS_EVENT", invocation.event());
+        env.put("LIBVIRT_HOOKS_OPERATION", invocation.operation().word());
+        env.put("LIBVIRT_HOOKS_SUB_OPERATION", invocation.subOperation());
+        env.put("LIBVIRT_HOOKS_STATE_DIR", folder.toString());
+        env.put("LIBVIRT_HOOKS_SCRIPT", script.toString());
+        env.put("LIBVIRT_HOOKS_TIMEOUT", Long.toString((timeout.toMillis() + 999) / 1000));
+        opts.forEach((k, v) -> env.put("LIBVIRT_HOOKS_OPT_" + k.toUpperCase(Locale.ROOT).replace('-', '_'), v));
+        return env;
+    }
+
+    private void check(Path file) {
+        safety.check(file, "script", true);
+    }
+
+    private String verdict(ScriptSpec spec) {
+        try {
+            check(spec.exec());
+            spec.undo().ifPresent(this::check);
+            return "";
+        } catch (FeatureException e) {
+            return " REFUSED: " + e.getMessage();
+        }
+    }
+
+    /** Where libvirt cannot abort, a failing script can only warn. */
+    private static ScriptSpec.Failure effective(ScriptSpec spec, HookInvocation invocation) {
+        return invocation.operation().abortsOnFailure() ? spec.failure() : ScriptSpec.Failure.WARN;
+    }
+
+    /** {@code 30s}, {@code 500ms}, {@code 2m}. */
+    static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+}
