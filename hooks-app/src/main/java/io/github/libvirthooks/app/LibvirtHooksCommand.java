@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 io.github.libvirthooks.app.install.InstallCommand.class,
                 io.github.libvirthooks.app.install.UninstallCommand.class,
                 io.github.libvirthooks.app.hostpower.HostSleepCommand.class,
-                io.github.libvirthooks.app.hostpower.HostShutdownCommand.class})
+                io.github.libvirthooks.app.hostpower.HostShutdownCommand.class,
+                io.github.libvirthooks.app.importing.ImportCommand.class})
 public class LibvirtHooksCommand {
 }

@@ -164,9 +164,11 @@ public final class Installer {
             deleteTree(layout.manifest());
             deleteIfEmpty(layout.libDir());
             // No journal is left (checked above, or forced): the lock and the log are ours too.
-            for (String file : List.of("lock", "hooks.log")) {
+            for (String file : List.of("lock", "hooks.log", "host-sleep.record", "host-power.lock")) {
                 Files.deleteIfExists(layout.stateDir().resolve(file));
             }
+            // Script logs and per-VM script folders: nothing is applied any more.
+            deleteTree(layout.stateDir().resolve("scripts"));
             deleteIfEmpty(layout.stateDir());
         } catch (IOException e) {
             throw new InstallException("uninstall: " + e.getMessage(), e);
