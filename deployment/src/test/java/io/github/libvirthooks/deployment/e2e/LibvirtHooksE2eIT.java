@@ -85,6 +85,9 @@ class LibvirtHooksE2eIT {
         assertThat(jvmCalls()).anyMatch(l -> l.contains("HookMain qemu e2e-hp prepare begin"));
         assertThat(jvmCalls()).noneMatch(l -> l.contains("e2e-hp start begin") || l.contains("e2e-hp started begin"));
 
+        String doctor = Libvirt.run(List.of("libvirt-hooks", "doctor"), null, 120).out();
+        assertThat(doctor).contains("OK   hook: launcher installed").contains("OK   archive: /usr/lib/libvirt-hooks/hook.jsa matches");
+
         String running = Libvirt.run(List.of("libvirt-hooks", "status", "--json"), null, 60).out();
         assertThat(running).contains("\"name\" : \"e2e-hp\"").contains("\"added\" : \"32\"");
 
@@ -125,6 +128,44 @@ class LibvirtHooksE2eIT {
 
     @Test
     @Order(5)
+    void twoToFourDomainsStartAndStopInRandomInterleavingsWithExactCounts() throws Exception {
+        java.util.Random random = new java.util.Random(20261125);
+        int interleavings = 0;
+        for (int k = 2; k <= 4; k++) {
+            List<String> names = new ArrayList<>();
+            List<Integer> pages = new ArrayList<>();
+            for (int i = 0; i < k; i++) {
+                String name = "e2e-k" + k + "-" + i;
+                int mib = 32 * (1 + random.nextInt(3));
+                Libvirt.define(WORK, Libvirt.domain(name, mib, true, "<hugepages/>"));
+                names.add(name);
+                pages.add(mib / 2);
+            }
+            List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, k).boxed().toList());
+            java.util.Collections.shuffle(order, random);
+            List<CompletableFuture<Libvirt.Result>> starts = new ArrayList<>();
+            for (int i : order) {
+                starts.add(CompletableFuture.supplyAsync(() -> Libvirt.virsh("start", names.get(i))));
+            }
+            for (CompletableFuture<Libvirt.Result> start : starts) {
+                assertThat(start.get().ok()).as(start.get().err()).isTrue();
+            }
+            long running = pages.stream().mapToLong(Integer::longValue).sum();
+            assertThat(Libvirt.nrHugepages()).as("k=%d all running", k).isEqualTo(hugepagesBefore + running);
+            java.util.Collections.shuffle(order, random);
+            for (int i : order) {
+                assertThat(Libvirt.virsh("destroy", names.get(i)).ok()).isTrue();
+                running -= pages.get(i);
+                assertThat(Libvirt.nrHugepages()).as("k=%d after destroying %s", k, names.get(i)).isEqualTo(hugepagesBefore + running);
+            }
+            names.forEach(Libvirt::destroyAndUndefine);
+            interleavings++;
+        }
+        System.out.println("RELIABILITY concurrency-libvirtd interleavings=" + interleavings + " wrong-counts=0 deadlocks=0");
+    }
+
+    @Test
+    @Order(6)
     void aHostileNameIsDataNotCode() throws IOException {
         String name = DOMAINS.get(5);
         Files.deleteIfExists(Path.of("/e2e-pwned"));
@@ -140,7 +181,7 @@ class LibvirtHooksE2eIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void restoreAfterAHookThatNeverSawItsReleaseGivesEverythingBack() throws IOException {
         // The state a crash leaves: prepare ran and journaled, release never came.
         String xml = Libvirt.domain("e2e-crash", 64, true, "<hugepages/>");
@@ -155,7 +196,7 @@ class LibvirtHooksE2eIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void uninstallLeavesNoFileOfOursBehind() throws IOException {
         cleanDomains();
         Libvirt.Result uninstall = Libvirt.run(List.of("libvirt-hooks", "uninstall"), null, 60);
@@ -171,6 +212,11 @@ class LibvirtHooksE2eIT {
     private static void cleanDomains() {
         for (String name : DOMAINS) {
             Libvirt.destroyAndUndefine(name);
+        }
+        for (String name : Libvirt.virsh("list", "--all", "--name").out().split("\n")) {
+            if (name.startsWith("e2e-k")) {
+                Libvirt.destroyAndUndefine(name.strip());
+            }
         }
     }
 

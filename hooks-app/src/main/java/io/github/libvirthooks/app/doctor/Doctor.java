@@ -45,6 +45,7 @@ public final class Doctor {
         checks.add(libvirtVersion());
         checks.add(hookInstalled());
         checks.add(libvirtdSeesHook());
+        checks.add(classDataArchive());
         checks.add(cgroups());
         checks.addAll(hugepages());
         checks.add(systemd());
@@ -104,6 +105,35 @@ public final class Doctor {
             return Check.ok("libvirtd", "running since " + started.get() + ", hooks enabled");
         } catch (java.io.IOException e) {
             return Check.warn("libvirtd", "running, but the hook is not installed", "run 'libvirt-hooks install'");
+        }
+    }
+
+    /**
+     * The hook's class-data archive must match the JDK the launcher runs; a JDK update makes
+     * the JVM ignore it silently, and hooks start slower until install rebuilds it.
+     */
+    Check classDataArchive() {
+        Path archive = layout.classDataArchive();
+        if (!Files.exists(layout.launcher())) {
+            return Check.warn("archive", "no hook installed", "run 'libvirt-hooks install'");
+        }
+        if (!Files.exists(archive)) {
+            return Check.warn("archive", "no class-data archive: hooks start slower", "run 'libvirt-hooks install' again to build it");
+        }
+        try {
+            String launcher = Files.readString(layout.launcher());
+            Matcher java = Pattern.compile("(?m)^JAVA='([^']*)'").matcher(launcher);
+            Matcher classpath = Pattern.compile("-cp '([^']*)'").matcher(launcher);
+            if (!java.find() || !classpath.find()) {
+                return Check.warn("archive", "cannot read the launcher's java and classpath", "run 'libvirt-hooks install' again");
+            }
+            CommandResult r = commands.run(List.of(java.group(1), "-XX:SharedArchiveFile=" + archive, "-Xshare:on",
+                    "-cp", classpath.group(1), "-version"), Duration.ofSeconds(30));
+            return r.succeeded() ? Check.ok("archive", archive + " matches " + java.group(1))
+                    : Check.warn("archive", archive + " does not match the JDK " + java.group(1) + " (updated?): hooks start slower",
+                            "run 'libvirt-hooks install' again to rebuild it");
+        } catch (java.io.IOException | RuntimeException e) {
+            return Check.warn("archive", "cannot check " + archive + ": " + e.getMessage(), "");
         }
     }
 
