@@ -100,8 +100,9 @@ ours_only
 
 # 3: reservation against the raw sysfs write, in one JVM; then under a filled page cache.
 cp="$(cat /usr/lib/libvirt-hooks/hook.classpath):$(ls deployment/target/deployment-*.jar)"
-# 2048 pages = a 4 GiB VM.
+# 2048 pages = a 4 GiB VM, 8192 pages = a 16 GiB VM.
 java -cp "$cp" io.github.libvirthooks.deployment.bench.ReservationBench 2048 "$PAIRS"
+java -cp "$cp" io.github.libvirthooks.deployment.bench.ReservationBench 8192 "$PAIRS"
 free_kb=$(awk '/^MemFree:/ {print $2}' /proc/meminfo)
 fill_mb=$(( free_kb * 7 / 10240 )); [ "$fill_mb" -gt 12288 ] && fill_mb=12288
 dd if=/dev/zero of=/var/tmp/hook-bench-fill bs=1M count="$fill_mb" status=none

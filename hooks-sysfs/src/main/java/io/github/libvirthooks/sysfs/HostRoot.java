@@ -200,6 +200,19 @@ public final class HostRoot {
         return change;
     }
 
+    /**
+     * Reads a file once, computes the new value from the old one and writes it: a
+     * read-modify-write with a single read, for knobs whose new value depends on the old
+     * ({@code nr_hugepages} plus N). The caller holds whatever lock makes this atomic.
+     */
+    public Change update(String hostPath, java.util.function.UnaryOperator<String> next) {
+        String before = read(hostPath);
+        String value = Objects.requireNonNull(next.apply(before), "new value");
+        Change change = new Change(hostPath, before, value);
+        writeRaw(hostPath, value, change);
+        return change;
+    }
+
     /** Puts back the value a {@link Change} replaced. */
     public Change undo(Change change) {
         return write(change.path(), change.before());

@@ -173,14 +173,15 @@ public final class HugePages {
         requireSupported(pool);
         String path = pool.nrHugepagesPath();
         Instant deadline = clock.instant().plus(timeout);
-        long before = readCounter(path);
         if (count == 0) {
-            String value = Long.toString(before);
+            String value = Long.toString(readCounter(path));
             return new HugePageReservation(pool, 0, 0, new Change(path, value, value), List.of(), 0, false);
         }
-        String target = Long.toString(Math.addExact(before, count));
         List<Change> writes = new ArrayList<>();
-        writes.add(host.write(path, target));
+        // One read for the old value and the new one: this runs on every VM start.
+        writes.add(host.update(path, old -> Long.toString(Math.addExact(counter(path, old), count))));
+        long before = counter(path, writes.get(0).before());
+        String target = writes.get(0).after();
         long now = readCounter(path);
         int rounds = 0;
         boolean compacted = false;
@@ -343,6 +344,18 @@ public final class HugePages {
 
     private static String describe(List<HugePageSize> sizes) {
         return sizes.isEmpty() ? "none" : sizes.stream().map(HugePageSize::toString).collect(Collectors.joining(", "));
+    }
+
+    private static long counter(String path, String text) {
+        try {
+            long value = Long.parseLong(text.strip());
+            if (value < 0) {
+                throw new NumberFormatException();
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new HostAccessException(path, path + ": expected a page count, found '" + text.strip() + "'");
+        }
     }
 
     private long readCounter(String path) {
