@@ -170,16 +170,22 @@ public final class HugePages {
         if (count < 0) {
             throw new IllegalArgumentException("cannot reserve " + count + " hugepages: the count must not be negative");
         }
-        requireSupported(pool);
         String path = pool.nrHugepagesPath();
         Instant deadline = clock.instant().plus(timeout);
         if (count == 0) {
+            requireSupported(pool);
             String value = Long.toString(readCounter(path));
             return new HugePageReservation(pool, 0, 0, new Change(path, value, value), List.of(), 0, false);
         }
         List<Change> writes = new ArrayList<>();
-        // One read for the old value and the new one: this runs on every VM start.
-        writes.add(host.update(path, old -> Long.toString(Math.addExact(counter(path, old), count))));
+        try {
+            // One read for the old value and the new one: this runs on every VM start.
+            writes.add(host.update(path, old -> Long.toString(Math.addExact(counter(path, old), count))));
+        } catch (HostAccessException e) {
+            // Only now look at why: a missing pool or node gets its own message.
+            requireSupported(pool);
+            throw e;
+        }
         long before = counter(path, writes.get(0).before());
         String target = writes.get(0).after();
         long now = readCounter(path);
