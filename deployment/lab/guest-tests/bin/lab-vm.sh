@@ -20,10 +20,15 @@ shopt -s lastpipe
 LAB_HOOK_LOG=/run/libvirt-hooks/hooks.log
 LAB_VMS=()
 LAB_HOOKLOG_MARK=0
+LAB_HOOKLOG_START=0
 
 virsh() { command virsh -q -c qemu:///system "$@"; }
 
+# The hook log of the whole check comes first: the last line printed becomes the FAIL line.
 fail() {
+  echo "--- hook log lines written during this check ---"
+  tail -n +"$((LAB_HOOKLOG_START + 1))" "$LAB_HOOK_LOG" 2>/dev/null || true
+  echo "---"
   echo "$*"
   exit 1
 }
@@ -117,3 +122,6 @@ cpu_list() {
 }
 
 cpus_equal() { [ "$(cpu_list "$1")" = "$(cpu_list "$2")" ]; }
+
+hooklog_mark
+LAB_HOOKLOG_START=$LAB_HOOKLOG_MARK
