@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -20,6 +21,7 @@ import java.util.stream.Stream;
  * run-in-guest.sh, bin/, checks/   from deployment/lab/guest-tests
  * lib/hooks-sysfs.jar              the hooks-sysfs this build made (or lib/hooks-sysfs/ classes)
  * lib/lab-probe/                   the compiled {@link LabProbe}
+ * dist/                            the unpacked distribution this build made (installer.sh, app/, share/)
  * </pre>
  * run-in-guest.sh puts every {@code lib/*.jar} and {@code lib/*}/ directory on the checks'
  * classpath.
@@ -33,9 +35,10 @@ final class LabProgramShare {
      *
      * @param guestTests the lab's {@code guest-tests} directory
      * @param keepCheck  which {@code checks/*.sh} file names to ship
+     * @param distribution the unpacked distribution to ship as {@code dist/}, if any
      * @return the names of the shipped checks without {@code .sh}, in run order
      */
-    static List<String> assemble(Path guestTests, Path target, Predicate<String> keepCheck) {
+    static List<String> assemble(Path guestTests, Path target, Predicate<String> keepCheck, Optional<Path> distribution) {
         try {
             deleteTree(target);
             copyTree(guestTests, target);
@@ -56,6 +59,9 @@ final class LabProgramShare {
             }
             String probePackage = LabProbe.class.getPackageName().replace('.', '/');
             copyTree(codeSource(LabProbe.class).resolve(probePackage), lib.resolve("lab-probe").resolve(probePackage));
+            if (distribution.isPresent()) {
+                copyTree(distribution.get(), target.resolve("dist"));
+            }
             try (Stream<Path> checks = Files.list(target.resolve("checks"))) {
                 return checks.map(p -> p.getFileName().toString())
                         .filter(n -> n.endsWith(".sh"))
@@ -66,6 +72,31 @@ final class LabProgramShare {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot assemble the lab's program share in " + target + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The unpacked distribution the reactor built at {@code package}:
+     * {@code BUILD_DIR/libvirt-hooks-VERSION/libvirt-hooks-VERSION/} with {@code installer.sh}.
+     *
+     * @throws IllegalStateException when there is none, or more than one
+     */
+    static Path distribution(Path buildDir) {
+        List<Path> found;
+        try (Stream<Path> dirs = Files.list(buildDir)) {
+            found = dirs.filter(Files::isDirectory)
+                    .filter(d -> d.getFileName().toString().startsWith("libvirt-hooks-"))
+                    .map(d -> d.resolve(d.getFileName()))
+                    .filter(d -> Files.isRegularFile(d.resolve("installer.sh")))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look for the distribution in " + buildDir + ": " + e.getMessage(), e);
+        }
+        if (found.size() != 1) {
+            throw new IllegalStateException((found.isEmpty() ? "no unpacked distribution" : "several distributions " + found)
+                    + " in " + buildDir + " (libvirt-hooks-VERSION/libvirt-hooks-VERSION/installer.sh); run the lab after"
+                    + " 'package' (./mvnw verify does), and 'mvn clean' when an old version is left");
+        }
+        return found.get(0);
     }
 
     /** Where a class was loaded from: a jar, or a classes directory inside the reactor. */

@@ -98,6 +98,66 @@ class LabScriptsTest {
                 + " results=" + results + " cp=" + program.toRealPath() + "/lib/a.jar:" + program.toRealPath() + "/lib/classes\n");
     }
 
+    // --- the program share and the checks' helpers -----------------------------------------
+
+    @Test
+    void theProgramShareShipsTheDistributionTheBuildUnpacked() throws IOException {
+        Path build = tmp.resolve("target");
+        Path dist = build.resolve("libvirt-hooks-1.2.3/libvirt-hooks-1.2.3");
+        Files.createDirectories(dist.resolve("app"));
+        Files.writeString(dist.resolve("app/quarkus-run.jar"), "jar");
+        Files.writeString(dist.resolve("installer.sh"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(dist.resolve("installer.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(build.resolve("libvirt-hooks-1.2.3.tar.gz"), "archive");
+
+        assertThat(LabProgramShare.distribution(build)).isEqualTo(dist);
+        Path share = tmp.resolve("share");
+        List<String> checks = LabProgramShare.assemble(LAB.resolve("guest-tests"), share, name -> true, Optional.of(dist));
+
+        assertThat(checks).contains("05-install", "99-uninstall");
+        assertThat(share.resolve("dist/app/quarkus-run.jar")).hasContent("jar");
+        assertThat(Files.isExecutable(share.resolve("dist/installer.sh"))).isTrue();
+        assertThat(Files.isExecutable(share.resolve("bin/lab-probe"))).isTrue();
+    }
+
+    @Test
+    void withoutAnUnpackedDistributionTheLabSaysToPackageFirst() throws IOException {
+        Files.createDirectories(tmp.resolve("target/classes"));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LabProgramShare.distribution(tmp.resolve("target")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no unpacked distribution").hasMessageContaining("after 'package'");
+    }
+
+    @Test
+    void everyShippedCheckAndHelperIsValidBash() throws IOException {
+        List<Path> scripts = new ArrayList<>();
+        try (var files = Files.list(LAB.resolve("guest-tests/checks"))) {
+            files.filter(f -> f.toString().endsWith(".sh")).forEach(scripts::add);
+        }
+        scripts.add(LAB.resolve("guest-tests/bin/lab-vm.sh"));
+        for (Path script : scripts) {
+            LabCommand.Result syntax = LabCommand.run(List.of("bash", "-n", script.toString()), Map.of(), LIMIT,
+                    Optional.empty(), Optional.empty());
+            assertThat(syntax.exitCode()).as("bash -n %s: %s", script, syntax.output()).isZero();
+        }
+    }
+
+    @Test
+    void theChecksHelperComparesCpuListsAsTheKernelAndSystemdPrintThem() {
+        String script = ". " + LAB.resolve("guest-tests/bin/lab-vm.sh") + "\n"
+                + "cpus_equal '0 2-3' '0,2-3' && echo same1\n"
+                + "cpus_equal '0-1' '0,1' && echo same2\n"
+                + "cpus_equal '' '' && echo same3\n"
+                + "cpus_equal absent 0-1 || echo differ1\n"
+                + "cpus_equal 0-1 0 || echo differ2\n"
+                + "echo \"list=$(cpu_list '0,2-4 7')\"\n";
+        LabCommand.Result run = LabCommand.run(List.of("bash", "-c", script), Map.of(), LIMIT, Optional.empty(), Optional.empty());
+
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        assertThat(run.output()).contains("same1", "same2", "same3", "differ1", "differ2", "list=0 2 3 4 7");
+    }
+
     // --- run-lab.sh ------------------------------------------------------------------------
 
     @Test

@@ -49,8 +49,9 @@ journalctl -u libvirt-hooks-sleep.service --no-pager -n 20 || true
 grep -q '^pause ' /run/libvirt-hooks/host-sleep.record || { echo "no pause entry in the sleep record"; exit 1; }
 
 systemctl stop lab-sleep-holder.service
+# Wait for 'inactive': while ExecStop (post) runs the unit is 'deactivating', already not active.
 for _ in $(seq 1 120); do
-  systemctl is-active --quiet libvirt-hooks-sleep.service || break
+  [ "$(systemctl is-active libvirt-hooks-sleep.service)" = inactive ] && break
   sleep 1
 done
 [ "$(virsh domstate lab-dosleep | head -n 1)" = running ] || { echo "lab-dosleep is $(virsh domstate lab-dosleep) after post"; exit 1; }
