@@ -64,8 +64,13 @@ systemctl is-active --quiet "$unit" || { echo "$unit is not active after virsh s
 libvirt-hooks status | tee /dev/stderr | grep -qF "$unit" || { echo "status does not list $unit"; exit 1; }
 
 virsh destroy -- "$name"
+# libvirt may return from 'virsh destroy' before the release hook has finished.
+for _ in $(seq 1 60); do
+  libvirt-hooks status | grep -qF "$unit" || break
+  sleep 0.5
+done
 if systemctl is-active --quiet "$unit"; then echo "$unit still active after the VM stopped"; exit 1; fi
-if libvirt-hooks status | grep -qF "$unit"; then echo "status still lists $unit"; exit 1; fi
+if libvirt-hooks status | grep -qF "$unit"; then echo "status still lists $unit 30 s after the VM stopped"; exit 1; fi
 
 domain "$bad" "<service unit='lab-vm-broken'/>"
 if out=$(virsh start -- "$bad" 2>&1); then echo "virsh start succeeded although its service failed"; exit 1; fi

@@ -141,6 +141,10 @@ public final class Installer {
      */
     public void uninstall(boolean force, String configSkeleton) {
         List<Path> journals = journals();
+        if (Files.exists(layout.stateDir().resolve("host-sleep.record")) && !force) {
+            throw new InstallException("uninstall: " + layout.stateDir().resolve("host-sleep.record") + " lists VMs put to"
+                    + " sleep at the last host sleep and not woken; run 'libvirt-hooks host-sleep post' first, or use --force");
+        }
         if (!journals.isEmpty() && !force) {
             throw new InstallException("uninstall: " + journals.size() + " VM(s) still have host changes applied ("
                     + layout.stateDir() + "); stop them or run 'libvirt-hooks restore' first, or use --force");
@@ -164,11 +168,12 @@ public final class Installer {
             deleteTree(layout.manifest());
             deleteIfEmpty(layout.libDir());
             // No journal is left (checked above, or forced): the lock and the log are ours too.
-            for (String file : List.of("lock", "hooks.log", "host-sleep.record", "host-power.lock")) {
+            for (String file : List.of("lock", "hooks.log", "host-power.lock", "host-sleep.record")) {
                 Files.deleteIfExists(layout.stateDir().resolve(file));
             }
             // Script logs and per-VM script folders: nothing is applied any more.
             deleteTree(layout.stateDir().resolve("scripts"));
+            deleteIfEmpty(layout.stateDir().resolve("nas"));
             deleteIfEmpty(layout.stateDir());
         } catch (IOException e) {
             throw new InstallException("uninstall: " + e.getMessage(), e);

@@ -345,6 +345,13 @@ public final class IsolcpuFeature implements Feature {
         if (options.backend() == Backend.AUTO) {
             return host.isDirectory(SYSTEMD_RUNTIME) && version == CgroupVersion.V2 ? Backend.SYSTEMD : Backend.CGROUP;
         }
+        if (options.backend() == Backend.CGROUP && host.isDirectory(SYSTEMD_RUNTIME) && version == CgroupVersion.V2) {
+            // Found in the lab: systemd writes its own cpuset.cpus back into its units at a daemon-reload or a
+            // VM's scope start, and owns machine.slice, so direct writes neither hold nor leave the host usable.
+            throw new FeatureException("backend=cgroup on a host whose cgroups systemd manages: systemd writes its own"
+                    + " cpuset.cpus back into its units and owns machine.slice, so the isolation would not hold;"
+                    + " use backend=systemd or backend=auto");
+        }
         if (options.backend() == Backend.SYSTEMD && version != CgroupVersion.V2) {
             throw new FeatureException("backend=systemd needs systemd managing a pure cgroup v2 host, this one is "
                     + version + "; boot with systemd.unified_cgroup_hierarchy=1 or use backend=auto");

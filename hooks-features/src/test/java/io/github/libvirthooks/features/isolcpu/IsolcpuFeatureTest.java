@@ -127,6 +127,18 @@ class IsolcpuFeatureTest {
     // --- systemd backend ------------------------------------------------------------------
 
     @Test
+    void theCgroupBackendIsRefusedWhereSystemdManagesTheCgroups() {
+        fake.systemd();
+        Domain vm = vm("win10", "<isolcpu backend='cgroup'/>", pins("2,6", "3,7"));
+
+        assertThatThrownBy(() -> prepare(vm))
+                .hasMessageContaining("backend=cgroup on a host whose cgroups systemd manages")
+                .hasMessageContaining("use backend=systemd or backend=auto");
+        assertThat(fake.read(SUBTREE)).isEqualTo("memory pids");
+        assertThat(systemctl.sets()).isEmpty();
+    }
+
+    @Test
     void systemdBackendSetsAllowedCpusAtRuntimeAndReleaseResetsIt() {
         fake.systemd();
         Domain vm = vm("win10", "<isolcpu/>", pins("2,6", "3,7"));
