@@ -70,7 +70,8 @@ public class PlanCommand implements Callable<Integer> {
             System.out.println("  no enabled feature acts at " + plan.event());
         }
         for (Map.Entry<String, List<String>> a : plan.actions().entrySet()) {
-            a.getValue().forEach(line -> System.out.println("  " + a.getKey() + ": " + line));
+            // Some features already name themselves in their lines ("warn   dohibernate: ...").
+            a.getValue().forEach(line -> System.out.println("  " + (line.contains(a.getKey() + ":") ? line : a.getKey() + ": " + line)));
         }
         return ExitCodes.OK;
     }
