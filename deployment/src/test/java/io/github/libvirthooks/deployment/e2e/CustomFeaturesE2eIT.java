@@ -1,7 +1,6 @@
 package io.github.libvirthooks.deployment.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.libvirthooks.features.script.ScriptFeature;
 import java.io.IOException;
@@ -46,18 +45,12 @@ class CustomFeaturesE2eIT {
 
     @BeforeAll
     static void installOnRealLibvirtd() throws Exception {
-        boolean root = "0".equals(Libvirt.run(List.of("id", "-u"), null, 10).out().strip());
-        boolean kvm = Files.isReadable(Path.of("/dev/kvm")) && Files.isWritable(Path.of("/dev/kvm"));
-        if (!root || !kvm) {
-            System.out.println("\n*** SKIPPING custom feature end-to-end tests: " + (root ? "" : "not root; ")
-                    + (kvm ? "" : "/dev/kvm is missing or not usable; ") + "they need both. ***\n");
-        }
-        assumeTrue(root && kvm, "end-to-end tests need root and /dev/kvm");
+        Libvirt.assumeRootAndKvm("custom feature end-to-end tests");
         Files.createDirectories(WORK);
         Libvirt.up(false);
         cleanDomains();
         String java = ProcessHandle.current().info().command().orElse("java");
-        Libvirt.Result install = Libvirt.run(List.of("sh", distribution().resolve("installer.sh").toString(), "-i", "--java", java),
+        Libvirt.Result install = Libvirt.run(List.of("sh", Libvirt.distribution().resolve("installer.sh").toString(), "-i", "--java", java),
                 null, 180);
         assertThat(install.exit()).as(install.err() + install.out()).isZero();
         installed = true;
@@ -298,19 +291,5 @@ class CustomFeaturesE2eIT {
                 Files.deleteIfExists(p);
             }
         }
-    }
-
-    private static Path distribution() throws IOException {
-        List<Path> found = new ArrayList<>();
-        try (Stream<Path> dirs = Files.list(Path.of("target"))) {
-            for (Path outer : (Iterable<Path>) dirs.filter(p -> p.getFileName().toString().startsWith("libvirt-hooks-"))
-                    .filter(Files::isDirectory)::iterator) {
-                try (Stream<Path> inner = Files.list(outer)) {
-                    inner.filter(p -> Files.exists(p.resolve("installer.sh"))).forEach(found::add);
-                }
-            }
-        }
-        assertThat(found).as("the distribution built by 'package'").hasSize(1);
-        return found.get(0).toAbsolutePath();
     }
 }

@@ -108,6 +108,34 @@ final class Libvirt {
         }
     }
 
+    /** Skips the suite, saying so loudly, where it cannot run: it needs root and a usable /dev/kvm. */
+    static void assumeRootAndKvm(String suite) {
+        boolean root = "0".equals(run(List.of("id", "-u"), null, 10).out().strip());
+        boolean kvm = Files.isReadable(Path.of("/dev/kvm")) && Files.isWritable(Path.of("/dev/kvm"));
+        if (!root || !kvm) {
+            System.out.println("\n*** SKIPPING " + suite + ": " + (root ? "" : "not root; ")
+                    + (kvm ? "" : "/dev/kvm is missing or not usable; ") + "they need both. ***\n");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(root && kvm, suite + " need root and /dev/kvm");
+    }
+
+    /** The unpacked distribution 'package' built: target/libvirt-hooks-V/libvirt-hooks-V/. */
+    static Path distribution() throws IOException {
+        List<Path> found = new ArrayList<>();
+        try (java.util.stream.Stream<Path> dirs = Files.list(Path.of("target"))) {
+            for (Path outer : (Iterable<Path>) dirs.filter(p -> p.getFileName().toString().startsWith("libvirt-hooks-"))
+                    .filter(Files::isDirectory)::iterator) {
+                try (java.util.stream.Stream<Path> inner = Files.list(outer)) {
+                    inner.filter(p -> Files.exists(p.resolve("installer.sh"))).forEach(found::add);
+                }
+            }
+        }
+        if (found.size() != 1) {
+            throw new AssertionError("expected one distribution built by 'package' under target/, found " + found);
+        }
+        return found.get(0).toAbsolutePath();
+    }
+
     private Libvirt() {
     }
 }

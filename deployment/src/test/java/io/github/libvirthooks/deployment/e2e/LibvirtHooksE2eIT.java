@@ -1,7 +1,6 @@
 package io.github.libvirthooks.deployment.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,17 +33,11 @@ class LibvirtHooksE2eIT {
 
     @BeforeAll
     static void installOnRealLibvirtd() throws Exception {
-        boolean root = "0".equals(Libvirt.run(List.of("id", "-u"), null, 10).out().strip());
-        boolean kvm = Files.isReadable(Path.of("/dev/kvm")) && Files.isWritable(Path.of("/dev/kvm"));
-        if (!root || !kvm) {
-            System.out.println("\n*** SKIPPING libvirt end-to-end tests: " + (root ? "" : "not root; ")
-                    + (kvm ? "" : "/dev/kvm is missing or not usable; ") + "they need both. ***\n");
-        }
-        assumeTrue(root && kvm, "end-to-end tests need root and /dev/kvm");
+        Libvirt.assumeRootAndKvm("libvirt end-to-end tests");
         Files.createDirectories(WORK);
         Libvirt.up(false);
         cleanDomains();
-        Path dist = distribution();
+        Path dist = Libvirt.distribution();
         Path recorder = WORK.resolve("java-recorder").toAbsolutePath();
         String realJava = ProcessHandle.current().info().command().orElse("java");
         Files.writeString(recorder, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + JVM_CALLS + "'\nexec '" + realJava + "' \"$@\"\n");
@@ -228,19 +221,5 @@ class LibvirtHooksE2eIT {
         try (Stream<Path> files = Files.list(STATE)) {
             return files.filter(p -> p.toString().endsWith(".journal")).toList();
         }
-    }
-
-    private static Path distribution() throws IOException {
-        List<Path> found = new ArrayList<>();
-        try (Stream<Path> dirs = Files.list(Path.of("target"))) {
-            for (Path outer : (Iterable<Path>) dirs.filter(p -> p.getFileName().toString().startsWith("libvirt-hooks-"))
-                    .filter(Files::isDirectory)::iterator) {
-                try (Stream<Path> inner = Files.list(outer)) {
-                    inner.filter(p -> Files.exists(p.resolve("installer.sh"))).forEach(found::add);
-                }
-            }
-        }
-        assertThat(found).as("the distribution built by 'package'").hasSize(1);
-        return found.get(0).toAbsolutePath();
     }
 }
