@@ -127,6 +127,8 @@ public final class Installer {
         }
         buildClassDataArchive(java, classpath);
         written.add(layout.classDataArchive());
+        buildCommandArchive(java);
+        written.add(layout.libDir().resolve("cli.jsa"));
         writeManifest(written);
         if (!hooksWereEnabled) {
             out.accept("libvirtd looks for hooks only when it starts and saw none: restart it once"
@@ -231,6 +233,35 @@ public final class Installer {
             }
         } catch (IOException | RuntimeException e) {
             out.accept("warning: could not build the hook's class-data archive (" + e.getMessage() + "); hooks work, but start slower");
+        } finally {
+            if (sandbox != null) {
+                deleteTree(sandbox);
+            }
+        }
+    }
+
+    /**
+     * The same for the {@code libvirt-hooks} command (Quarkus and picocli start-up), trained on
+     * {@code status --json} against an empty state directory: read-only, touches nothing.
+     */
+    private void buildCommandArchive(Path java) {
+        Path archive = layout.libDir().resolve("cli.jsa");
+        Path sandbox = null;
+        try {
+            Files.deleteIfExists(archive);
+            sandbox = Files.createTempDirectory("libvirt-hooks-training");
+            Path config = sandbox.resolve("application.properties");
+            Files.writeString(config, "libvirt-hooks.state-dir=" + sandbox.resolve("state") + "\n");
+            List<String> argv = List.of(java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                    "-XX:ArchiveClassesAtExit=" + archive, "-Xlog:disable", "-jar", layout.libDir().resolve("app/quarkus-run.jar").toString(),
+                    "status", "--json", "--config", config.toString());
+            var result = commands.run(argv, Duration.ofSeconds(120));
+            if (!result.succeeded() || !Files.exists(archive)) {
+                Files.deleteIfExists(archive);
+                out.accept("warning: could not build the command's class-data archive (" + firstLine(result.stderr()) + ")");
+            }
+        } catch (IOException | RuntimeException e) {
+            out.accept("warning: could not build the command's class-data archive (" + e.getMessage() + ")");
         } finally {
             if (sandbox != null) {
                 deleteTree(sandbox);

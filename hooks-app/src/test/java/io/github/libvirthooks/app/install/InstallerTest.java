@@ -147,8 +147,8 @@ class InstallerTest {
 
     private Installer installer() {
         return new Installer(layout, out::add, (argv, timeout) -> {
-            // Only the training run for the class-data archive may run here; these fake jars make it fail.
-            assertThat(argv).contains("--train");
+            // Only the training runs for the class-data archives may run here; these fake jars make them fail.
+            assertThat(argv).anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit="));
             return new io.github.libvirthooks.sysfs.exec.CommandResult(argv, 1, "", "Error: could not find main class");
         });
     }
