@@ -64,9 +64,11 @@ systemctl is-active --quiet "$unit" || { echo "$unit is not active after virsh s
 libvirt-hooks status | tee /dev/stderr | grep -qF "$unit" || { echo "status does not list $unit"; exit 1; }
 
 virsh destroy -- "$name"
-# libvirt may return from 'virsh destroy' before the release hook has finished.
+# libvirt may return from 'virsh destroy' before the release hook has finished: wait until the
+# VM's journal is gone (cheap), then ask status once (a JVM start under emulation takes seconds).
 for _ in $(seq 1 60); do
-  libvirt-hooks status | grep -qF "$unit" || break
+  set -- /run/libvirt-hooks/vm-lab_svc-1-*.journal
+  [ -e "$1" ] || break
   sleep 0.5
 done
 if systemctl is-active --quiet "$unit"; then echo "$unit still active after the VM stopped"; exit 1; fi
