@@ -64,14 +64,14 @@ systemctl is-active --quiet "$unit" || { echo "$unit is not active after virsh s
 libvirt-hooks status | tee /dev/stderr | grep -qF "$unit" || { echo "status does not list $unit"; exit 1; }
 
 virsh destroy -- "$name"
-# libvirt may return from 'virsh destroy' before the release hook has finished: wait until the
-# VM's journal is gone (cheap), then ask status once (a JVM start under emulation takes seconds).
-# Under software emulation the release hook's JVM alone takes many seconds: allow two minutes.
+# libvirt may return from 'virsh destroy' before the release hook has finished: wait for the
+# release's line in the hook log (the log escapes the space of the name as \x20). Under software
+# emulation the hook's JVM alone takes seconds: allow two minutes.
 for _ in $(seq 1 240); do
-  set -- /run/libvirt-hooks/vm-lab_svc-1-*.journal
-  [ -e "$1" ] || break
+  grep -qF 'lab\x20svc-1 release end' /run/libvirt-hooks/hooks.log 2>/dev/null && break
   sleep 0.5
 done
+grep -qF 'lab\x20svc-1 release end' /run/libvirt-hooks/hooks.log || { echo "no release of '$name' in the hook log 2 minutes after destroy"; exit 1; }
 if systemctl is-active --quiet "$unit"; then echo "$unit still active after the VM stopped"; exit 1; fi
 if libvirt-hooks status | grep -qF "$unit"; then echo "status still lists $unit after the VM stopped and its release ran"; exit 1; fi
 
