@@ -137,7 +137,7 @@ public final class HookEngine {
                 } else {
                     Feature feature = byName(entry.feature());
                     FeatureContext context = new FeatureContext(invocation, domain, Map.of(), host, host, commands,
-                            otherJournals(invocation.vmName()), updatesAt(cursor, i), report);
+                            cursor.others(() -> otherJournals(invocation.vmName())), updatesAt(cursor, i), report);
                     feature.undoClaim(cursor.journal.entries().get(i), context);
                 }
             } catch (RuntimeException e) {
@@ -195,9 +195,7 @@ public final class HookEngine {
                 for (int i = entries.size() - 1; i >= 0; i--) {
                     JournalEntry e = entries.get(i);
                     if (e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals(claim.feature()) && e.key().equals(claim.key())) {
-                        List<JournalEntry> next = new ArrayList<>(entries);
-                        next.set(i, claim);
-                        cursor.journal = new VmJournal(cursor.journal.vmName(), cursor.journal.uuid(), clock.instant(), next);
+                        cursor.journal = cursor.journal.replace(i, claim, clock.instant());
                         state.save(cursor.journal);
                         return;
                     }
@@ -205,8 +203,8 @@ public final class HookEngine {
                 throw new IllegalStateException("no claim " + claim.key() + " to update");
             }
         };
-        return new FeatureContext(invocation, domain, options, journaled, host, commands, otherJournals(invocation.vmName()),
-                claims, report);
+        return new FeatureContext(invocation, domain, options, journaled, host, commands,
+                cursor.others(() -> otherJournals(invocation.vmName())), claims, report);
     }
 
     private List<VmJournal> otherJournals(String vmName) {
@@ -223,6 +221,15 @@ public final class HookEngine {
     /** The journal as it grows during one run; every change is saved before the host is touched. */
     private static final class JournalCursor {
         VmJournal journal;
+        /** The other VMs' journals, read once per run: under the host lock they cannot change. */
+        private List<VmJournal> others;
+
+        List<VmJournal> others(java.util.function.Supplier<List<VmJournal>> read) {
+            if (others == null) {
+                others = read.get();
+            }
+            return others;
+        }
 
         JournalCursor(VmJournal journal) {
             this.journal = journal;

@@ -32,13 +32,6 @@ public record VmJournal(String vmName, String uuid, Instant updated, List<Journa
         return new VmJournal(vmName, uuid, now, next);
     }
 
-    /** This journal with its last entry replaced (a claim updated with what it really got). */
-    public VmJournal replaceLast(JournalEntry entry, Instant now) {
-        List<JournalEntry> next = new ArrayList<>(entries);
-        next.set(next.size() - 1, entry);
-        return new VmJournal(vmName, uuid, now, next);
-    }
-
     /** This journal without the entry at {@code index} (that step has been undone). */
     public VmJournal remove(int index, Instant now) {
         List<JournalEntry> next = new ArrayList<>(entries);
@@ -51,11 +44,6 @@ public record VmJournal(String vmName, String uuid, Instant updated, List<Journa
         List<JournalEntry> next = new ArrayList<>(entries);
         next.set(index, entry);
         return new VmJournal(vmName, uuid, now, next);
-    }
-
-    /** This journal without its last entry (that step has been undone). */
-    public VmJournal dropLast(Instant now) {
-        return new VmJournal(vmName, uuid, now, entries.subList(0, entries.size() - 1));
     }
 
     public boolean isEmpty() {
