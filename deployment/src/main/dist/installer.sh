@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs or removes libvirt-hooks from this unpacked distribution, with the flags users of
 # the original bash project know. Everything else is done by 'libvirt-hooks install'.
-set -eu
+set -u
 here=$(cd "$(dirname "$0")" && pwd)
 usage() {
   cat <<USAGE
@@ -17,9 +17,29 @@ if ! command -v java >/dev/null 2>&1; then
   echo "installer.sh: java is missing; install a JRE 17 or newer (apt-get install openjdk-17-jre-headless)" >&2
   exit 1
 fi
+# A short-lived command: the client compiler and the serial collector start it fastest.
+JVM_OPTIONS='-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto'
+
+# Runs the program; if the Java VM itself crashes (killed by a signal, or aborted after writing
+# hs_err_pid*.log), runs it once more without class-data sharing and without the JIT compiler,
+# the two parts a broken JDK build or CPU emulation most often trips over. install and
+# uninstall are safe to repeat: a second run finishes what the first one began.
+run_program() {
+  # shellcheck disable=SC2086 # JVM_OPTIONS is a fixed list of words
+  java $JVM_OPTIONS -jar "$here/app/quarkus-run.jar" "$@"
+  rc=$?
+  if [ "$rc" -gt 128 ] && [ "$rc" -lt 160 ]; then
+    echo "installer.sh: the Java VM crashed (exit status $rc; its report is an hs_err_pid*.log in $(pwd) or /tmp);" \
+      "running '$1' once more without class-data sharing or JIT" >&2
+    java -Xshare:off -Xint -XX:+UseSerialGC -jar "$here/app/quarkus-run.jar" "$@"
+    rc=$?
+  fi
+  return "$rc"
+}
+
 case $action in
-  -i) exec java -jar "$here/app/quarkus-run.jar" install --from "$here" "$@" ;;
-  -u) exec java -jar "$here/app/quarkus-run.jar" uninstall "$@" ;;
+  -i) run_program install --from "$here" "$@" ;;
+  -u) run_program uninstall "$@" ;;
   -h) usage ;;
   *) usage >&2; exit 2 ;;
 esac
