@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * The directory the lab guest mounts read-only as its {@code program} share, assembled from
  * the reactor's build outputs:
  * <pre>
- * run-in-guest.sh, bin/, checks/   from deployment/lab/guest-tests
+ * run-in-guest.sh, bin/, setup/, checks/   from deployment/lab/guest-tests
  * lib/hooks-sysfs.jar              the hooks-sysfs this build made (or lib/hooks-sysfs/ classes)
  * lib/lab-probe/                   the compiled {@link LabProbe}
  * dist/                            the unpacked distribution this build made (installer.sh, app/, share/)
@@ -34,7 +34,7 @@ final class LabProgramShare {
      * Empties {@code target} and fills it.
      *
      * @param guestTests the lab's {@code guest-tests} directory
-     * @param keepCheck  which {@code checks/*.sh} file names to ship
+     * @param keepCheck  which {@code checks/*.sh} and {@code setup/*.sh} file names to ship
      * @param distribution the unpacked distribution to ship as {@code dist/}, if any
      * @return the names of the shipped checks without {@code .sh}, in run order
      */
@@ -42,10 +42,15 @@ final class LabProgramShare {
         try {
             deleteTree(target);
             copyTree(guestTests, target);
-            try (Stream<Path> checks = Files.list(target.resolve("checks"))) {
-                for (Path check : checks.toList()) {
-                    if (!keepCheck.test(check.getFileName().toString())) {
-                        Files.delete(check);
+            for (String dir : List.of("checks", "setup")) {
+                if (!Files.isDirectory(target.resolve(dir))) {
+                    continue;
+                }
+                try (Stream<Path> scripts = Files.list(target.resolve(dir))) {
+                    for (Path script : scripts.toList()) {
+                        if (!keepCheck.test(script.getFileName().toString())) {
+                            Files.delete(script);
+                        }
                     }
                 }
             }

@@ -87,6 +87,74 @@ class LabScriptsTest {
     }
 
     @Test
+    void setupRunsBeforeTheChecksAndIsNotCountedAsOne() throws IOException {
+        Files.createDirectories(program.resolve("setup"));
+        Files.writeString(program.resolve("setup/10-prepare.sh"), "touch \"$LAB_RESULTS/prepared\"; echo 'lab prepared'\n");
+        check("10-sees-setup", "test -f \"$LAB_RESULTS/prepared\"");
+
+        LabCommand.Result run = runInGuest(Map.of());
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(Files.readAllLines(results.resolve("checks.txt")))
+                .satisfiesExactly(l -> assertThat(l).startsWith("SETUP setup/10-prepare (").endsWith("): lab prepared"),
+                        l -> assertThat(l).startsWith("PASS 10-sees-setup ("));
+        assertThat(Files.readString(results.resolve("summary.txt"))).isEqualTo("lab: 1 passed, 0 failed\n");
+    }
+
+    @Test
+    void aFailedSetupFailsTheRunAndNoCheckRuns() throws IOException {
+        Files.createDirectories(program.resolve("setup"));
+        Files.writeString(program.resolve("setup/10-prepare.sh"), "echo 'no QEMU capabilities cache'; exit 1\n");
+        check("10-would-pass", "touch \"$LAB_RESULTS/ran\"");
+
+        LabCommand.Result run = runInGuest(Map.of());
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.output()).contains("FAIL setup/10-prepare", "no QEMU capabilities cache");
+        assertThat(results.resolve("ran")).doesNotExist();
+        assertThat(Files.readString(results.resolve("summary.txt"))).startsWith("lab: 0 passed, 1 failed");
+    }
+
+    @Test
+    void theBrokenLabsFilterLeavesTheSetupOut() throws IOException {
+        Path share = tmp.resolve("share");
+        List<String> checks = LabProgramShare.assemble(LAB.resolve("guest-tests"), share, name -> name.contains("cgroup-v2"),
+                Optional.empty());
+
+        assertThat(checks).containsExactly("10-cgroup-v2");
+        try (var setup = Files.list(share.resolve("setup"))) {
+            assertThat(setup).isEmpty();
+        }
+    }
+
+    @Test
+    void aCheckMayAskForItsOwnTimeLimit() throws IOException {
+        check("10-short", "# lab-check-timeout: 1\nexec sleep 60");
+        check("20-default", "sleep 2");
+
+        LabCommand.Result run = runInGuest(Map.of("LAB_CHECK_TIMEOUT", "30"));
+
+        assertThat(run.output()).contains("FAIL 10-short", "timed out after 1 s", "PASS 20-default", "lab: 1 passed, 1 failed");
+    }
+
+    @Test
+    void aJvmCrashDuringACheckIsKeptAndNamedOnItsLine() throws IOException {
+        Path crashDir = Files.createDirectories(tmp.resolve("cwd"));
+        Files.writeString(crashDir.resolve("hs_err_pid4711.log"), "an old report, from before the check\n");
+        Files.setLastModifiedTime(crashDir.resolve("hs_err_pid4711.log"), java.nio.file.attribute.FileTime.fromMillis(0));
+        check("10-crashes", "echo '# A fatal error has been detected' > '" + crashDir + "/hs_err_pid4712.log'");
+        check("20-quiet", "true");
+
+        runInGuest(Map.of("LAB_CRASH_DIRS", crashDir.toString()));
+
+        List<String> lines = Files.readAllLines(results.resolve("checks.txt"));
+        assertThat(lines.get(0)).startsWith("PASS 10-crashes (").contains("[JVM crash: hs_err_pid4712.log, in jvm-crashes/]")
+                .doesNotContain("4711");
+        assertThat(lines.get(1)).doesNotContain("JVM crash");
+        assertThat(results.resolve("jvm-crashes/10-crashes-hs_err_pid4712.log")).hasContent("# A fatal error has been detected");
+    }
+
+    @Test
     void checksSeeTheProgramShareTheResultsAndTheProbeClasspath() throws IOException {
         Files.createDirectories(program.resolve("lib/classes"));
         Files.writeString(program.resolve("lib/a.jar"), "");

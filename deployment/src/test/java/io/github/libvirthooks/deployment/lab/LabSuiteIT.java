@@ -60,6 +60,24 @@ class LabSuiteIT {
         shippedChecks = LabProgramShare.assemble(LAB.resolve("guest-tests"), program, name -> true, Optional.of(distribution));
         System.out.println("[lab] booting the lab with checks " + shippedChecks + " (program share " + program + ")");
         smoke = runLab(program, results, WORK.resolve("console.log"), List.of(), WORK.resolve("run-lab.log"));
+        reportJvmCrashes(results);
+    }
+
+    /**
+     * A JVM that crashed inside the guest is a finding even when its check passed (installer.sh
+     * runs a crashed install or uninstall once more): name every report the guest kept.
+     */
+    private static void reportJvmCrashes(Path resultsDir) throws IOException {
+        Path crashes = resultsDir.resolve("jvm-crashes");
+        if (!Files.isDirectory(crashes)) {
+            return;
+        }
+        try (Stream<Path> reports = Files.list(crashes)) {
+            List<Path> found = reports.sorted().toList();
+            if (!found.isEmpty()) {
+                System.err.println("[lab] the guest kept " + found.size() + " JVM crash report(s): " + found);
+            }
+        }
     }
 
     @Test
