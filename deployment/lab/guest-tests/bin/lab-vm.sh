@@ -86,7 +86,7 @@ vm_state() { virsh domstate "$1" 2>/dev/null | head -n 1; }
 # go keeps a slow release from passing for a missing one.
 vm_destroy() {
   virsh destroy "$1" >/dev/null
-  wait_until 30 _no_journal "$1" || fail "the state of $1 is still in /run/libvirt-hooks 30 s after destroy: release did not finish"
+  wait_until 120 _no_journal "$1" || fail "the state of $1 is still in /run/libvirt-hooks 120 s after destroy: release did not finish"
 }
 
 _no_journal() {

@@ -36,7 +36,7 @@ hooklog_new | grep -E 'isolcpu: .*(interrupts|workqueue|timer_migration|partitio
 
 vm_destroy lab-iso-part
 # systemd drops the cpuset controller once no unit asks for it: give it a moment.
-wait_until 20 test "$(snapshot)" = "$before" || { echo "now:"; snapshot; fail "the host did not get its old values back"; }
+wait_until 60 test "$(snapshot)" = "$before" || { echo "now:"; snapshot; fail "the host did not get its old values back"; }
 taskset -c 2 true && taskset -c 3 true || fail "CPUs 2-3 cannot be used any more after the partition was undone"
 echo "after:"; snapshot
 echo "isolcpu: isolated machine.slice partition, workqueues, interrupts and timer migration applied and undone"

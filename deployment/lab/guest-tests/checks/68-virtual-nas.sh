@@ -50,7 +50,7 @@ cat <<XML | vm_start "$name"
 </domain>
 XML
 
-wait_until 15 sh -c "ss -ltnH | grep -q '192.168.150.1:445 '" || fail "no smbd listening on 192.168.150.1:445 after start"
+wait_until 60 sh -c "ss -ltnH | grep -q '192.168.150.1:445 '" || fail "no smbd listening on 192.168.150.1:445 after start"
 if ss -ltnH | grep -E -q '(0\.0\.0\.0|\*|\[::\]):445 '; then
   ss -ltn
   fail "an smbd listens on every interface: the share must only be offered on the virtual network"
@@ -64,6 +64,6 @@ if command -v smbclient >/dev/null 2>&1; then
 fi
 
 vm_destroy "$name"
-wait_until 15 sh -c "! ss -ltnH | grep -q ':445 '" || fail "smbd still listens after the VM stopped"
+wait_until 60 sh -c "! ss -ltnH | grep -q ':445 '" || fail "smbd still listens after the VM stopped"
 ! systemctl is-active --quiet "$unit" || fail "$unit still active after release"
 echo "virtual-nas: smbd on 192.168.150.1:445 only while $name ran, gone after"

@@ -21,7 +21,7 @@ libvirt-hooks hook qemu "$name" prepare begin - < "$xml" || fail "the prepare ho
 echo "prepare by hand took $((SECONDS - start)) s"
 [ "$(pages1)" -eq $((base1 + 32)) ] || fail "prepare reserved $(( $(pages1) - base1 )) pages on node 1, expected 32"
 cpus_equal "$(allowed)" 0-1 || fail "prepare left system.slice AllowedCPUs='$(allowed)', expected 0-1"
-wait_until 20 inhibited || fail "prepare took no sleep inhibitor for $name"
+wait_until 60 inhibited || fail "prepare took no sleep inhibitor for $name"
 ls /run/libvirt-hooks/vm-"$name"-*.journal >/dev/null 2>&1 || fail "no journal for $name in /run/libvirt-hooks"
 
 # The crash: release never runs. restore puts everything back.
@@ -32,6 +32,6 @@ echo "restore took $((SECONDS - start)) s"
 [ "$(pages1)" -eq "$base1" ] || fail "after restore node 1 has $(pages1) pages, expected $base1"
 cpus_equal "$(allowed)" "$base_allowed" || [ "$(allowed)" = "$base_allowed" ] \
   || fail "after restore system.slice AllowedCPUs='$(allowed)', expected '$base_allowed'"
-wait_until 20 eval '! inhibited' || fail "the sleep inhibitor of $name outlived restore"
+wait_until 60 eval '! inhibited' || fail "the sleep inhibitor of $name outlived restore"
 ! ls /run/libvirt-hooks/vm-"$name"-*.journal >/dev/null 2>&1 || fail "restore left the journal of $name"
 echo "restore: hugepages, CPU isolation and the inhibitor of a crashed VM all undone"

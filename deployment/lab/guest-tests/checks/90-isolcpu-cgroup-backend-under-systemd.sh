@@ -43,7 +43,7 @@ if [ "$rc" -eq 0 ]; then
   done
   vm_destroy lab-cg-plain
 fi
-wait_until 20 test "$(snapshot)" = "$before" || problems+=("backend=cgroup: the cgroups are not as before after the VM stopped")
+wait_until 60 test "$(snapshot)" = "$before" || problems+=("backend=cgroup: the cgroups are not as before after the VM stopped")
 
 # 2. backend=cgroup with partition=isolated on machine.slice.
 rc=0; try lab-cg-part "<isolcpu backend='cgroup' partition='isolated'/>" || rc=$?
@@ -52,7 +52,7 @@ if [ "$rc" -eq 0 ]; then
   [ "$partition" = isolated ] || problems+=("partition: the VM runs but machine.slice's partition reads '$partition'")
   vm_destroy lab-cg-part
 fi
-wait_until 20 test "$(snapshot)" = "$before" || { echo "before:"; echo "$before"; echo "now:"; snapshot; problems+=("partition: the cgroups are not as before"); }
+wait_until 60 test "$(snapshot)" = "$before" || { echo "before:"; echo "$before"; echo "now:"; snapshot; problems+=("partition: the cgroups are not as before"); }
 echo "root cpuset.cpus.effective: $(cat /sys/fs/cgroup/cpuset.cpus.effective)"
 taskset -c 2 true && taskset -c 3 true \
   || problems+=("partition: CPUs 2-3 are unusable by any task now (taskset: EINVAL; root cpuset.cpus.effective $(cat /sys/fs/cgroup/cpuset.cpus.effective)) although release said the host is back")
