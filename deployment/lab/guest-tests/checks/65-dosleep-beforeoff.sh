@@ -12,38 +12,14 @@
 #   lab-dosleep, without the feature, is not touched.
 # Assumes: libvirt-hooks installed (units in /etc/systemd/system, sleep unit enabled, not
 # started, shutdown unit enabled and started), libvirtd running, state in /run/libvirt-hooks.
-set -eu
-virsh() { command virsh -q -c qemu:///system "$@"; }
-names="lab-dosleep lab-beforeoff"
-cleanup() {
+. "$LAB_PROGRAM/bin/lab-vm.sh"
+lab_cleanup() {
   systemctl stop lab-sleep-holder.service >/dev/null 2>&1 || true
   systemctl stop libvirt-hooks-sleep.service >/dev/null 2>&1 || true
-  for n in $names; do
-    virsh destroy "$n" >/dev/null 2>&1 || true
-    virsh managedsave-remove "$n" >/dev/null 2>&1 || true
-    virsh undefine "$n" >/dev/null 2>&1 || true
-  done
 }
-trap cleanup EXIT
-cleanup
-
-define() {
-  local xml; xml=$(mktemp)
-  cat > "$xml" <<XML
-<domain type='qemu'>
-  <name>$1</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64'>hvm</type></os>
-  <metadata><hooks xmlns='urn:libvirt-hooks:1'>$2</hooks></metadata>
-  <devices><memballoon model='none'/></devices>
-</domain>
-XML
-  virsh define "$xml"
-  virsh start "$1"
-}
-define lab-dosleep '<dosleep/>'
-define lab-beforeoff "<beforeoff-dohibernate fallback='managedsave'/>"
+lab_cleanup
+tiny_domain lab-dosleep '' '<dosleep/>' | vm_start lab-dosleep
+tiny_domain lab-beforeoff '' "<beforeoff-dohibernate fallback='managedsave'/>" | vm_start lab-beforeoff
 
 systemctl is-enabled libvirt-hooks-sleep.service | grep -q enabled || { echo "libvirt-hooks-sleep.service is not enabled"; exit 1; }
 systemctl show -p Before libvirt-hooks-sleep.service | grep -q sleep.target || { echo "the sleep unit is not ordered before sleep.target"; exit 1; }

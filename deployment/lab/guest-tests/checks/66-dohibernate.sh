@@ -5,40 +5,13 @@
 # lab-hib-save again (restoring the image).
 # The bound on 'pre' is its own budget (--timeout 240s): had it ignored the shutdown timeout, it
 # would have waited for the guest until that budget ran out. The machine's speed decides nothing.
-set -eu
-virsh() { command virsh -q -c qemu:///system "$@"; }
-names="lab-hib-save lab-hib-acpi"
-cleanup() {
-  for n in $names; do
-    virsh destroy "$n" >/dev/null 2>&1 || true
-    virsh managedsave-remove "$n" >/dev/null 2>&1 || true
-    virsh undefine "$n" >/dev/null 2>&1 || true
-  done
-  rm -f /run/libvirt-hooks/host-sleep.record
-}
-trap cleanup EXIT
-cleanup
-
-define() {
-  local xml; xml=$(mktemp)
-  cat > "$xml" <<XML
-<domain type='qemu'>
-  <name>$1</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64'>hvm</type></os>
-  <features><acpi/></features>
-  <pm><suspend-to-disk enabled='yes'/></pm>
-  <metadata><hooks xmlns='urn:libvirt-hooks:1'>$2</hooks></metadata>
-  <devices><memballoon model='none'/></devices>
-</domain>
-XML
-  virsh define "$xml"
-  virsh start "$1"
-}
-
-define lab-hib-save "<dohibernate fallback='managedsave' restart-after-resume='true'/>"
-define lab-hib-acpi "<dohibernate fallback='shutdown' shutdown-timeout='5s'/>"
+. "$LAB_PROGRAM/bin/lab-vm.sh"
+lab_cleanup() { rm -f /run/libvirt-hooks/host-sleep.record; }
+lab_cleanup
+# ACPI for the shutdown fallback, S4 allowed (there is no agent to ask, so the fallbacks apply).
+power="<features><acpi/></features><pm><suspend-to-disk enabled='yes'/></pm>"
+tiny_domain lab-hib-save "$power" "<dohibernate fallback='managedsave' restart-after-resume='true'/>" | vm_start lab-hib-save
+tiny_domain lab-hib-acpi "$power" "<dohibernate fallback='shutdown' shutdown-timeout='5s'/>" | vm_start lab-hib-acpi
 budget=240
 start=$SECONDS
 set +e
