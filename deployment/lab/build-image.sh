@@ -32,6 +32,8 @@ base_packages=systemd,systemd-sysv,linux-image-amd64,udev,kmod,iproute2,util-lin
 extra_packages=(
   systemd-container libvirt-daemon-system libvirt-clients qemu-system-x86
   samba ddcutil openjdk-17-jre-headless procps
+  # the guest agent, for the power features against a real guest (e2e/GuestAgentPowerE2eIT boots this image)
+  qemu-guest-agent
 )
 
 log() { echo "build-image: $*" >&2; }

@@ -108,6 +108,15 @@ final class Libvirt {
         }
     }
 
+    /** Skips the suite, saying so loudly, where it cannot run: it needs root (its guests run under software emulation). */
+    static void assumeRoot(String suite) {
+        boolean root = "0".equals(run(List.of("id", "-u"), null, 10).out().strip());
+        if (!root) {
+            System.out.println("\n*** SKIPPING " + suite + ": not root; they need root to drive this machine's libvirtd. ***\n");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(root, suite + " need root");
+    }
+
     /** Skips the suite, saying so loudly, where it cannot run: it needs root and a usable /dev/kvm. */
     static void assumeRootAndKvm(String suite) {
         boolean root = "0".equals(run(List.of("id", "-u"), null, 10).out().strip());
