@@ -3,6 +3,7 @@ package io.github.libvirthooks.app;
 import io.github.libvirthooks.features.engine.HookEngine;
 import io.github.libvirthooks.features.engine.HookOutcome;
 import io.github.libvirthooks.features.hook.HookSetup;
+import io.github.libvirthooks.features.state.DamagedJournal;
 import io.github.libvirthooks.features.state.VmJournal;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,9 +31,9 @@ public class RestoreCommand implements Callable<Integer> {
         if (vm != null) {
             names.add(vm);
         } else {
-            List<String> damaged = new ArrayList<>();
+            List<DamagedJournal> damaged = new ArrayList<>();
             setup.state().loadAll(damaged).stream().map(VmJournal::vmName).forEach(names::add);
-            damaged.forEach(d -> System.err.println("libvirt-hooks restore: damaged journal: " + d));
+            damaged.forEach(d -> System.err.println("libvirt-hooks restore: damaged journal: " + d.describe()));
         }
         if (names.isEmpty()) {
             System.out.println("nothing to restore: no VM has host changes recorded in " + setup.stateDir());

@@ -7,6 +7,7 @@ import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.HookInvocation;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.hook.HookSetup;
+import io.github.libvirthooks.features.state.DamagedJournal;
 import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.features.state.VmJournal;
 import io.github.libvirthooks.sysfs.Change;
@@ -56,7 +57,7 @@ public final class DryRun {
         CommandRunner noCommands = (argv, timeout) -> {
             throw new CommandException(argv, "plan is a dry run and runs no command");
         };
-        List<String> damaged = new ArrayList<>();
+        List<DamagedJournal> damaged = new ArrayList<>();
         List<VmJournal> others = setup.state().loadAll(damaged).stream().filter(j -> !j.vmName().equals(domain.name())).toList();
         HookInvocation invocation = new HookInvocation("qemu", domain.name(), operation, "begin", "-");
         Map<String, List<String>> actions = new LinkedHashMap<>();

@@ -1,6 +1,7 @@
 package io.github.libvirthooks.app.status;
 
 import io.github.libvirthooks.features.hook.HookSetup;
+import io.github.libvirthooks.features.state.DamagedJournal;
 import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.features.state.VmJournal;
 import io.github.libvirthooks.sysfs.HostRoot;
@@ -45,7 +46,7 @@ public record StatusReport(int formatVersion, String stateDir, List<VmState> vms
 
     /** Reads the journals, the host and the log. */
     public static StatusReport read(HookSetup setup) {
-        List<String> damaged = new ArrayList<>();
+        List<DamagedJournal> damaged = new ArrayList<>();
         List<VmState> vms = new ArrayList<>();
         for (VmJournal journal : setup.state().loadAll(damaged)) {
             List<Applied> applied = new ArrayList<>();
@@ -54,7 +55,8 @@ public record StatusReport(int formatVersion, String stateDir, List<VmState> vms
             }
             vms.add(new VmState(journal.vmName(), journal.uuid(), journal.updated(), applied));
         }
-        return new StatusReport(1, setup.stateDir().toString(), vms, damaged, hostFacts(setup.host()), setup.log().tail(10));
+        return new StatusReport(1, setup.stateDir().toString(), vms, damaged.stream().map(DamagedJournal::describe).toList(),
+                hostFacts(setup.host()), setup.log().tail(10));
     }
 
     private static HostFacts hostFacts(HostRoot host) {

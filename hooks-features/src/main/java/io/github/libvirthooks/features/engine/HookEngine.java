@@ -208,7 +208,7 @@ public final class HookEngine {
     }
 
     private List<VmJournal> otherJournals(String vmName) {
-        List<String> damaged = new ArrayList<>();
+        List<io.github.libvirthooks.features.state.DamagedJournal> damaged = new ArrayList<>();
         return state.loadAll(damaged).stream().filter(j -> !j.vmName().equals(vmName)).toList();
     }
 
