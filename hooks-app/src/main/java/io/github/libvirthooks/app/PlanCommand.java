@@ -73,6 +73,7 @@ public class PlanCommand implements Callable<Integer> {
             // Some features already name themselves in their lines ("warn   dohibernate: ...").
             a.getValue().forEach(line -> System.out.println("  " + (line.contains(a.getKey() + ":") ? line : a.getKey() + ": " + line)));
         }
+        plan.damagedJournals().forEach(d -> System.out.println("  " + d.toText()));
         return ExitCodes.OK;
     }
 

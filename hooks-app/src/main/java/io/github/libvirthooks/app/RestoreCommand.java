@@ -3,6 +3,7 @@ package io.github.libvirthooks.app;
 import io.github.libvirthooks.features.engine.HookEngine;
 import io.github.libvirthooks.features.engine.HookOutcome;
 import io.github.libvirthooks.features.hook.HookSetup;
+import io.github.libvirthooks.features.state.DamagedJournal;
 import io.github.libvirthooks.features.state.VmJournal;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,15 +27,22 @@ public class RestoreCommand implements Callable<Integer> {
     public Integer call() {
         HookSetup setup = HookSetup.load(config.file, System.getenv());
         HookEngine engine = setup.engine();
+        List<DamagedJournal> damaged = new ArrayList<>();
+        List<VmJournal> readable = setup.state().loadAll(damaged);
         List<String> names = new ArrayList<>();
         if (vm != null) {
-            names.add(vm);
+            // Only this VM's own journal decides here: another VM's damage shows in the claims this one cannot undo yet.
+            damaged.removeIf(d -> !d.file().equals(setup.state().fileFor(vm)));
+            if (damaged.isEmpty()) {
+                names.add(vm);
+            }
         } else {
-            List<String> damaged = new ArrayList<>();
-            setup.state().loadAll(damaged).stream().map(VmJournal::vmName).forEach(names::add);
-            damaged.forEach(d -> System.err.println("libvirt-hooks restore: damaged journal: " + d));
+            readable.stream().map(VmJournal::vmName).forEach(names::add);
         }
-        if (names.isEmpty()) {
+        // Nothing can be undone from a journal that cannot be read: say so and fail, never "nothing to restore".
+        damaged.forEach(d -> System.err.println("libvirt-hooks restore: cannot undo anything from " + d.describe() + "; "
+                + d.byHand()));
+        if (names.isEmpty() && damaged.isEmpty()) {
             System.out.println("nothing to restore: no VM has host changes recorded in " + setup.stateDir());
             return ExitCodes.OK;
         }
@@ -47,6 +55,6 @@ public class RestoreCommand implements Callable<Integer> {
                 warnings++;
             }
         }
-        return warnings == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+        return warnings == 0 && damaged.isEmpty() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 }

@@ -2,6 +2,7 @@ package io.github.libvirthooks.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.libvirthooks.features.state.StateDirectory;
 import io.quarkus.test.junit.main.LaunchResult;
 import io.quarkus.test.junit.main.QuarkusMainLauncher;
 import io.quarkus.test.junit.main.QuarkusMainTest;
@@ -50,6 +51,71 @@ class CommandsTest {
         assertThat(plan.exitCode()).isZero();
         assertThat(plan.getOutput()).contains("enabled hugepages").contains("hugepages: make 2 x 2 MiB pages available for cli-vm");
         assertThat(Files.readString(dir.resolve("host/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"))).isEqualTo("0\n");
+    }
+
+    @Test
+    void statusShowsADamagedJournalWithItsFileWhatIsWrongAndWhatToDo(QuarkusMainLauncher launcher) throws IOException {
+        Path damaged = damagedJournalOf("other");
+
+        LaunchResult text = launcher.launch("status", "--config", config.toString());
+        assertThat(text.exitCode()).isZero();
+        assertThat(text.getOutput()).doesNotContain("No VM has host changes applied")
+                .contains("DAMAGED journal: " + damaged + ": truncated journal (no valid end line); until it is dealt with,"
+                        + " features that count claims shared with other VMs refuse to start VMs")
+                .contains("run 'libvirt-hooks restore --vm other' while other is not running");
+
+        LaunchResult json = launcher.launch("status", "--json", "--config", config.toString());
+        assertThat(json.exitCode()).isZero();
+        assertThat(json.getOutput()).contains("\"damaged\" : [ \"" + damaged + ": truncated journal (no valid end line)\" ]")
+                .contains("\"damagedJournals\" : [ {").contains("\"file\" : \"" + damaged + "\"")
+                .contains("\"problem\" : \"truncated journal (no valid end line)\"").contains("\"vm\" : \"other\"");
+    }
+
+    @Test
+    void planShowsTheRefusalAndTheDamagedJournal(QuarkusMainLauncher launcher) throws IOException {
+        Path damaged = damagedJournalOf("other");
+        Path xml = dir.resolve("vm.xml");
+        Files.writeString(xml, "<domain><name>cli-vm</name><memory unit='MiB'>4</memory>"
+                + "<metadata><hooks xmlns='urn:libvirt-hooks:1'><hugepages timeout='0s'/></hooks></metadata>"
+                + "<memoryBacking><hugepages/></memoryBacking></domain>");
+
+        LaunchResult plan = launcher.launch("plan", xml.toString(), "--config", config.toString());
+        assertThat(plan.exitCode()).isZero();
+        assertThat(plan.getOutput()).contains("hugepages: refuses: cannot count the other VMs' claims: the journal " + damaged
+                + " cannot be read (truncated journal (no valid end line))").contains("DAMAGED journal: " + damaged);
+
+        LaunchResult json = launcher.launch("plan", xml.toString(), "--json", "--config", config.toString());
+        assertThat(json.getOutput()).contains("\"damagedJournals\" : [ {").contains("\"vm\" : \"other\"");
+        assertThat(Files.readString(dir.resolve("host/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"))).isEqualTo("0\n");
+    }
+
+    @Test
+    void restoreSaysItCannotUndoADamagedJournalAndFails(QuarkusMainLauncher launcher) throws IOException {
+        Path damaged = damagedJournalOf("other");
+
+        for (String[] args : new String[][] {{"restore"}, {"restore", "--vm", "other"}}) {
+            LaunchResult r = launcher.launch(concat(args, "--config", config.toString()));
+            assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(ExitCodes.FAILED);
+            assertThat(r.getOutput()).doesNotContain("nothing to restore");
+            assertThat(r.getErrorOutput()).contains("libvirt-hooks restore: cannot undo anything from " + damaged
+                    + ": truncated journal (no valid end line); check by hand what other changed on the host and delete the file");
+        }
+        assertThat(damaged).as("evidence, for the user to look at").exists();
+    }
+
+    /** A journal as a cut write leaves it: the header names the VM, the end line is missing. */
+    private Path damagedJournalOf(String vm) throws IOException {
+        Path file = new StateDirectory(dir.resolve("state")).fileFor(vm);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "libvirt-hooks-journal 1\nvm " + vm + " uuid % updated 1970-01-01T00:00:00Z\n"
+                + "claim hugepages hugepages-2048kB added=16 needed=16");
+        return file;
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
     }
 
     @Test

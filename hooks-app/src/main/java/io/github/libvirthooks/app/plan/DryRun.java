@@ -1,6 +1,8 @@
 package io.github.libvirthooks.app.plan;
 
+import io.github.libvirthooks.app.status.DamagedJournalView;
 import io.github.libvirthooks.features.domain.Domain;
+import io.github.libvirthooks.features.engine.DamagedJournalException;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureCatalog;
 import io.github.libvirthooks.features.engine.FeatureContext;
@@ -8,7 +10,8 @@ import io.github.libvirthooks.features.engine.HookInvocation;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.hook.HookSetup;
 import io.github.libvirthooks.features.state.JournalEntry;
-import io.github.libvirthooks.features.state.VmJournal;
+import io.github.libvirthooks.features.state.DamagedJournal;
+import io.github.libvirthooks.features.state.OtherJournals;
 import io.github.libvirthooks.sysfs.Change;
 import io.github.libvirthooks.sysfs.HostRoot;
 import io.github.libvirthooks.sysfs.HostWriteListener;
@@ -32,8 +35,10 @@ public final class DryRun {
      * @param event    the operation planned for
      * @param features enabled features and their merged options
      * @param actions  per feature acting at this event, what it would do
+     * @param damagedJournals journals in the state directory that cannot be read (features that count shared claims refuse then)
      */
-    public record Plan(String vm, String event, Map<String, Map<String, String>> features, Map<String, List<String>> actions) {
+    public record Plan(String vm, String event, Map<String, Map<String, String>> features, Map<String, List<String>> actions,
+            List<DamagedJournalView> damagedJournals) {
     }
 
     private DryRun() {
@@ -56,8 +61,9 @@ public final class DryRun {
         CommandRunner noCommands = (argv, timeout) -> {
             throw new CommandException(argv, "plan is a dry run and runs no command");
         };
-        List<String> damaged = new ArrayList<>();
-        List<VmJournal> others = setup.state().loadAll(damaged).stream().filter(j -> !j.vmName().equals(domain.name())).toList();
+        OtherJournals others = setup.state().othersThan(domain.name());
+        List<DamagedJournal> damaged = new ArrayList<>();
+        setup.state().loadAll(damaged);
         HookInvocation invocation = new HookInvocation("qemu", domain.name(), operation, "begin", "-");
         Map<String, List<String>> actions = new LinkedHashMap<>();
         for (Feature feature : FeatureCatalog.all()) {
@@ -65,16 +71,19 @@ public final class DryRun {
                 continue;
             }
             FeatureContext context = new FeatureContext(invocation, domain, enabled.get(feature.name()), readOnly, readOnly,
-                    noCommands, others, new NoClaims(), line -> { });
+                    noCommands, others.readable(), others.damaged(), new NoClaims(), line -> { });
             List<String> lines;
             try {
                 lines = feature.plan(context);
+            } catch (DamagedJournalException e) {
+                // The hook would refuse the same way.
+                lines = List.of("refuses: " + e.getMessage());
             } catch (RuntimeException e) {
                 lines = List.of("cannot plan: " + e.getMessage());
             }
             actions.put(feature.name(), lines);
         }
-        return new Plan(domain.name(), operation.word(), enabled, actions);
+        return new Plan(domain.name(), operation.word(), enabled, actions, damaged.stream().map(DamagedJournalView::of).toList());
     }
 
     private static final class NoClaims implements FeatureContext.ClaimRecorder {

@@ -1,6 +1,7 @@
 package io.github.libvirthooks.app.status;
 
 import io.github.libvirthooks.features.hook.HookSetup;
+import io.github.libvirthooks.features.state.DamagedJournal;
 import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.features.state.VmJournal;
 import io.github.libvirthooks.sysfs.HostRoot;
@@ -20,12 +21,13 @@ import java.util.Map;
  * @param formatVersion version of this JSON shape
  * @param stateDir      the journal directory
  * @param vms           VMs with host changes applied
- * @param damaged       journals that could not be read, with why
+ * @param damaged       journals that could not be read, with why, as {@code FILE: PROBLEM} lines
  * @param host          host facts
  * @param recentLog     the last lines of the hook log
+ * @param damagedJournals the same journals, each with its file, problem, VM (when known) and what to do
  */
 public record StatusReport(int formatVersion, String stateDir, List<VmState> vms, List<String> damaged, HostFacts host,
-        List<String> recentLog) {
+        List<String> recentLog, List<DamagedJournalView> damagedJournals) {
 
     /** One VM's applied changes. */
     public record VmState(String name, String uuid, Instant updated, List<Applied> applied) {
@@ -45,7 +47,7 @@ public record StatusReport(int formatVersion, String stateDir, List<VmState> vms
 
     /** Reads the journals, the host and the log. */
     public static StatusReport read(HookSetup setup) {
-        List<String> damaged = new ArrayList<>();
+        List<DamagedJournal> damaged = new ArrayList<>();
         List<VmState> vms = new ArrayList<>();
         for (VmJournal journal : setup.state().loadAll(damaged)) {
             List<Applied> applied = new ArrayList<>();
@@ -54,7 +56,8 @@ public record StatusReport(int formatVersion, String stateDir, List<VmState> vms
             }
             vms.add(new VmState(journal.vmName(), journal.uuid(), journal.updated(), applied));
         }
-        return new StatusReport(1, setup.stateDir().toString(), vms, damaged, hostFacts(setup.host()), setup.log().tail(10));
+        return new StatusReport(1, setup.stateDir().toString(), vms, damaged.stream().map(DamagedJournal::describe).toList(),
+                hostFacts(setup.host()), setup.log().tail(10), damaged.stream().map(DamagedJournalView::of).toList());
     }
 
     private static HostFacts hostFacts(HostRoot host) {
@@ -82,7 +85,9 @@ public record StatusReport(int formatVersion, String stateDir, List<VmState> vms
     public String toText() {
         StringBuilder out = new StringBuilder();
         if (vms.isEmpty()) {
-            out.append("No VM has host changes applied (state: ").append(stateDir).append(").\n");
+            // A damaged journal is never "nothing applied": what it records is unknown.
+            out.append(damagedJournals.isEmpty() ? "No VM has host changes applied" : "No readable journal; what the damaged"
+                    + " ones below record is unknown").append(" (state: ").append(stateDir).append(").\n");
         }
         for (VmState vm : vms) {
             out.append("VM ").append(vm.name()).append(vm.uuid().isEmpty() ? "" : " (" + vm.uuid() + ")")
@@ -97,7 +102,8 @@ public record StatusReport(int formatVersion, String stateDir, List<VmState> vms
                 out.append('\n');
             }
         }
-        damaged.forEach(d -> out.append("DAMAGED journal: ").append(d).append(" (run 'libvirt-hooks restore')\n"));
+        // One line each: what is wrong, what it blocks, what to do.
+        damagedJournals.forEach(d -> out.append(d.toText()).append('\n'));
         out.append("Host: cgroup ").append(host.cgroupVersion());
         for (HugePagePoolState p : host.hugepages()) {
             out.append("; ").append(p.size()).append(" pages ").append(p.nr()).append(" (free ").append(p.free())

@@ -1,5 +1,6 @@
 package io.github.libvirthooks.features.cfscpu;
 
+import io.github.libvirthooks.features.engine.DamagedJournalException;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.HookOperation;
@@ -67,6 +68,13 @@ public final class CfscpuFeature implements Feature {
         options.weight().ifPresent(w -> lines.add("set cpu.weight " + w + " on the vCPU cgroups"));
         options.rtRuntime().ifPresent(r -> lines.add("set sched_rt_runtime_us to " + r
                 + " while the VM runs, restored when the last VM that asked for it releases"));
+        if (options.rtRuntime().isPresent()) {
+            try {
+                context.requireCountableClaims();
+            } catch (DamagedJournalException e) {
+                lines.add("warn: RT throttling would be left as it is: " + e.getMessage());
+            }
+        }
         return lines;
     }
 
@@ -114,6 +122,8 @@ public final class CfscpuFeature implements Feature {
         HostRoot host = context.host();
         switch (claim.key()) {
             case RT_RUNTIME -> {
+                // Throws while another VM's journal is damaged: that VM may still need RT throttling off, so the
+                // claim stays, with the original, until 'restore' can count again.
                 List<JournalEntry> remaining = context.otherClaims(NAME, RT_RUNTIME);
                 long target = remaining.isEmpty() ? claim.number("original", -1)
                         : remaining.stream().mapToLong(c -> c.number("runtime", -1)).reduce(CfscpuFeature::looser).orElseThrow();
@@ -278,7 +288,8 @@ public final class CfscpuFeature implements Feature {
                 report.accept("change cfscpu: " + KernelSysctl.SCHED_RT_RUNTIME_US + " = " + target + " (was " + current
                         + ", restored when the last VM that asked for it releases)");
             }
-        } catch (HostAccessException | IllegalArgumentException e) {
+        } catch (HostAccessException | IllegalArgumentException | DamagedJournalException e) {
+            // A damaged journal may hold the first VM's original: without it, this VM would record an isolated value as original.
             report.accept("warn   cfscpu: RT throttling left as it is: " + e.getMessage());
         }
     }

@@ -1,6 +1,7 @@
 package io.github.libvirthooks.features.engine;
 
 import io.github.libvirthooks.features.domain.Domain;
+import io.github.libvirthooks.features.state.DamagedJournal;
 import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.features.state.VmJournal;
 import io.github.libvirthooks.sysfs.HostRoot;
@@ -19,7 +20,9 @@ import java.util.function.Consumer;
  * @param claimHost   host file access for resources a claim tracks (not journaled as file changes,
  *                    because the claim says how to give back a share of a counted resource)
  * @param commands    host command access
- * @param journals    the journals of every VM that has state, this VM's excluded, to count shared claims
+ * @param journals    the readable journals of every VM that has state, this VM's excluded, to count shared claims
+ * @param damagedJournals the other VMs' journals that cannot be read: while there is one, shared claims cannot be
+ *                    counted (see {@link #otherClaims} and {@link #requireCountableClaims})
  * @param claims      records or updates a claim in this VM's journal before the host is touched
  * @param report      receives a line for each thing done, for the user
  */
@@ -31,8 +34,20 @@ public record FeatureContext(
         HostRoot claimHost,
         CommandRunner commands,
         List<VmJournal> journals,
+        List<DamagedJournal> damagedJournals,
         ClaimRecorder claims,
         Consumer<String> report) {
+
+    public FeatureContext {
+        journals = List.copyOf(journals);
+        damagedJournals = List.copyOf(damagedJournals);
+    }
+
+    /** A context where every other VM's journal could be read (features' own tests, and before damaged journals were known). */
+    public FeatureContext(HookInvocation invocation, Domain domain, Map<String, String> options, HostRoot host, HostRoot claimHost,
+            CommandRunner commands, List<VmJournal> journals, ClaimRecorder claims, Consumer<String> report) {
+        this(invocation, domain, options, host, claimHost, commands, journals, List.of(), claims, report);
+    }
 
     /** Records a claim before the resource is taken, and updates it with what was really taken. */
     public interface ClaimRecorder {
@@ -43,11 +58,42 @@ public record FeatureContext(
         void update(JournalEntry claim);
     }
 
-    /** Claims of other VMs on a resource, for counting. */
+    /**
+     * Claims of other VMs on a resource, for counting.
+     *
+     * @throws DamagedJournalException when another VM's journal cannot be read: its claims are
+     *         unknown, and counting them as zero could take what that VM holds
+     */
     public List<JournalEntry> otherClaims(String feature, String resource) {
+        requireCountableClaims();
+        return readableOtherClaims(feature, resource);
+    }
+
+    /**
+     * Claims of other VMs on a resource, from the journals that could be read only. For code that
+     * handles {@link #damagedJournals()} itself: never conclude from it that no other VM uses
+     * the resource while a journal is damaged.
+     */
+    public List<JournalEntry> readableOtherClaims(String feature, String resource) {
         return journals.stream()
                 .flatMap(j -> j.entries().stream())
                 .filter(e -> e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals(feature) && e.key().equals(resource))
                 .toList();
+    }
+
+    /**
+     * Throws unless every other VM's journal could be read. At an event that takes or changes a
+     * shared resource, the message refuses; at release, it says the resource is left as it is
+     * (the engine then keeps the claim, so that {@code restore} can finish later).
+     *
+     * @throws DamagedJournalException naming the first damaged journal and what to do
+     */
+    public void requireCountableClaims() {
+        if (damagedJournals.isEmpty()) {
+            return;
+        }
+        throw invocation.operation() == HookOperation.RELEASE
+                ? DamagedJournalException.keeping(invocation.vmName(), damagedJournals)
+                : DamagedJournalException.refusing(damagedJournals);
     }
 }

@@ -2,6 +2,7 @@ package io.github.libvirthooks.features.engine;
 
 import io.github.libvirthooks.features.domain.Domain;
 import io.github.libvirthooks.features.state.JournalEntry;
+import io.github.libvirthooks.features.state.OtherJournals;
 import io.github.libvirthooks.features.state.StateDirectory;
 import io.github.libvirthooks.features.state.VmJournal;
 import io.github.libvirthooks.sysfs.Change;
@@ -136,8 +137,9 @@ public final class HookEngine {
                             + " (was " + change.after() + ")");
                 } else {
                     Feature feature = byName(entry.feature());
+                    OtherJournals others = cursor.others(() -> state.othersThan(invocation.vmName()));
                     FeatureContext context = new FeatureContext(invocation, domain, Map.of(), host, host, commands,
-                            cursor.others(() -> otherJournals(invocation.vmName())), updatesAt(cursor, i), report);
+                            others.readable(), others.damaged(), updatesAt(cursor, i), report);
                     feature.undoClaim(cursor.journal.entries().get(i), context);
                 }
             } catch (RuntimeException e) {
@@ -203,13 +205,10 @@ public final class HookEngine {
                 throw new IllegalStateException("no claim " + claim.key() + " to update");
             }
         };
-        return new FeatureContext(invocation, domain, options, journaled, host, commands,
-                cursor.others(() -> otherJournals(invocation.vmName())), claims, report);
-    }
-
-    private List<VmJournal> otherJournals(String vmName) {
-        List<String> damaged = new ArrayList<>();
-        return state.loadAll(damaged).stream().filter(j -> !j.vmName().equals(vmName)).toList();
+        // Damaged journals travel with the readable ones: a feature that counts shared claims must refuse, not count them as zero.
+        OtherJournals others = cursor.others(() -> state.othersThan(invocation.vmName()));
+        return new FeatureContext(invocation, domain, options, journaled, host, commands, others.readable(), others.damaged(),
+                claims, report);
     }
 
     private Feature byName(String name) {
@@ -222,9 +221,9 @@ public final class HookEngine {
     private static final class JournalCursor {
         VmJournal journal;
         /** The other VMs' journals, read once per run: under the host lock they cannot change. */
-        private List<VmJournal> others;
+        private OtherJournals others;
 
-        List<VmJournal> others(java.util.function.Supplier<List<VmJournal>> read) {
+        OtherJournals others(java.util.function.Supplier<OtherJournals> read) {
             if (others == null) {
                 others = read.get();
             }

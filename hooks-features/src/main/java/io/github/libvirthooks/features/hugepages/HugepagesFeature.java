@@ -55,6 +55,8 @@ public final class HugepagesFeature implements Feature {
             return List.of("nothing: the VM is not hugepage-backed (no <memoryBacking><hugepages/>)");
         }
         Need need = need(context);
+        // What apply would refuse, plan refuses too.
+        context.requireCountableClaims();
         return List.of("make " + need.pages + " x " + need.pool + " available for " + context.domain().name()
                 + " (" + (need.bytes >> 20) + " MiB of guest memory), reserving more if fewer are free");
     }
@@ -124,11 +126,19 @@ public final class HugepagesFeature implements Feature {
         }
         // Recorded before the write, so that an undo after a crash knows what was already given back.
         context.claims().update(claim.with("added", Long.toString(added)).with(PHASE, RELEASING).with("from", Long.toString(nrNow)));
-        // Never below what the other VMs' claims still need, even if their QEMU has not mapped it yet.
-        long releasable = Math.min(added, available(pages, pool, othersNeed(context, pool)));
+        // Never below what the other VMs' claims still need, even if their QEMU has not mapped it yet. A damaged
+        // journal's claims are unknown: this VM still gives back only the pages its own claim added, and the
+        // kernel keeps every page in use.
+        long promised = context.readableOtherClaims(NAME, resource(pool)).stream().mapToLong(e -> e.number("needed", 0)).sum();
+        long releasable = Math.min(added, available(pages, pool, promised));
         HugePageRelease release = pages.release(pool, releasable);
         context.report().accept("undo   hugepages: " + release.change().path() + " = " + release.change().after()
                 + " (was " + release.change().before() + "), " + release.released() + " of " + added + " pages given back");
+        if (!context.damagedJournals().isEmpty()) {
+            context.report().accept("info   hugepages: gave back only the pages " + context.invocation().vmName()
+                    + "'s own claim added; pages another VM may have been promised are unknown while the journal "
+                    + context.damagedJournals().get(0).shownFile() + " cannot be read");
+        }
         if (release.released() < added) {
             context.claims().update(claim.with("added", Long.toString(added - release.released())).with(PHASE, HELD));
             throw new FeatureException("only " + release.released() + " of the " + added + " pages (" + pool
@@ -205,7 +215,11 @@ public final class HugepagesFeature implements Feature {
         return Math.max(0, available);
     }
 
-    /** What the other VMs' claims on this pool will use once their QEMU runs. */
+    /**
+     * What the other VMs' claims on this pool will use once their QEMU runs.
+     *
+     * @throws io.github.libvirthooks.features.engine.DamagedJournalException when another VM's journal cannot be read
+     */
     private static long othersNeed(FeatureContext context, HugePagePool pool) {
         String resource = resource(pool);
         return context.otherClaims(NAME, resource).stream().mapToLong(e -> e.number("needed", 0)).sum();

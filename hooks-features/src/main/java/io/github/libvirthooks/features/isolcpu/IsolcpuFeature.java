@@ -85,6 +85,8 @@ public final class IsolcpuFeature implements Feature {
             if (boot.isPresent()) {
                 return List.of("nothing: " + boot.get());
             }
+            // What apply would refuse, plan refuses too.
+            context.requireCountableClaims();
             Backend backend = backend(options, context.host(), others);
             lines.add("isolate CPUs " + vm + " for " + context.domain().name() + ": host work limited to CPUs "
                     + topology.online().difference(vms) + " with " + describe(backend)
@@ -125,6 +127,8 @@ public final class IsolcpuFeature implements Feature {
             report.accept("skip   isolcpu: " + boot.get());
             return;
         }
+        // The host's settings are the union of every isolating VM's: a VM whose journal cannot be read may be one.
+        context.requireCountableClaims();
         List<OtherClaim> others = otherClaims(context);
         Backend backend = backend(options, host, others);
         CpuSet vms = others.stream().map(OtherClaim::cpus).reduce(vm, CpuSet::union);
@@ -227,6 +231,15 @@ public final class IsolcpuFeature implements Feature {
     public void undoClaim(JournalEntry claim, FeatureContext context) {
         HostRoot host = context.host();
         Consumer<String> report = context.report();
+        if (!context.damagedJournals().isEmpty()) {
+            // Another VM may still isolate CPUs: recomputing from the readable claims, or putting the originals
+            // back, could hand its CPUs to the host. The claim stays (the engine keeps what throws), with the
+            // originals, for 'restore' once the damaged journal is dealt with.
+            report.accept("keep   isolcpu: the host's CPU isolation stays as it is: another VM's journal "
+                    + context.damagedJournals().get(0).shownFile() + " cannot be read, so " + context.invocation().vmName()
+                    + " may not be the last VM isolating CPUs");
+            context.requireCountableClaims();
+        }
         Map<Knob, String> originals = new OtherClaim(context.invocation().vmName(), claim).originals();
         List<OtherClaim> remaining = otherClaims(context);
         CpuTopology topology = remaining.isEmpty() ? null : CpuTopology.read(host);
@@ -493,6 +506,7 @@ public final class IsolcpuFeature implements Feature {
                 + " elsewhere; SMT siblings share caches and execution units, give the VM whole cores";
     }
 
+    /** The other VMs' readable claims; callers that count them check {@link FeatureContext#requireCountableClaims} first. */
     private static List<OtherClaim> otherClaims(FeatureContext context) {
         List<OtherClaim> claims = new ArrayList<>();
         for (VmJournal journal : context.journals()) {

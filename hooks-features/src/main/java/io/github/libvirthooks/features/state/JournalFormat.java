@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The journal's text format, versioned on its first line. One record per line, fields
@@ -81,6 +82,27 @@ final class JournalFormat {
             return new VmJournal(dec(head[1]), dec(head[3]), updated, entries);
         } catch (JournalException e) {
             throw new JournalException(source + ":2: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The VM a journal names on its header line, even when the rest cannot be read, so that the
+     * user can be told which VM's journal is damaged. Empty when the header is unreadable too.
+     */
+    static Optional<String> vmName(String text) {
+        String[] lines = text.split("\n", 3);
+        if (lines.length < 2 || !lines[0].startsWith(MAGIC + " ")) {
+            return Optional.empty();
+        }
+        String[] head = lines[1].split(" ");
+        if (head.length < 2 || !head[0].equals("vm")) {
+            return Optional.empty();
+        }
+        try {
+            String name = dec(head[1]);
+            return name.isEmpty() ? Optional.empty() : Optional.of(name);
+        } catch (JournalException e) {
+            return Optional.empty();
         }
     }
 

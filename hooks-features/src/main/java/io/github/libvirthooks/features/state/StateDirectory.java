@@ -107,8 +107,11 @@ public final class StateDirectory {
         }
     }
 
-    /** Every journal in the directory; damaged ones are reported through {@code damaged}. */
-    public List<VmJournal> loadAll(List<String> damaged) {
+    /**
+     * Every journal in the directory; those that cannot be read are reported through
+     * {@code damaged}, with the file and what is wrong, and left out of the answer.
+     */
+    public List<VmJournal> loadAll(List<DamagedJournal> damaged) {
         List<VmJournal> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             return out;
@@ -118,16 +121,64 @@ public final class StateDirectory {
             files.forEach(sorted::add);
             sorted.sort(null);
             for (Path file : sorted) {
-                try {
-                    out.add(JournalFormat.read(Files.readString(file, StandardCharsets.UTF_8), file.toString()));
-                } catch (JournalException | IOException e) {
-                    damaged.add(e.getMessage());
-                }
+                readInto(file, out, damaged);
             }
         } catch (IOException e) {
             throw new JournalException("cannot list " + dir + ": " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /** The journals of every VM but {@code vmName}, readable or not, for counting shared claims. */
+    public OtherJournals othersThan(String vmName) {
+        List<DamagedJournal> damaged = new ArrayList<>();
+        List<VmJournal> readable = loadAll(damaged).stream().filter(j -> !j.vmName().equals(vmName)).toList();
+        Path own = fileFor(vmName);
+        return new OtherJournals(readable, damaged.stream().filter(d -> !d.file().equals(own)).toList());
+    }
+
+    /** Adds the journal in {@code file} to {@code out} when it reads whole and is filed under its VM's name, else says why. */
+    private void readInto(Path file, List<VmJournal> out, List<DamagedJournal> damaged) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            damaged.add(new DamagedJournal(file, "not UTF-8 text", Optional.empty()));
+            return;
+        } catch (java.nio.file.AccessDeniedException e) {
+            damaged.add(new DamagedJournal(file, "cannot read it: permission denied", Optional.empty()));
+            return;
+        } catch (IOException e) {
+            damaged.add(new DamagedJournal(file, "cannot read it: " + (e.getMessage() == null || e.getMessage().equals(file.toString())
+                    ? e.getClass().getSimpleName() : e.getMessage()), Optional.empty()));
+            return;
+        }
+        VmJournal journal;
+        try {
+            journal = JournalFormat.read(text, file.toString());
+        } catch (JournalException e) {
+            // A forged or renamed header must not send the user to restore another VM.
+            Optional<String> vm = JournalFormat.vmName(text).filter(name -> fileFor(name).equals(file));
+            damaged.add(new DamagedJournal(file, withoutSource(String.valueOf(e.getMessage()), file.toString()), vm));
+            return;
+        }
+        if (!fileFor(journal.vmName()).equals(file)) {
+            // load() refuses it too: whose changes these are cannot be trusted.
+            damaged.add(new DamagedJournal(file, "its header names VM '" + journal.vmName() + "', whose journal is "
+                    + fileFor(journal.vmName()).getFileName() + ", not this file", Optional.empty()));
+            return;
+        }
+        out.add(journal);
+    }
+
+    /** The format's messages start with the file and often a line number: keep only what is wrong. */
+    private static String withoutSource(String message, String source) {
+        if (!message.startsWith(source + ":")) {
+            return message;
+        }
+        String rest = message.substring(source.length() + 1);
+        java.util.regex.Matcher line = java.util.regex.Pattern.compile("([0-9]+): (.*)", java.util.regex.Pattern.DOTALL).matcher(rest);
+        return line.matches() ? "line " + line.group(1) + ": " + line.group(2) : rest.strip();
     }
 
     /** Writes the journal atomically, or deletes it when it is empty. */

@@ -9,6 +9,7 @@ import io.github.libvirthooks.features.engine.HookEngine;
 import io.github.libvirthooks.features.engine.HookFailure;
 import io.github.libvirthooks.features.engine.HookInvocation;
 import io.github.libvirthooks.features.engine.HookOutcome;
+import io.github.libvirthooks.features.state.Damage;
 import io.github.libvirthooks.features.state.StateDirectory;
 import io.github.libvirthooks.sysfs.HostRoot;
 import java.nio.charset.StandardCharsets;
@@ -148,6 +149,49 @@ class CfscpuFeatureTest {
     }
 
     @Test
+    void aDamagedJournalOfAnotherVmLeavesRtThrottlingAloneAndKeepsItsClaimAtRelease() throws java.io.IOException {
+        qemu.process("a", 4000, 1).process("b", 5000, 1);
+        Domain a = vm("a", "<cfscpu policy='fifo' rt-runtime='-1'/>");
+        Domain b = vm("b", "<cfscpu policy='fifo' rt-runtime='990000'/>");
+        started(b);
+        Path damagedB = state.fileFor("b");
+        byte[] journalOfB = Damage.cutEndLine(damagedB);
+
+        started(a);
+        assertThat(qemu.read(RT)).as("a cannot know the original b recorded").isEqualTo("990000");
+        assertThat(lines).anyMatch(l -> l.startsWith("warn   cfscpu: RT throttling left as it is: cannot count the other VMs' claims:"
+                + " the journal " + damagedB + " cannot be read"));
+        assertThat(qemu.sched(4001)).as("the threads are a's own: still scheduled").isEqualTo("SCHED_FIFO 1 0");
+        assertThat(state.fileFor("a")).doesNotExist();
+
+        // b's journal is whole again; now another VM's (c) cannot be read when b releases.
+        Damage.truncatedJournal(state, "c");
+        writeBytes(damagedB, journalOfB);
+        HookOutcome release = engine(qemu.host()).run(event("b", "release", "end"), b, b.hooksConfig(), lines::add);
+        assertThat(release.warnings()).singleElement().asString()
+                .startsWith("cfscpu: cannot undo sched_rt_runtime_us: left as it is, b may not be the last VM sharing it");
+        assertThat(qemu.read(RT)).isEqualTo("990000");
+        assertThat(state.load("b", "").entries()).as("the claim keeps the original for restore").singleElement()
+                .satisfies(e -> assertThat(e.values()).containsEntry("original", "950000"));
+
+        java.nio.file.Files.deleteIfExists(state.fileFor("c"));
+        assertThat(engine(qemu.host()).restore("b", lines::add).warnings()).isEmpty();
+        assertThat(qemu.read(RT)).isEqualTo("950000");
+    }
+
+    @Test
+    void planSaysRtThrottlingWouldBeLeftAloneWhileAnotherJournalIsDamaged() {
+        Path damaged = Damage.truncatedJournal(state, "other");
+        Domain vm = vm("win10", "<cfscpu policy='fifo' rt-runtime='-1'/>");
+        var others = state.othersThan("win10");
+        var context = new io.github.libvirthooks.features.engine.FeatureContext(event("win10", "started", "begin"), vm,
+                vm.hooksConfig().get("cfscpu"), qemu.host(), qemu.host(), qemu, others.readable(), others.damaged(), null, lines::add);
+
+        assertThat(new CfscpuFeature().plan(context)).anyMatch(l -> l.startsWith("warn: RT throttling would be left as it is:"
+                + " cannot count the other VMs' claims: the journal " + damaged + " cannot be read"));
+    }
+
+    @Test
     void weightIsSetOnTheVcpuCgroupsAndReleaseCopesWithCgroupsLibvirtAlreadyRemoved() {
         qemu.process("win10", 4000, 2).scope("win10", 1, 4000, 2);
         Domain vm = vm("win10", "<cfscpu weight='400'/>");
@@ -213,6 +257,14 @@ class CfscpuFeatureTest {
                 .hasMessage("invalid priority 0: must be 1..99");
         assertThat(CfscpuOptions.parse(java.util.Map.of()).describe()).isEqualTo("SCHED_OTHER nice -1");
         assertThat(CfscpuOptions.parse(java.util.Map.of("policy", "fifo")).describe()).isEqualTo("SCHED_FIFO priority 1");
+    }
+
+    private static void writeBytes(Path file, byte[] bytes) {
+        try {
+            java.nio.file.Files.write(file, bytes);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private HookOutcome started(Domain vm) {

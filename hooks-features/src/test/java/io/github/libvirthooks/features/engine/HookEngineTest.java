@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.libvirthooks.features.domain.Domain;
 import io.github.libvirthooks.features.domain.DomainXmlParser;
+import io.github.libvirthooks.features.state.Damage;
 import io.github.libvirthooks.features.state.StateDirectory;
 import io.github.libvirthooks.sysfs.Change;
 import io.github.libvirthooks.sysfs.HostRoot;
@@ -152,6 +153,97 @@ class HookEngineTest {
         Domain vm = vm("win10", 64);
         assertThat(engine.run(event("win10", "started", "begin"), vm, vm.hooksConfig(), line -> { }).report()).isEmpty();
         assertThat(kernel.seen()).isEmpty();
+    }
+
+    // --- another VM's journal cannot be read -------------------------------------------------
+
+    @Test
+    void aDamagedJournalOfAnotherVmRefusesHugepagesAtPrepareNamingTheFileAndChangesNothing() throws IOException {
+        Path damaged = Damage.truncatedJournal(state, "other");
+        byte[] damagedBytes = Files.readAllBytes(damaged);
+        HookEngine engine = engine(kernel.host());
+        Domain vm = vm("win10", 64);
+
+        assertThatThrownBy(() -> engine.run(event("win10", "prepare", "begin"), vm, vm.hooksConfig(), line -> { }))
+                .isInstanceOf(HookFailure.class)
+                .satisfies(e -> assertThat(((HookFailure) e).abortsVm()).isTrue())
+                .hasCauseInstanceOf(DamagedJournalException.class)
+                .hasMessageStartingWith("hugepages: cannot count the other VMs' claims: the journal " + damaged
+                        + " cannot be read (truncated journal (no valid end line))")
+                .hasMessageContaining("run 'libvirt-hooks restore --vm other' while other is not running")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        assertThat(kernel.seen()).as("not one host write").isEmpty();
+        assertThat(kernel.nr(TWO_MIB, 0)).isZero();
+        assertThat(state.fileFor("win10")).doesNotExist();
+        assertThat(Files.readAllBytes(damaged)).as("the damaged journal is evidence: left as it is").isEqualTo(damagedBytes);
+    }
+
+    @Test
+    void aRefusalAfterAnotherFeatureChangedTheHostRollsThatChangeBack() throws IOException {
+        kernel.write(SWAPPINESS, "60");
+        Damage.truncatedJournal(state, "other");
+        HookEngine engine = new HookEngine(kernel.host(), CommandRunner.system(), state,
+                List.of(new WritesSwappiness(), new io.github.libvirthooks.features.hugepages.HugepagesFeature()),
+                Duration.ofSeconds(5), Clock.systemUTC());
+        Domain vm = vm("win10", 64);
+        java.util.Map<String, java.util.Map<String, String>> enabled = new java.util.HashMap<>(vm.hooksConfig());
+        enabled.put("swappiness", java.util.Map.of());
+        List<String> lines = new ArrayList<>();
+
+        assertThatThrownBy(() -> engine.run(event("win10", "prepare", "begin"), vm, enabled, lines::add))
+                .hasMessageStartingWith("hugepages: cannot count the other VMs' claims")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("rollback incomplete"));
+
+        assertThat(lines).contains("change swappiness: " + SWAPPINESS + " = 10 (was 60)", "undo   swappiness: " + SWAPPINESS
+                + " = 60 (was 10)");
+        assertThat(kernel.host().read(SWAPPINESS)).isEqualTo("60");
+        assertThat(state.fileFor("win10")).doesNotExist();
+    }
+
+    @Test
+    void releaseWithADamagedOtherJournalGivesBackExactlyThePagesThisVmAdded() {
+        HookEngine engine = engine(kernel.host());
+        Domain a = vm("a", 64);
+        Domain b = vm("b", 32);
+        engine.run(event("b", "prepare", "begin"), b, b.hooksConfig(), line -> { });
+        engine.run(event("a", "prepare", "begin"), a, a.hooksConfig(), line -> { });
+        assertThat(kernel.nr(TWO_MIB, 0)).isEqualTo(48);
+        Damage.cutEndLine(state.fileFor("b"));
+        List<String> lines = new ArrayList<>();
+
+        HookOutcome outcome = engine.run(event("a", "release", "end"), a, a.hooksConfig(), lines::add);
+
+        assertThat(outcome.warnings()).isEmpty();
+        assertThat(kernel.nr(TWO_MIB, 0)).as("b's 16 pages stay, a's 32 are back").isEqualTo(16);
+        assertThat(lines).anyMatch(l -> l.contains("32 of 32 pages given back"))
+                .anyMatch(l -> l.startsWith("info   hugepages: gave back only the pages a's own claim added")
+                        && l.contains(state.fileFor("b").toString()));
+        assertThat(state.fileFor("a")).doesNotExist();
+    }
+
+    private static final String SWAPPINESS = "/proc/sys/vm/swappiness";
+
+    /** A feature that changes a plain host file, journaled by the engine, before hugepages runs. */
+    private static final class WritesSwappiness implements Feature {
+        @Override
+        public String name() {
+            return "swappiness";
+        }
+
+        @Override
+        public java.util.Set<HookOperation> actsOn() {
+            return java.util.Set.of(HookOperation.PREPARE);
+        }
+
+        @Override
+        public List<String> plan(FeatureContext context) {
+            return List.of("set swappiness to 10");
+        }
+
+        @Override
+        public void apply(FeatureContext context) {
+            context.host().write(SWAPPINESS, "10");
+        }
     }
 
     private HookEngine engine(HostRoot host) {

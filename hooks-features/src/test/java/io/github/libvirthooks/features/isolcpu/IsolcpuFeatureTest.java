@@ -9,6 +9,7 @@ import io.github.libvirthooks.features.engine.HookEngine;
 import io.github.libvirthooks.features.engine.HookFailure;
 import io.github.libvirthooks.features.engine.HookInvocation;
 import io.github.libvirthooks.features.engine.HookOutcome;
+import io.github.libvirthooks.features.state.Damage;
 import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.features.state.StateDirectory;
 import io.github.libvirthooks.sysfs.Change;
@@ -549,6 +550,69 @@ class IsolcpuFeatureTest {
         assertThat(state.fileFor("win10")).doesNotExist();
     }
 
+    // --- another VM's journal cannot be read --------------------------------------------------
+
+    @Test
+    void aDamagedJournalOfAnotherVmRefusesAtPrepareNamingTheFileAndChangesNothing() {
+        Path damaged = Damage.truncatedJournal(state, "other");
+        Domain vm = vm("win10", "<isolcpu/>", pins("2,6", "3,7"));
+
+        assertThatThrownBy(() -> prepare(vm)).isInstanceOf(HookFailure.class)
+                .hasMessageStartingWith("isolcpu: cannot count the other VMs' claims: the journal " + damaged + " cannot be read (")
+                .hasMessageContaining("run 'libvirt-hooks restore --vm other'");
+
+        assertThat(fake.read(SUBTREE)).isEqualTo("memory pids");
+        for (String slice : HOST_SLICES) {
+            assertThat(fake.cpus(slice)).as(slice).isEmpty();
+        }
+        assertThat(state.fileFor("win10")).doesNotExist();
+        assertThat(lines).isEmpty();
+    }
+
+    @Test
+    void releaseWithADamagedOtherJournalKeepsTheIsolationSaysSoAndRestoreFinishesOnceItIsDealtWith() {
+        Domain a = vm("a", "<isolcpu/>", pins("2", "6"));
+        Domain b = vm("b", "<isolcpu/>", pins("3", "7"));
+        prepare(a);
+        prepare(b);
+        byte[] journalOfB = Damage.cutEndLine(state.fileFor("b"));
+
+        HookOutcome outcome = engine(fake.host()).run(event("a", "release"), a, a.hooksConfig(), lines::add);
+
+        assertThat(fake.cpus("system.slice")).as("b may still run on 3,7: nothing handed back").isEqualTo("0-1,4-5");
+        assertThat(fake.read(SUBTREE)).isEqualTo("+cpuset");
+        assertThat(outcome.warnings()).singleElement().asString()
+                .startsWith("isolcpu: cannot undo cpus: left as it is, a may not be the last VM sharing it: the journal "
+                        + state.fileFor("b") + " cannot be read (truncated journal (no valid end line))")
+                .contains("run 'libvirt-hooks restore --vm b'");
+        assertThat(lines).anyMatch(l -> l.startsWith("keep   isolcpu: the host's CPU isolation stays as it is: another VM's journal "
+                + state.fileFor("b") + " cannot be read, so a may not be the last VM isolating CPUs"));
+        assertThat(state.load("a", "").entries()).as("a's claim, with the originals, stays for restore")
+                .singleElement().satisfies(e -> assertThat(e.values()).containsEntry("cpus", "2,6")
+                        .containsEntry("orig:subtree-control:" + SUBTREE, "-cpuset"));
+
+        // Dealt with: b's journal is whole again, and restore finishes a's release.
+        writeBytes(state.fileFor("b"), journalOfB);
+        assertThat(engine(fake.host()).restore("a", lines::add).warnings()).isEmpty();
+        assertThat(fake.cpus("system.slice")).as("b's CPUs stay isolated").isEqualTo("0-2,4-6");
+        release(b);
+        assertThat(fake.cpus("system.slice")).isEmpty();
+        assertThat(fake.read(SUBTREE)).isEqualTo("-cpuset");
+    }
+
+    @Test
+    void planRefusesLikeTheHookWhenAnotherJournalIsDamaged() {
+        Path damaged = Damage.truncatedJournal(state, "other");
+        Domain vm = vm("win10", "<isolcpu/>", pins("2", "3"));
+        var others = state.othersThan("win10");
+        var context = new io.github.libvirthooks.features.engine.FeatureContext(event("win10", "prepare"), vm,
+                vm.hooksConfig().get("isolcpu"), fake.host(), fake.host(), systemctl, others.readable(), others.damaged(), null,
+                lines::add);
+        assertThatThrownBy(() -> new IsolcpuFeature().plan(context))
+                .isInstanceOf(io.github.libvirthooks.features.engine.DamagedJournalException.class)
+                .hasMessageContaining(damaged.toString());
+    }
+
     @Test
     void planSaysWhatWouldHappenWithoutTouchingTheHost() {
         fake.systemd();
@@ -570,6 +634,14 @@ class IsolcpuFeatureTest {
     static final class SimulatedCrash extends RuntimeException {
         SimulatedCrash() {
             super("simulated crash");
+        }
+    }
+
+    private static void writeBytes(Path file, byte[] bytes) {
+        try {
+            java.nio.file.Files.write(file, bytes);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -10,6 +10,7 @@ import io.github.libvirthooks.features.engine.HookEngine;
 import io.github.libvirthooks.features.engine.HookFailure;
 import io.github.libvirthooks.features.engine.HookInvocation;
 import io.github.libvirthooks.features.engine.HookOutcome;
+import io.github.libvirthooks.features.state.Damage;
 import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.features.state.StateDirectory;
 import io.github.libvirthooks.sysfs.HostRoot;
@@ -64,6 +65,19 @@ class NosleepFeatureTest {
 
         assertThat(systemd.units).isEmpty();
         assertThat(systemd.ran.get(systemd.ran.size() - 1)).containsExactly("systemctl", "stop", unit);
+        assertThat(state.fileFor("win10")).doesNotExist();
+    }
+
+    @Test
+    void anotherVmsDamagedJournalDoesNotBlockIt() {
+        Damage.truncatedJournal(state, "other");
+        Domain vm = vm("win10", "<nosleep/>");
+
+        prepare(vm);
+        assertThat(systemd.inhibitors()).containsExactly("libvirt-hooks | VM win10 is running | sleep | block");
+
+        release(vm);
+        assertThat(systemd.units).isEmpty();
         assertThat(state.fileFor("win10")).doesNotExist();
     }
 

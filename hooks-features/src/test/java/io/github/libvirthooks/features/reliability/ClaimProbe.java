@@ -3,6 +3,7 @@ package io.github.libvirthooks.features.reliability;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.HookOperation;
+import io.github.libvirthooks.features.state.DamagedJournal;
 import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.features.state.StateDirectory;
 import io.github.libvirthooks.features.state.VmJournal;
@@ -114,7 +115,7 @@ final class ClaimProbe implements Feature {
 
     private void countsHold(String where) {
         CHECKS.incrementAndGet();
-        List<String> damaged = new ArrayList<>();
+        List<DamagedJournal> damaged = new ArrayList<>();
         long added = 0;
         CpuSet isolated = CpuSet.empty();
         for (VmJournal journal : state.loadAll(damaged)) {

@@ -3,6 +3,7 @@ package io.github.libvirthooks.features.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.libvirthooks.features.engine.HookFailure;
+import io.github.libvirthooks.features.state.DamagedJournal;
 import io.github.libvirthooks.features.state.JournalException;
 import io.github.libvirthooks.features.state.StateDirectory;
 import io.github.libvirthooks.features.state.VmJournal;
@@ -139,10 +140,12 @@ class CrashTest {
     }
 
     private void journalReadable(Lifecycle life, Scenario scenario, String where) {
-        List<String> damaged = new ArrayList<>();
+        List<Object> damaged = new ArrayList<>();
         try {
             life.state.load(Scenario.VM, "");
-            life.state.loadAll(damaged);
+            List<DamagedJournal> unreadable = new ArrayList<>();
+            life.state.loadAll(unreadable);
+            damaged.addAll(unreadable);
         } catch (JournalException e) {
             damaged.add(e.getMessage());
         }
@@ -198,7 +201,7 @@ class CrashTest {
                 continue;
             }
             hooked++;
-            List<String> damaged = new ArrayList<>();
+            List<DamagedJournal> damaged = new ArrayList<>();
             life.state.loadAll(damaged);
             // A damaged journal must never make the hook throw or touch the host: release reports it and exits 0.
             Lifecycle.HookResult release = life.hook(Steps.counting(), "release");
@@ -230,7 +233,7 @@ class CrashTest {
         Files.writeString(otherStray, "garbage", StandardCharsets.UTF_8);
 
         assertThat(life.state.load(Scenario.VM, "").isEmpty()).isTrue();
-        List<String> damaged = new ArrayList<>();
+        List<DamagedJournal> damaged = new ArrayList<>();
         assertThat(life.state.loadAll(damaged)).isEmpty();
         assertThat(damaged).isEmpty();
 

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,9 +61,86 @@ class StateDirectoryTest {
             Files.writeString(file, text.substring(0, cut));
             assertThatThrownBy(() -> state.load("a", "")).isInstanceOf(JournalException.class);
         }
-        List<String> damaged = new ArrayList<>();
+        List<DamagedJournal> damaged = new ArrayList<>();
         assertThat(state.loadAll(damaged)).isEmpty();
         assertThat(damaged).hasSize(1);
+    }
+
+    @Test
+    void aDamagedJournalIsReportedWithItsFileWhatIsWrongAndTheVmItsHeaderNames() {
+        StateDirectory state = new StateDirectory(tmp);
+        state.save(VmJournal.empty("a", "").append(JournalEntry.claim("f", "k", Map.of("n", "1")), Instant.EPOCH));
+        Path file = Damage.truncatedJournal(state, "b");
+
+        List<DamagedJournal> damaged = new ArrayList<>();
+        assertThat(state.loadAll(damaged)).extracting(VmJournal::vmName).containsExactly("a");
+
+        assertThat(damaged).singleElement().satisfies(d -> {
+            assertThat(d.file()).isEqualTo(file);
+            assertThat(d.problem()).isEqualTo("truncated journal (no valid end line)");
+            assertThat(d.vmName()).contains("b");
+            assertThat(d.describe()).isEqualTo(file + ": truncated journal (no valid end line)");
+            assertThat(d.advice()).startsWith("run 'libvirt-hooks restore --vm b' while b is not running").endsWith("check by hand what b changed on the host and delete the file");
+        });
+    }
+
+    @Test
+    void aDamagedLineIsNamedByItsNumberAndAnUnreadableHeaderLeavesTheVmUnknown() throws IOException {
+        StateDirectory state = new StateDirectory(tmp);
+        Files.writeString(state.fileFor("a"), "libvirt-hooks-journal 1\nvm a uuid % updated 1970-01-01T00:00:00Z\nclaim f\nend 3\n");
+        Files.writeString(tmp.resolve("vm-x.journal"), "garbage");
+
+        List<DamagedJournal> damaged = new ArrayList<>();
+        state.loadAll(damaged);
+
+        assertThat(damaged).extracting(DamagedJournal::problem)
+                .containsExactly("line 3: damaged entry", "not a libvirt-hooks journal");
+        assertThat(damaged).extracting(DamagedJournal::vmName).containsExactly(Optional.of("a"), Optional.empty());
+        assertThat(damaged.get(1).advice()).isEqualTo("check by hand what its VM changed on the host and delete the file");
+    }
+
+    @Test
+    void aJournalFiledUnderAnotherVmsNameIsNeverCountedForEitherVm() throws IOException {
+        StateDirectory state = new StateDirectory(tmp);
+        state.save(VmJournal.empty("b", "").append(JournalEntry.claim("f", "k", Map.of("n", "1")), Instant.EPOCH));
+        Files.move(state.fileFor("b"), state.fileFor("a"));
+
+        List<DamagedJournal> damaged = new ArrayList<>();
+        assertThat(state.loadAll(damaged)).isEmpty();
+
+        assertThat(damaged).singleElement().satisfies(d -> {
+            assertThat(d.problem()).startsWith("its header names VM 'b', whose journal is " + state.fileFor("b").getFileName());
+            assertThat(d.vmName()).as("restore --vm b would not read this file").isEmpty();
+        });
+    }
+
+    @Test
+    void hostileFileNamesAndContentsAreShownEscaped() throws IOException {
+        StateDirectory state = new StateDirectory(tmp);
+        Path file = tmp.resolve("vm-\u001b[2J\n.journal");
+        Files.writeString(file, "libvirt-hooks-journal 9\u001b]0;owned\u0007\r\nvm %0A%1B uuid % updated x\nend 2\n");
+
+        List<DamagedJournal> damaged = new ArrayList<>();
+        state.loadAll(damaged);
+
+        DamagedJournal d = damaged.get(0);
+        assertThat(d.describe() + d.advice()).doesNotContain("\u001b", "\n", "\r", "\u0007")
+                .contains("vm-\\x1b[2J\\x0a.journal", "libvirt-hooks-journal 9\\x1b]0;owned\\x07\\x0d");
+        assertThat(d.vmName()).as("the header's name does not map to this file").isEmpty();
+    }
+
+    @Test
+    void theOtherVmsJournalsLeaveOutThisVmsOwnReadableOrDamaged() {
+        StateDirectory state = new StateDirectory(tmp);
+        state.save(VmJournal.empty("a", "").append(JournalEntry.claim("f", "k", Map.of("n", "1")), Instant.EPOCH));
+        state.save(VmJournal.empty("b", "").append(JournalEntry.claim("f", "k", Map.of("n", "2")), Instant.EPOCH));
+        Path damagedC = Damage.truncatedJournal(state, "c");
+
+        OtherJournals forA = state.othersThan("a");
+        assertThat(forA.readable()).extracting(VmJournal::vmName).containsExactly("b");
+        assertThat(forA.damaged()).extracting(DamagedJournal::file).containsExactly(damagedC);
+
+        assertThat(state.othersThan("c").damaged()).as("c's own journal is read by load(), which refuses it").isEmpty();
     }
 
     @Test
