@@ -207,6 +207,28 @@ class LauncherTest {
         assertThat(Files.readString(calls)).contains("qemu " + name + " stopped end -");
     }
 
+    @Test
+    void theNativeExecutableRunsInsteadOfTheJvmAndItsStatusIsTheHooks() throws Exception {
+        Path nativeCalls = tmp.resolve("native-calls");
+        Path bin = Files.createDirectories(tmp.resolve("lib/bin"));
+        Path exe = bin.resolve("libvirt-hooks-native");
+        // Refuses the start, as the hook does when a feature fails at prepare.
+        Files.writeString(exe, "#!/bin/sh\n{ printf '%s\\n' \"$*\"; cat; } >> '" + nativeCalls + "'\nexit 1\n");
+        Files.setPosixFilePermissions(exe, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        assertThat(run(CONFIGURED, "win10", "prepare", "begin", "-")).isEqualTo(1);
+
+        assertThat(Files.readString(nativeCalls)).contains("hook qemu win10 prepare begin -").contains(CONFIGURED);
+        assertThat(calls).as("the JVM must not run after the native executable").doesNotExist();
+    }
+
+    @Test
+    void theJvmsExitStatusIsTheHooks() throws Exception {
+        Path java = tmp.resolve("java");
+        Files.writeString(java, "#!/bin/sh\ncat > /dev/null\nexit 1\n");
+        assertThat(run(CONFIGURED, "win10", "prepare", "begin", "-")).isEqualTo(1);
+    }
+
     private int run(String xml, String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of(launcher.toString()));
         argv.addAll(List.of(args));
