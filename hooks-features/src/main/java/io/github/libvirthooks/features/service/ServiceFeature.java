@@ -92,7 +92,7 @@ public final class ServiceFeature implements Feature {
                     "timeout-ms", Long.toString(options.timeout().toMillis()))));
             String why;
             try {
-                CommandResult r = context.commands().run(List.of("systemctl", "start", unit), options.timeout());
+                CommandResult r = context.commands().run(List.of("systemctl", "start", "--", unit), options.timeout());
                 if (r.succeeded()) {
                     context.report().accept("claim  service: started " + unit + " for " + vm + "; stopped at release");
                     continue;
@@ -118,7 +118,8 @@ public final class ServiceFeature implements Feature {
             return;
         }
         Duration timeout = Duration.ofMillis(claim.number("timeout-ms", DEFAULT_TIMEOUT.toMillis()));
-        CommandResult r = context.commands().run(List.of("systemctl", "stop", unit), timeout);
+        // "--": a unit name is never an option, even one a journal of an older release recorded.
+        CommandResult r = context.commands().run(List.of("systemctl", "stop", "--", unit), timeout);
         if (!r.succeeded() && !r.stderr().contains("not loaded")) {
             throw new FeatureException("service: cannot stop " + unit + " (" + firstLine(r) + "); stop it with 'systemctl stop "
                     + unit + "'");

@@ -14,12 +14,13 @@ import java.util.regex.Pattern;
 public record TemplateUnit(String prefix) {
     /** systemd refuses longer unit names. */
     static final int MAX_UNIT = 255;
-    private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9:_.\\\\-]{1,200}");
+    // Not starting with '-': systemctl would read "-Hnobody@vm.service" as its -H option.
+    private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9:_.\\\\][A-Za-z0-9:_.\\\\-]{0,199}");
 
     public TemplateUnit {
         if (!PREFIX.matcher(prefix).matches()) {
             throw new FeatureException("invalid service unit '" + prefix + "': a systemd template name such as scream or"
-                    + " scream@.service (letters, digits, : _ . - \\)");
+                    + " scream@.service (letters, digits, : _ . - \\, not starting with -)");
         }
     }
 

@@ -53,7 +53,7 @@ class ServiceFeatureTest {
         run(vm, "prepare", "begin");
 
         assertThat(systemctl.active).containsExactly("scream@win10.service");
-        assertThat(systemctl.ran).containsExactly(List.of("systemctl", "start", "scream@win10.service"));
+        assertThat(systemctl.ran).containsExactly(List.of("systemctl", "start", "--", "scream@win10.service"));
         assertThat(state.load("win10", "").entries()).extracting(JournalEntry::feature, JournalEntry::key)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("service", "scream@win10.service"));
         assertThat(lines).contains("claim  service: started scream@win10.service for win10; stopped at release");
@@ -65,7 +65,7 @@ class ServiceFeatureTest {
         run(vm, "release", "end");
 
         assertThat(systemctl.active).isEmpty();
-        assertThat(systemctl.ran.get(1)).containsExactly("systemctl", "stop", "scream@win10.service");
+        assertThat(systemctl.ran.get(1)).containsExactly("systemctl", "stop", "--", "scream@win10.service");
         assertThat(state.fileFor("win10")).doesNotExist();
     }
 
@@ -90,7 +90,7 @@ class ServiceFeatureTest {
                 .hasMessage("service: cannot start scream@win10.service (systemctl exited with status 1: Job for scream@win10.service"
                         + " failed because the control process exited with error code.); see 'systemctl status scream@win10.service'"
                         + " and 'journalctl -u scream@win10.service'");
-        assertThat(systemctl.ran.get(systemctl.ran.size() - 1)).containsExactly("systemctl", "stop", "scream@win10.service");
+        assertThat(systemctl.ran.get(systemctl.ran.size() - 1)).containsExactly("systemctl", "stop", "--", "scream@win10.service");
         assertThat(state.fileFor("win10")).doesNotExist();
     }
 
@@ -121,6 +121,9 @@ class ServiceFeatureTest {
         assertThatThrownBy(() -> ServiceFeature.options(Map.of("unit", "scream@win10.service")))
                 .hasMessageContaining("name a template (scream or scream@.service)");
         assertThatThrownBy(() -> ServiceFeature.options(Map.of("unit", "a b"))).hasMessageStartingWith("invalid service unit 'a b'");
+        // systemctl would read it as its -H (remote host) option.
+        assertThatThrownBy(() -> ServiceFeature.options(Map.of("unit", "-Hnobody"))).hasMessageStartingWith("invalid service unit '-Hnobody'")
+                .hasMessageContaining("not starting with -");
         assertThatThrownBy(() -> ServiceFeature.options(Map.of("unit", "x", "event", "stopped")))
                 .hasMessageStartingWith("invalid service event 'stopped': prepare, start or started");
         assertThatThrownBy(() -> ServiceFeature.options(Map.of("unit", "x", "units", "y"))).hasMessageStartingWith("unknown option 'units'");
@@ -150,7 +153,9 @@ class ServiceFeatureTest {
         @Override
         public CommandResult run(List<String> argv, Duration timeout) {
             ran.add(argv);
-            String unit = argv.get(2);
+            // Like systemctl's getopt: "--" ends the options; a unit after it may start with anything.
+            assertThat(argv.get(2)).as("argv of %s", argv).isEqualTo("--");
+            String unit = argv.get(3);
             if (argv.get(1).equals("start")) {
                 if (failing.contains(unit)) {
                     return new CommandResult(argv, 1, "", "Job for " + unit + " failed because the control process exited with"
