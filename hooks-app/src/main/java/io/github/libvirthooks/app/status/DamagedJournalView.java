@@ -1,7 +1,6 @@
 package io.github.libvirthooks.app.status;
 
 import io.github.libvirthooks.features.state.DamagedJournal;
-import java.util.Locale;
 
 /**
  * A journal that cannot be read, as {@code status --json} and {@code plan --json} show it (a
@@ -19,19 +18,7 @@ public record DamagedJournalView(String file, String problem, String vm, String 
 
     /** One line for {@code status} and {@code plan}: file and problem are data, shown escaped. */
     public String toText() {
-        return "DAMAGED journal: " + printable(file) + ": " + printable(problem) + "; until it is dealt with, features that"
+        return "DAMAGED journal: " + DamagedJournal.printable(file) + ": " + DamagedJournal.printable(problem) + "; until it is dealt with, features that"
                 + " count claims shared with other VMs refuse to start VMs, and releases keep what is shared: " + advice;
-    }
-
-    private static String printable(String s) {
-        StringBuilder out = new StringBuilder();
-        s.codePoints().limit(200).forEach(c -> {
-            if (c < 0x20 || c == 0x7f) {
-                out.append(String.format(Locale.ROOT, "\\x%02x", c));
-            } else {
-                out.appendCodePoint(c);
-            }
-        });
-        return out.toString();
     }
 }

@@ -63,7 +63,7 @@ public record DamagedJournal(Path file, String problem, Optional<String> vmName)
      * File names and journal contents are data: control characters are shown as {@code \xNN}
      * and length is bounded, so that a hostile file cannot forge or hide lines of output.
      */
-    static String printable(String s) {
+    public static String printable(String s) {
         StringBuilder out = new StringBuilder();
         s.codePoints().limit(200).forEach(c -> {
             if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
