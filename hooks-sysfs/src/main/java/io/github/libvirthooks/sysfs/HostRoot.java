@@ -34,8 +34,10 @@ public final class HostRoot {
     private final Path root;
     private final Path realRoot;
     private final HostWriteListener listener;
+    /** Null for a host whose writes reach the files; else where a dry run keeps them. */
+    private final DryWrites dry;
 
-    private HostRoot(Path root, HostWriteListener listener) {
+    private HostRoot(Path root, HostWriteListener listener, DryWrites dry) {
         this.root = root.toAbsolutePath().normalize();
         try {
             this.realRoot = this.root.toRealPath();
@@ -43,16 +45,17 @@ public final class HostRoot {
             throw new HostAccessException(root.toString(), "host root " + root + " is not usable: " + reason(e), e);
         }
         this.listener = Objects.requireNonNull(listener, "listener");
+        this.dry = dry;
     }
 
     /** The real host: root {@code /}. */
     public static HostRoot system() {
-        return new HostRoot(Path.of("/"), HostWriteListener.NONE);
+        return new HostRoot(Path.of("/"), HostWriteListener.NONE, null);
     }
 
     /** A host tree below {@code root} (a fake tree in tests, a chroot, a container's root). */
     public static HostRoot at(Path root) {
-        return new HostRoot(root, HostWriteListener.NONE);
+        return new HostRoot(root, HostWriteListener.NONE, null);
     }
 
     /**
@@ -63,7 +66,7 @@ public final class HostRoot {
     public HostRoot withListener(HostWriteListener listener) {
         HostWriteListener inner = this.listener;
         if (inner == HostWriteListener.NONE) {
-            return new HostRoot(root, listener);
+            return new HostRoot(root, listener, dry);
         }
         return new HostRoot(root, new HostWriteListener() {
             @Override
@@ -79,11 +82,40 @@ public final class HostRoot {
             }
 
             @Override
+            public void beforeCreate(String path) throws java.io.IOException {
+                listener.beforeCreate(path);
+                inner.beforeCreate(path);
+            }
+
+            @Override
+            public void beforeRemove(String path) throws java.io.IOException {
+                listener.beforeRemove(path);
+                inner.beforeRemove(path);
+            }
+
+            @Override
             public void afterWrite(Change done) {
                 inner.afterWrite(done);
                 listener.afterWrite(done);
             }
-        });
+        }, dry);
+    }
+
+    /**
+     * The same root for a dry run: reads see the host as it is plus what this dry run wrote,
+     * writes, triggers, file creations and removals reach the listeners exactly as they would
+     * but never the files. {@code plan} runs the hook's own code on it. Directory listings
+     * show the real directory only. The listeners of this host are not carried over: they
+     * belong to its real writes (a simulated kernel in tests reacts to writes in its listener);
+     * attach the dry run's own with {@link #withListener}.
+     */
+    public HostRoot dryRun() {
+        return new HostRoot(root, HostWriteListener.NONE, new DryWrites());
+    }
+
+    /** True for a {@link #dryRun()} host. */
+    public boolean isDryRun() {
+        return dry != null;
     }
 
     /** The directory that stands for {@code /}. */
@@ -110,17 +142,29 @@ public final class HostRoot {
 
     /** True if the file or directory exists (for kernel files: the kernel supports it). */
     public boolean exists(String hostPath) {
-        return Files.exists(resolve(hostPath));
+        Path file = resolve(hostPath);
+        if (dry != null && dry.knows(file)) {
+            return dry.exists(file);
+        }
+        return Files.exists(file);
     }
 
     /** True if {@code hostPath} is a directory. */
     public boolean isDirectory(String hostPath) {
-        return Files.isDirectory(resolve(hostPath));
+        Path file = resolve(hostPath);
+        if (dry != null && dry.knows(file)) {
+            return dry.isDirectory(file);
+        }
+        return Files.isDirectory(file);
     }
 
     /** Reads a whole file, without its trailing newline. */
     public String read(String hostPath) {
         Path file = resolve(hostPath);
+        if (dry != null && dry.knows(file)) {
+            return stripNewline(dry.content(file).orElseThrow(() -> new HostAccessException(hostPath, "cannot read " + hostPath
+                    + ": no such file")));
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer buf = ByteBuffer.allocate(4096);
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
@@ -227,9 +271,82 @@ public final class HostRoot {
         writeRaw(hostPath, value, null);
     }
 
+    /**
+     * Creates a directory (and its missing parents, with default permissions) whose last
+     * component gets {@code mode} ({@code rwx------}). An existing directory is an error: the
+     * caller removes what it wants replaced first.
+     */
+    public void createDirectory(String hostPath, String mode) {
+        Path dir = resolve(hostPath);
+        announce(hostPath, "create", true);
+        if (dry != null) {
+            dry.created(dir, null);
+            return;
+        }
+        try {
+            Files.createDirectories(dir.getParent());
+            Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString(mode)));
+        } catch (IOException e) {
+            throw new HostAccessException(hostPath, "cannot create directory " + hostPath + ": " + reason(e), e);
+        }
+    }
+
+    /** Creates a new file holding {@code content} with {@code mode} ({@code rw-------}); an existing file is an error. */
+    public void createFile(String hostPath, String content, String mode) {
+        Path file = resolve(hostPath);
+        announce(hostPath, "create", true);
+        if (dry != null) {
+            dry.created(file, content);
+            return;
+        }
+        try {
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString(mode)));
+            Files.writeString(file, content, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException e) {
+            throw new HostAccessException(hostPath, "cannot create " + hostPath + ": " + reason(e), e);
+        }
+    }
+
+    /**
+     * Removes a file or a directory with everything in it, never following a symbolic link
+     * (a link is removed, not what it points to). Nothing there is fine.
+     */
+    public void removeTree(String hostPath) {
+        Path top = resolve(hostPath);
+        if (!exists(hostPath) && !Files.isSymbolicLink(top)) {
+            return;
+        }
+        announce(hostPath, "remove", false);
+        if (dry != null) {
+            dry.removed(top);
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(top)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new HostAccessException(hostPath, "cannot remove " + hostPath + ": " + reason(e), e);
+        }
+    }
+
+    private void announce(String hostPath, String what, boolean create) {
+        try {
+            if (create) {
+                listener.beforeCreate(hostPath);
+            } else {
+                listener.beforeRemove(hostPath);
+            }
+        } catch (IOException e) {
+            throw new HostAccessException(hostPath, "cannot " + what + " " + hostPath + ": " + reason(e), e);
+        }
+    }
+
     private void writeRaw(String hostPath, String value, Change change) {
         Path file = resolve(hostPath);
-        if (!Files.exists(file)) {
+        if (dry != null ? !exists(hostPath) : !Files.exists(file)) {
             throw new HostAccessException(hostPath, "cannot write '" + abbreviate(value) + "' to " + hostPath
                     + ": no such file (the kernel does not offer this setting)");
         }
@@ -241,6 +358,13 @@ public final class HostRoot {
             }
         } catch (IOException e) {
             throw new HostAccessException(hostPath, "cannot write '" + abbreviate(value) + "' to " + hostPath + ": " + reason(e), e);
+        }
+        if (dry != null) {
+            if (change != null) {
+                dry.written(file, value);
+                listener.afterWrite(change);
+            }
+            return;
         }
         // A zero-byte write never reaches the kernel's parser: an empty value is written as a newline, as echo would.
         byte[] bytes = (value.isEmpty() ? "\n" : value).getBytes(StandardCharsets.UTF_8);
@@ -313,5 +437,71 @@ public final class HostRoot {
     static String abbreviate(String s) {
         String oneLine = s.replace('\n', ' ');
         return oneLine.length() <= 80 ? oneLine : oneLine.substring(0, 77) + "...";
+    }
+
+    /**
+     * What a dry run wrote, created and removed, by resolved path, shared by every listener view
+     * of one dry host. A write is kept as the kernel file's new content: the hook's own read-back
+     * then sees the value it wrote, as it would where the kernel accepts it.
+     */
+    private static final class DryWrites {
+        /** Path to its content, {@link #DIRECTORY}, or {@link #GONE} for a removed path (compared by identity). */
+        private final java.util.Map<Path, String> paths = new java.util.concurrent.ConcurrentHashMap<>();
+        private static final String GONE = new String("\0gone");
+        private static final String DIRECTORY = new String("\0dir");
+
+        synchronized boolean knows(Path file) {
+            for (Path p = file; p != null; p = p.getParent()) {
+                String v = paths.get(p);
+                if (v == GONE || (p.equals(file) && v != null)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        synchronized boolean exists(Path file) {
+            return content(file).isPresent() || isDirectory(file);
+        }
+
+        synchronized boolean isDirectory(Path file) {
+            return underRemoved(file) ? false : paths.get(file) == DIRECTORY;
+        }
+
+        synchronized Optional<String> content(Path file) {
+            String v = paths.get(file);
+            if (underRemoved(file) || v == null || v == DIRECTORY || v == GONE) {
+                return Optional.empty();
+            }
+            return Optional.of(v);
+        }
+
+        private boolean underRemoved(Path file) {
+            for (Path p = file; p != null; p = p.getParent()) {
+                if (paths.get(p) == GONE) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        synchronized void written(Path file, String value) {
+            paths.put(file, value);
+        }
+
+        synchronized void created(Path file, String content) {
+            // Creating below a removed directory brings the path back: clear the removal marks on the way.
+            for (Path p = file.getParent(); p != null; p = p.getParent()) {
+                if (paths.get(p) == GONE) {
+                    paths.put(p, DIRECTORY);
+                }
+            }
+            paths.put(file, content == null ? DIRECTORY : content);
+        }
+
+        synchronized void removed(Path top) {
+            paths.keySet().removeIf(p -> p.startsWith(top));
+            paths.put(top, GONE);
+        }
     }
 }

@@ -20,6 +20,14 @@ public interface HostWriteListener {
     default void beforeTrigger(String path, String value) throws IOException {
     }
 
+    /** Called before a file or directory is created ({@link HostRoot#createFile}, {@link HostRoot#createDirectory}). Throw to refuse. */
+    default void beforeCreate(String path) throws IOException {
+    }
+
+    /** Called before a file or directory tree is removed ({@link HostRoot#removeTree}). Throw to refuse. */
+    default void beforeRemove(String path) throws IOException {
+    }
+
     /** Called after the kernel accepted the value. */
     default void afterWrite(Change done) {
     }

@@ -203,4 +203,71 @@ class HostRootTest {
         assertThat(change.after()).isEmpty();
         assertThat(host.read("/sys/kernel/mm/knob")).isEmpty();
     }
+
+    @Test
+    void aDryRunSeesItsOwnWritesAndTheListenerSeesThemButNoFileChanges() throws IOException {
+        java.util.List<Change> seen = new java.util.ArrayList<>();
+        HostRoot dry = host.dryRun().withListener(seen::add);
+
+        Change change = dry.write("/sys/kernel/mm/knob", "9");
+        dry.update("/sys/kernel/mm/knob", old -> Integer.toString(Integer.parseInt(old) + 1));
+
+        assertThat(change).isEqualTo(new Change("/sys/kernel/mm/knob", "7", "9"));
+        assertThat(dry.read("/sys/kernel/mm/knob")).as("read-back sees the dry write").isEqualTo("10");
+        assertThat(seen).containsExactly(change, new Change("/sys/kernel/mm/knob", "9", "10"));
+        assertThat(Files.readString(root.resolve("sys/kernel/mm/knob"))).isEqualTo("7\n");
+        assertThat(host.read("/sys/kernel/mm/knob")).as("the real host is another view").isEqualTo("7");
+        assertThatThrownBy(() -> dry.write("/sys/kernel/mm/missing", "1")).isInstanceOf(HostAccessException.class)
+                .hasMessageContaining("no such file");
+    }
+
+    @Test
+    void aDryRunCreatesAndRemovesNothingOnDiskButReadsAsIfItHad() throws IOException {
+        java.util.List<String> events = new java.util.ArrayList<>();
+        HostRoot dry = host.dryRun().withListener(new HostWriteListener() {
+            @Override
+            public void beforeWrite(Change intended) {
+                events.add("write " + intended.path());
+            }
+
+            @Override
+            public void beforeCreate(String path) {
+                events.add("create " + path);
+            }
+
+            @Override
+            public void beforeRemove(String path) {
+                events.add("remove " + path);
+            }
+        });
+
+        dry.createDirectory("/run/app", "rwx------");
+        dry.createFile("/run/app/conf", "a=1\n", "rw-------");
+        dry.removeTree("/sys/kernel");
+
+        assertThat(dry.read("/run/app/conf")).isEqualTo("a=1");
+        assertThat(dry.isDirectory("/run/app")).isTrue();
+        assertThat(dry.exists("/sys/kernel/mm/knob")).as("removed with its tree").isFalse();
+        assertThat(events).containsExactly("create /run/app", "create /run/app/conf", "remove /sys/kernel");
+        assertThat(root.resolve("run")).doesNotExist();
+        assertThat(root.resolve("sys/kernel/mm/knob")).exists();
+    }
+
+    @Test
+    void createAndRemoveReallyCreateAndRemoveWithTheModeAndNeverFollowALink() throws IOException {
+        host.createDirectory("/run/app", "rwx------");
+        host.createFile("/run/app/conf", "a=1\n", "rw-------");
+        Files.createSymbolicLink(root.resolve("run/app/link"), tmp.resolve("outside"));
+
+        assertThat(Files.getPosixFilePermissions(root.resolve("run/app"))).isEqualTo(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        assertThat(Files.readString(root.resolve("run/app/conf"))).isEqualTo("a=1\n");
+        assertThatThrownBy(() -> host.createFile("/run/app/conf", "b", "rw-------")).isInstanceOf(HostAccessException.class);
+
+        host.removeTree("/run/app");
+
+        assertThat(root.resolve("run/app")).doesNotExist();
+        assertThat(tmp.resolve("outside")).hasContent("secret\n");
+        host.removeTree("/run/app");
+    }
 }

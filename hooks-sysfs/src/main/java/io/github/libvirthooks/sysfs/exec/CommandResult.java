@@ -9,11 +9,23 @@ import java.util.List;
  * @param exitCode its exit status
  * @param stdout   its standard output
  * @param stderr   its standard error
+ * @param performed false when a dry run recorded the command instead of running it: then there is
+ *                  no effect to wait for or to check
  */
-public record CommandResult(List<String> argv, int exitCode, String stdout, String stderr) {
+public record CommandResult(List<String> argv, int exitCode, String stdout, String stderr, boolean performed) {
     /** Copies the argument list so the record stays immutable. */
     public CommandResult {
         argv = List.copyOf(argv);
+    }
+
+    /** A command that ran. */
+    public CommandResult(List<String> argv, int exitCode, String stdout, String stderr) {
+        this(argv, exitCode, stdout, stderr, true);
+    }
+
+    /** What a dry run answers for a command it recorded: success, no output, nothing performed. */
+    public static CommandResult recorded(List<String> argv) {
+        return new CommandResult(argv, 0, "", "", false);
     }
 
     /** True if the command exited with status 0. */

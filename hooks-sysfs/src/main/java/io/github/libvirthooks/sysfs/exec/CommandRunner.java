@@ -15,6 +15,14 @@ public interface CommandRunner {
      */
     CommandResult run(List<String> argv, Duration timeout);
 
+    /**
+     * Runs a command that only reads the host ({@code systemctl show}, {@code ddcutil getvcp}):
+     * a dry run runs it for real, where {@link #run} is only recorded.
+     */
+    default CommandResult query(List<String> argv, Duration timeout) {
+        return run(argv, timeout);
+    }
+
     /** Runs commands for real with {@link ProcessBuilder}. */
     static CommandRunner system() {
         return new ProcessCommandRunner();
