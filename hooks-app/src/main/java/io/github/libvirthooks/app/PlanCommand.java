@@ -55,9 +55,11 @@ public class PlanCommand implements Callable<Integer> {
         }
         Domain domain = new DomainXmlParser().parse(xml());
         DryRun.Plan plan = DryRun.plan(HookSetup.load(config.file, System.getenv()), domain, operation);
+        // Whatever the hook would refuse, plan refuses: with the same message, and exit 1.
+        int exit = plan.refuses() ? ExitCodes.FAILED : ExitCodes.OK;
         if (json) {
             System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(plan));
-            return ExitCodes.OK;
+            return exit;
         }
         System.out.println("VM " + plan.vm() + " at " + plan.event() + ":");
         if (plan.features().isEmpty()) {
@@ -70,11 +72,13 @@ public class PlanCommand implements Callable<Integer> {
             System.out.println("  no enabled feature acts at " + plan.event());
         }
         for (Map.Entry<String, List<String>> a : plan.actions().entrySet()) {
-            // Some features already name themselves in their lines ("warn   dohibernate: ...").
-            a.getValue().forEach(line -> System.out.println("  " + (line.contains(a.getKey() + ":") ? line : a.getKey() + ": " + line)));
+            a.getValue().forEach(line -> System.out.println("  " + a.getKey() + ": " + line));
+        }
+        if (plan.refused().containsKey(DryRun.CONFIGURATION)) {
+            System.out.println("  refuses: " + plan.refused().get(DryRun.CONFIGURATION));
         }
         plan.damagedJournals().forEach(d -> System.out.println("  " + d.toText()));
-        return ExitCodes.OK;
+        return exit;
     }
 
     private byte[] xml() throws IOException {

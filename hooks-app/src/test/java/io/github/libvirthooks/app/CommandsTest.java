@@ -49,8 +49,29 @@ class CommandsTest {
                 + "<memoryBacking><hugepages/></memoryBacking></domain>");
         LaunchResult plan = launcher.launch("plan", xml.toString(), "--config", config.toString());
         assertThat(plan.exitCode()).isZero();
-        assertThat(plan.getOutput()).contains("enabled hugepages").contains("hugepages: make 2 x 2 MiB pages available for cli-vm");
+        assertThat(plan.getOutput()).contains("enabled hugepages")
+                .contains("hugepages: pools: 2 x 2048 KiB pages (global pool)")
+                .contains("hugepages: write /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages = 2 (now 0)");
+        LaunchResult json = launcher.launch("plan", xml.toString(), "--json", "--config", config.toString());
+        assertThat(json.exitCode()).isZero();
+        assertThat(json.getOutput()).contains("\"formatVersion\" : 1").contains("\"refused\" : { }")
+                .contains("\"pools\" : [ {").contains("\"sizeKiB\" : 2048,").contains("\"node\" : null,").contains("\"pages\" : 2\n");
         assertThat(Files.readString(dir.resolve("host/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"))).isEqualTo("0\n");
+        assertThat(new StateDirectory(dir.resolve("state")).fileFor("cli-vm")).doesNotExist();
+    }
+
+    @Test
+    void planRefusesWhatTheHookRefusesWithItsMessageAndExitsOne(QuarkusMainLauncher launcher) throws IOException {
+        Path xml = dir.resolve("vm.xml");
+        Files.writeString(xml, "<domain><name>cli-vm</name><memory unit='MiB'>4</memory>"
+                + "<metadata><hooks xmlns='urn:libvirt-hooks:1'><hugepages size='3M'/></hooks></metadata>"
+                + "<memoryBacking><hugepages/></memoryBacking></domain>");
+        LaunchResult plan = launcher.launch("plan", xml.toString(), "--config", config.toString());
+        assertThat(plan.exitCode()).isEqualTo(ExitCodes.FAILED);
+        assertThat(plan.getOutput()).contains("hugepages: refuses: invalid size '3M'");
+        LaunchResult json = launcher.launch("plan", xml.toString(), "--json", "--config", config.toString());
+        assertThat(json.exitCode()).isEqualTo(ExitCodes.FAILED);
+        assertThat(json.getOutput()).contains("\"refused\" : {\n    \"hugepages\" : \"hugepages: invalid size '3M'");
     }
 
     @Test
@@ -80,7 +101,7 @@ class CommandsTest {
                 + "<memoryBacking><hugepages/></memoryBacking></domain>");
 
         LaunchResult plan = launcher.launch("plan", xml.toString(), "--config", config.toString());
-        assertThat(plan.exitCode()).isZero();
+        assertThat(plan.exitCode()).as("the hook refuses the start").isEqualTo(ExitCodes.FAILED);
         assertThat(plan.getOutput()).contains("hugepages: refuses: cannot count the other VMs' claims: the journal " + damaged
                 + " cannot be read (truncated journal (no valid end line))").contains("DAMAGED journal: " + damaged);
 

@@ -40,6 +40,6 @@ class HostPowerCommandsTest {
         StringWriter err = new StringWriter();
         int status = new CommandLine(new HostShutdownCommand()).setErr(new PrintWriter(err)).execute("--timeout", "0s");
         assertThat(status).isEqualTo(2);
-        assertThat(err.toString()).contains("'0s' is not a duration: use e.g. 90s, 3m or PT90S");
+        assertThat(err.toString()).contains("'0s' is not a duration: use e.g. 90s, 3m, 500ms or PT90S");
     }
 }

@@ -60,25 +60,6 @@ public final class CfscpuFeature implements Feature {
     }
 
     @Override
-    public List<String> plan(FeatureContext context) {
-        CfscpuOptions options = CfscpuOptions.parse(context.options());
-        List<String> lines = new ArrayList<>();
-        lines.add("once QEMU runs, set its vCPU threads" + (options.iothreads() ? " and IOThreads" : "") + " to " + options.describe()
-                + " (the threads die with QEMU: nothing to undo)");
-        options.weight().ifPresent(w -> lines.add("set cpu.weight " + w + " on the vCPU cgroups"));
-        options.rtRuntime().ifPresent(r -> lines.add("set sched_rt_runtime_us to " + r
-                + " while the VM runs, restored when the last VM that asked for it releases"));
-        if (options.rtRuntime().isPresent()) {
-            try {
-                context.requireCountableClaims();
-            } catch (DamagedJournalException e) {
-                lines.add("warn: RT throttling would be left as it is: " + e.getMessage());
-            }
-        }
-        return lines;
-    }
-
-    @Override
     public void apply(FeatureContext context) {
         CfscpuOptions options = CfscpuOptions.parse(context.options());
         Consumer<String> report = context.report();

@@ -58,7 +58,7 @@ final class Ddcutil {
     /** The input the monitor shows now. */
     InputSource currentInput() {
         List<String> argv = argv("getvcp", "60", "--brief");
-        String out = run(argv, "read the input of").stdout();
+        String out = run(argv, "read the input of", true).stdout();
         Matcher m = BRIEF.matcher(out);
         if (!m.find()) {
             String shown = out.strip().isEmpty() ? "nothing" : "'" + firstLine(out.strip()) + "'";
@@ -76,7 +76,7 @@ final class Ddcutil {
             argv.add("--noverify");
         }
         argv.addAll(List.of("setvcp", "60", input.hex()));
-        run(argv(argv.toArray(String[]::new)), "switch the input of");
+        run(argv(argv.toArray(String[]::new)), "switch the input of", false);
     }
 
     String monitor() {
@@ -92,10 +92,11 @@ final class Ddcutil {
         return argv;
     }
 
-    private CommandResult run(List<String> argv, String what) {
+    /** @param query true for a command that only reads the monitor (a dry run runs it) */
+    private CommandResult run(List<String> argv, String what, boolean query) {
         CommandResult result;
         try {
-            result = commands.run(argv, timeout);
+            result = query ? commands.query(argv, timeout) : commands.run(argv, timeout);
         } catch (CommandException e) {
             boolean missing = e.getMessage() != null && e.getMessage().startsWith("cannot run");
             throw new DdcutilException("cannot " + what + " " + monitor() + ": " + e.getMessage(), missing, e);

@@ -57,18 +57,6 @@ public final class DdcutilFeature implements Feature {
     }
 
     @Override
-    public List<String> plan(FeatureContext context) {
-        DdcutilOptions options = DdcutilOptions.parse(context.options());
-        String back = options.hostInput().map(i -> "input " + i).orElse("the input it showed before");
-        String line = "switch " + options.monitor() + " to input " + options.vmInput() + " once " + context.domain().name()
-                + " has started; back to " + back + " at release";
-        if (Ddcutil.find(searchPath).isEmpty()) {
-            return List.of(line, "warning: ddcutil is not installed (apt-get install ddcutil): the VM will start, the monitor will not switch");
-        }
-        return List.of(line);
-    }
-
-    @Override
     public void apply(FeatureContext context) {
         if (context.invocation().operation() == HookOperation.PREPARE) {
             DdcutilOptions.parse(context.options());

@@ -1,5 +1,6 @@
 package io.github.libvirthooks.features.ddcutil;
 
+import io.github.libvirthooks.features.config.Durations;
 import io.github.libvirthooks.features.engine.FeatureException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -113,9 +114,6 @@ record DdcutilOptions(List<String> display, InputSource vmInput, Optional<InputS
         if (text == null) {
             return DEFAULT_TIMEOUT;
         }
-        if (!text.matches("[1-9][0-9]{0,2}s")) {
-            throw new FeatureException("invalid ddcutil timeout '" + text + "': seconds from 1s to 999s, e.g. 10s");
-        }
-        return Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
+        return Durations.option("ddcutil timeout", text, Duration.ofSeconds(1), Duration.ofSeconds(999), "");
     }
 }

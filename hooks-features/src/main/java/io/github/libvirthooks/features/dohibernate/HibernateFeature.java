@@ -51,11 +51,6 @@ public final class HibernateFeature implements Feature {
     }
 
     @Override
-    public List<String> plan(FeatureContext context) {
-        return lines(context);
-    }
-
-    @Override
     public void apply(FeatureContext context) {
         var xml = context.domain().hooksConfig();
         if (name.equals(HibernateOptions.SLEEP_FEATURE) && xml.containsKey("dosleep") && !"false".equals(xml.get("dosleep").get("enabled"))) {

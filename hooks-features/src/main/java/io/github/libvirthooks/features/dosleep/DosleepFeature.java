@@ -33,11 +33,6 @@ public final class DosleepFeature implements Feature {
     }
 
     @Override
-    public List<String> plan(FeatureContext context) {
-        return List.of(what(context));
-    }
-
-    @Override
     public void apply(FeatureContext context) {
         excludesDohibernate(context.domain().hooksConfig());
         context.report().accept("info   " + what(context));

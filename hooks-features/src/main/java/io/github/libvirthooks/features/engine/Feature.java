@@ -1,13 +1,14 @@
 package io.github.libvirthooks.features.engine;
 
 import io.github.libvirthooks.features.state.JournalEntry;
-import java.util.List;
 import java.util.Set;
 
 /**
- * One feature (hugepages, isolcpu, ...): the events it acts on, what it would do, doing it,
- * and giving back the counted claims it made. Plain file changes are undone by the engine
- * from the journal; a feature only undoes its own {@link JournalEntry.Kind#CLAIM}s.
+ * One feature (hugepages, isolcpu, ...): the events it acts on, doing it, and giving back the
+ * counted claims it made. Plain file changes are undone by the engine from the journal; a
+ * feature only undoes its own {@link JournalEntry.Kind#CLAIM}s. {@code plan} runs
+ * {@link #apply} itself on a dry host ({@link HookEngine#plan}): a feature has no second,
+ * descriptive implementation that could disagree with what it does.
  */
 public interface Feature {
     /** The user's name of the feature, as in the metadata element. */
@@ -15,9 +16,6 @@ public interface Feature {
 
     /** The operations at which {@link #apply} runs. */
     Set<HookOperation> actsOn();
-
-    /** What {@link #apply} would do for this VM now, in words, without touching the host. */
-    List<String> plan(FeatureContext context);
 
     /**
      * Does the work. Every host write goes through {@link FeatureContext#host()}, which

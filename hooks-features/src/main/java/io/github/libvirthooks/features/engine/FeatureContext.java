@@ -1,6 +1,8 @@
 package io.github.libvirthooks.features.engine;
 
 import io.github.libvirthooks.features.domain.Domain;
+import io.github.libvirthooks.features.script.ProcessScriptRunner;
+import io.github.libvirthooks.features.script.ScriptRunner;
 import io.github.libvirthooks.features.state.DamagedJournal;
 import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.features.state.VmJournal;
@@ -13,29 +15,31 @@ import java.util.function.Consumer;
 /**
  * What a feature sees during one hook run.
  *
- * @param invocation  the hook event
- * @param domain      the VM's parsed domain XML
+ * @param request     the hook event: its invocation, the domain XML as libvirt sent it and the parsed domain
  * @param options     this feature's options (metadata attributes merged over properties)
  * @param host        host file access; in {@code apply} every write is journaled first
  * @param claimHost   host file access for resources a claim tracks (not journaled as file changes,
  *                    because the claim says how to give back a share of a counted resource)
  * @param commands    host command access
+ * @param scripts     runs the user's scripts (a dry run records them instead)
  * @param journals    the readable journals of every VM that has state, this VM's excluded, to count shared claims
  * @param damagedJournals the other VMs' journals that cannot be read: while there is one, shared claims cannot be
  *                    counted (see {@link #otherClaims} and {@link #requireCountableClaims})
  * @param claims      records or updates a claim in this VM's journal before the host is touched
+ * @param effects     receives the feature's decisions as values, for {@code plan --json}
  * @param report      receives a line for each thing done, for the user
  */
 public record FeatureContext(
-        HookInvocation invocation,
-        Domain domain,
+        HookRequest request,
         Map<String, String> options,
         HostRoot host,
         HostRoot claimHost,
         CommandRunner commands,
+        ScriptRunner scripts,
         List<VmJournal> journals,
         List<DamagedJournal> damagedJournals,
         ClaimRecorder claims,
+        Effects effects,
         Consumer<String> report) {
 
     public FeatureContext {
@@ -43,10 +47,33 @@ public record FeatureContext(
         damagedJournals = List.copyOf(damagedJournals);
     }
 
-    /** A context where every other VM's journal could be read (features' own tests, and before damaged journals were known). */
+    /** A context for a feature's own tests: real script processes, effects ignored. */
+    public FeatureContext(HookInvocation invocation, Domain domain, Map<String, String> options, HostRoot host, HostRoot claimHost,
+            CommandRunner commands, List<VmJournal> journals, List<DamagedJournal> damagedJournals, ClaimRecorder claims,
+            Consumer<String> report) {
+        this(HookRequest.of(invocation, domain), options, host, claimHost, commands, new ProcessScriptRunner(commands), journals,
+                damagedJournals, claims, Effects.IGNORED, report);
+    }
+
+    /** A context where every other VM's journal could be read (features' own tests). */
     public FeatureContext(HookInvocation invocation, Domain domain, Map<String, String> options, HostRoot host, HostRoot claimHost,
             CommandRunner commands, List<VmJournal> journals, ClaimRecorder claims, Consumer<String> report) {
         this(invocation, domain, options, host, claimHost, commands, journals, List.of(), claims, report);
+    }
+
+    /** The hook event. */
+    public HookInvocation invocation() {
+        return request.invocation();
+    }
+
+    /** The VM's parsed domain XML. */
+    public Domain domain() {
+        return request.domain();
+    }
+
+    /** Records one value of this feature's decision for {@code plan} (see {@link Effects}). */
+    public void effect(String name, Object value) {
+        effects.put(name, value);
     }
 
     /** Records a claim before the resource is taken, and updates it with what was really taken. */
@@ -92,8 +119,8 @@ public record FeatureContext(
         if (damagedJournals.isEmpty()) {
             return;
         }
-        throw invocation.operation() == HookOperation.RELEASE
-                ? DamagedJournalException.keeping(invocation.vmName(), damagedJournals)
+        throw invocation().operation() == HookOperation.RELEASE
+                ? DamagedJournalException.keeping(invocation().vmName(), damagedJournals)
                 : DamagedJournalException.refusing(damagedJournals);
     }
 }

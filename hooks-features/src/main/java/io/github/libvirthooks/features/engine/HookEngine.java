@@ -1,6 +1,9 @@
 package io.github.libvirthooks.features.engine;
 
 import io.github.libvirthooks.features.domain.Domain;
+import io.github.libvirthooks.features.script.ProcessScriptRunner;
+import io.github.libvirthooks.features.script.RecordingScriptRunner;
+import io.github.libvirthooks.features.script.ScriptRunner;
 import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.features.state.OtherJournals;
 import io.github.libvirthooks.features.state.StateDirectory;
@@ -11,9 +14,11 @@ import io.github.libvirthooks.sysfs.HostRoot;
 import io.github.libvirthooks.sysfs.HostWriteListener;
 import io.github.libvirthooks.sysfs.exec.CommandException;
 import io.github.libvirthooks.sysfs.exec.CommandRunner;
+import io.github.libvirthooks.sysfs.exec.RecordingCommandRunner;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,11 +27,13 @@ import java.util.function.Consumer;
 /**
  * Runs the enabled features of a VM for one hook event, under the host lock, journaling every
  * change before it is made, rolling back on failure, and undoing exactly the journal at
- * {@code release}.
+ * {@code release}. {@link #plan} runs the same code on a dry host: every write, command and
+ * script is recorded instead of performed, and nothing is journaled.
  */
 public final class HookEngine {
     private final HostRoot host;
     private final CommandRunner commands;
+    private final ScriptRunner scripts;
     private final StateDirectory state;
     private final List<Feature> features;
     private final Duration lockTimeout;
@@ -37,12 +44,28 @@ public final class HookEngine {
      */
     public HookEngine(HostRoot host, CommandRunner commands, StateDirectory state, List<Feature> features,
             Duration lockTimeout, Clock clock) {
+        this(host, commands, new ProcessScriptRunner(commands), state, features, lockTimeout, clock);
+    }
+
+    /**
+     * @param scripts  runs the user's scripts
+     * @param features every known feature, in the fixed order they run at start (and the reverse at release)
+     */
+    public HookEngine(HostRoot host, CommandRunner commands, ScriptRunner scripts, StateDirectory state, List<Feature> features,
+            Duration lockTimeout, Clock clock) {
         this.host = host;
         this.commands = commands;
+        this.scripts = scripts;
         this.state = state;
         this.features = List.copyOf(features);
         this.lockTimeout = lockTimeout;
         this.clock = clock;
+    }
+
+    /** {@link #run(HookRequest, Map, Consumer)} without the raw domain XML (the user's scripts then read an empty stdin). */
+    public HookOutcome run(HookInvocation invocation, Domain domain, Map<String, Map<String, String>> enabled,
+            Consumer<String> report) {
+        return run(HookRequest.of(invocation, domain), enabled, report);
     }
 
     /**
@@ -52,14 +75,50 @@ public final class HookEngine {
      * @param report  receives a line for each change made or undone, as it happens
      * @throws HookFailure when a feature failed; everything this run did has been undone
      */
-    public HookOutcome run(HookInvocation invocation, Domain domain, Map<String, Map<String, String>> enabled,
-            Consumer<String> report) {
+    public HookOutcome run(HookRequest request, Map<String, Map<String, String>> enabled, Consumer<String> report) {
         try (StateDirectory.HostLock lock = state.lock(lockTimeout)) {
-            if (invocation.operation() == HookOperation.RELEASE) {
-                return release(invocation, domain, report);
+            Access access = new Access(host, commands, scripts, Effects.IGNORED, state::save);
+            if (request.invocation().operation() == HookOperation.RELEASE) {
+                return release(request, access, report);
             }
-            return apply(invocation, domain, enabled, report);
+            return apply(request, enabled, access, report);
         }
+    }
+
+    /**
+     * What {@link #run} would do, computed by running it on a dry host: the same validation, the
+     * same decisions and the same refusals, with every write, file creation and removal, command
+     * (but those that only read) and script recorded per feature instead of performed, and the
+     * journal kept in memory. Takes no lock and changes nothing, not even the journals. After a
+     * refusal the remaining features are still planned, so that every problem shows at once.
+     */
+    public List<FeaturePlan> plan(HookRequest request, Map<String, Map<String, String>> enabled) {
+        HostRoot dry = host.dryRun();
+        JournalCursor cursor = new JournalCursor(state.load(request.invocation().vmName(), request.domain().uuid()));
+        Map<String, PlanRecorder> recorders = new LinkedHashMap<>();
+        if (request.invocation().operation() == HookOperation.RELEASE) {
+            PlanRecorder all = new PlanRecorder("release");
+            Access access = all.access(dry, commands);
+            List<String> warnings = rollback(request, cursor, 0, access, all.notes::add, true);
+            List<FeaturePlan> plans = new ArrayList<>();
+            FeaturePlan undo = all.plan(cursor, cursor.journal.entries().size(), warnings.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", warnings)));
+            plans.add(undo);
+            return plans;
+        }
+        List<FeaturePlan> plans = new ArrayList<>();
+        for (Feature feature : acting(request, enabled)) {
+            PlanRecorder recorder = new PlanRecorder(feature.name());
+            Access access = recorder.access(dry, commands);
+            int before = cursor.journal.entries().size();
+            Optional<String> refused = Optional.empty();
+            try {
+                feature.apply(context(request, enabled.get(feature.name()), cursor, feature, access, recorder::report));
+            } catch (FeatureException | HostAccessException | CommandException | IllegalArgumentException e) {
+                refused = Optional.of(failureMessage(feature, e));
+            }
+            plans.add(recorder.plan(cursor, before, refused));
+        }
+        return plans;
     }
 
     /** Undoes everything recorded for a VM (by hand or after a crash); never throws for a failed step. */
@@ -69,11 +128,18 @@ public final class HookEngine {
             Domain placeholder = new Domain(vmName, journal.uuid(), 0, Optional.empty(), 1, Map.of(), Optional.empty(),
                     Map.of(), Optional.empty(), false, List.of(), false, Map.of());
             HookInvocation invocation = new HookInvocation("qemu", vmName, HookOperation.RELEASE, "end", "-");
-            return undoAll(invocation, placeholder, journal, report);
+            return undoAll(HookRequest.of(invocation, placeholder), journal, new Access(host, commands, scripts, Effects.IGNORED,
+                    state::save), report);
         }
     }
 
-    private HookOutcome apply(HookInvocation invocation, Domain domain, Map<String, Map<String, String>> enabled,
+    private List<Feature> acting(HookRequest request, Map<String, Map<String, String>> enabled) {
+        return features.stream()
+                .filter(f -> enabled.containsKey(f.name()) && f.actsOn().contains(request.invocation().operation()))
+                .toList();
+    }
+
+    private HookOutcome apply(HookRequest request, Map<String, Map<String, String>> enabled, Access access,
             Consumer<String> report) {
         List<String> applied = new ArrayList<>();
         List<String> lines = new ArrayList<>();
@@ -81,65 +147,69 @@ public final class HookEngine {
             lines.add(line);
             report.accept(line);
         };
-        JournalCursor cursor = new JournalCursor(state.load(invocation.vmName(), domain.uuid()));
+        JournalCursor cursor = new JournalCursor(state.load(request.invocation().vmName(), request.domain().uuid()));
         int startSize = cursor.journal.entries().size();
-        for (Feature feature : features) {
-            if (!enabled.containsKey(feature.name()) || !feature.actsOn().contains(invocation.operation())) {
-                continue;
-            }
-            FeatureContext context = context(invocation, domain, enabled.get(feature.name()), cursor, feature, tee);
+        for (Feature feature : acting(request, enabled)) {
+            FeatureContext context = context(request, enabled.get(feature.name()), cursor, feature, access, tee);
             try {
                 feature.apply(context);
                 applied.add(feature.name());
             } catch (FeatureException | HostAccessException | CommandException | IllegalArgumentException e) {
-                List<String> warnings = rollback(invocation, domain, cursor, startSize, tee);
-                String reason = String.valueOf(e.getMessage());
-                String message = reason.startsWith(feature.name() + ":") ? reason : feature.name() + ": " + reason;
+                List<String> warnings = rollback(request, cursor, startSize, access, tee, false);
+                String message = failureMessage(feature, e);
                 if (!warnings.isEmpty()) {
                     message += " (rollback incomplete: " + String.join("; ", warnings) + "; run 'libvirt-hooks restore')";
                 }
-                throw new HookFailure(message, invocation.operation().abortsOnFailure(), e);
+                throw new HookFailure(message, request.invocation().operation().abortsOnFailure(), e);
             }
         }
         return new HookOutcome(applied, lines, List.of());
     }
 
-    private HookOutcome release(HookInvocation invocation, Domain domain, Consumer<String> report) {
-        VmJournal journal = state.load(invocation.vmName(), domain.uuid());
-        return undoAll(invocation, domain, journal, report);
+    /** The one line a failed feature leaves on stderr, named by the feature. */
+    private static String failureMessage(Feature feature, RuntimeException e) {
+        String reason = String.valueOf(e.getMessage());
+        return reason.startsWith(feature.name() + ":") ? reason : feature.name() + ": " + reason;
     }
 
-    private HookOutcome undoAll(HookInvocation invocation, Domain domain, VmJournal journal, Consumer<String> report) {
+    private HookOutcome release(HookRequest request, Access access, Consumer<String> report) {
+        VmJournal journal = state.load(request.invocation().vmName(), request.domain().uuid());
+        return undoAll(request, journal, access, report);
+    }
+
+    private HookOutcome undoAll(HookRequest request, VmJournal journal, Access access, Consumer<String> report) {
         List<String> lines = new ArrayList<>();
         Consumer<String> tee = line -> {
             lines.add(line);
             report.accept(line);
         };
         JournalCursor cursor = new JournalCursor(journal);
-        List<String> warnings = rollback(invocation, domain, cursor, 0, tee);
+        List<String> warnings = rollback(request, cursor, 0, access, tee, false);
         return new HookOutcome(List.of(), lines, warnings);
     }
 
     /**
      * Undoes journal entries after {@code keep}, newest first. A step that fails is kept in the
      * journal (so that {@code restore} can retry it) and the others still run.
+     *
+     * @param dryRun true when planning: the steps run on a dry host and the journal is not saved
      */
-    private List<String> rollback(HookInvocation invocation, Domain domain, JournalCursor cursor, int keep,
-            Consumer<String> report) {
+    private List<String> rollback(HookRequest request, JournalCursor cursor, int keep, Access access, Consumer<String> report,
+            boolean dryRun) {
         List<String> warnings = new ArrayList<>();
         for (int i = cursor.journal.entries().size() - 1; i >= keep; i--) {
             JournalEntry entry = cursor.journal.entries().get(i);
             try {
                 if (entry.kind() == JournalEntry.Kind.CHANGE) {
                     Change change = entry.asChange();
-                    host.write(change.path(), change.before());
+                    access.host.write(change.path(), change.before());
                     report.accept("undo   " + entry.feature() + ": " + change.path() + " = " + change.before()
                             + " (was " + change.after() + ")");
                 } else {
                     Feature feature = byName(entry.feature());
-                    OtherJournals others = cursor.others(() -> state.othersThan(invocation.vmName()));
-                    FeatureContext context = new FeatureContext(invocation, domain, Map.of(), host, host, commands,
-                            others.readable(), others.damaged(), updatesAt(cursor, i), report);
+                    OtherJournals others = cursor.others(() -> state.othersThan(request.invocation().vmName()));
+                    FeatureContext context = new FeatureContext(request, Map.of(), access.host, access.host, access.commands,
+                            access.scripts, others.readable(), others.damaged(), updatesAt(cursor, i, access), access.effects, report);
                     feature.undoClaim(cursor.journal.entries().get(i), context);
                 }
             } catch (RuntimeException e) {
@@ -148,13 +218,13 @@ public final class HookEngine {
                 continue;
             }
             cursor.journal = cursor.journal.remove(i, clock.instant());
-            state.save(cursor.journal);
+            access.save.accept(cursor.journal);
         }
         return warnings;
     }
 
     /** While undoing, a feature may only update the claim it is undoing (to record its progress). */
-    private FeatureContext.ClaimRecorder updatesAt(JournalCursor cursor, int index) {
+    private FeatureContext.ClaimRecorder updatesAt(JournalCursor cursor, int index, Access access) {
         return new FeatureContext.ClaimRecorder() {
             @Override
             public void record(JournalEntry claim) {
@@ -164,18 +234,18 @@ public final class HookEngine {
             @Override
             public void update(JournalEntry claim) {
                 cursor.journal = cursor.journal.replace(index, claim, clock.instant());
-                state.save(cursor.journal);
+                access.save.accept(cursor.journal);
             }
         };
     }
 
-    private FeatureContext context(HookInvocation invocation, Domain domain, Map<String, String> options,
-            JournalCursor cursor, Feature feature, Consumer<String> report) {
-        HostRoot journaled = host.withListener(new HostWriteListener() {
+    private FeatureContext context(HookRequest request, Map<String, String> options, JournalCursor cursor, Feature feature,
+            Access access, Consumer<String> report) {
+        HostRoot journaled = access.host.withListener(new HostWriteListener() {
             @Override
             public void beforeWrite(Change intended) {
                 cursor.journal = cursor.journal.append(JournalEntry.change(feature.name(), intended), clock.instant());
-                state.save(cursor.journal);
+                access.save.accept(cursor.journal);
             }
 
             @Override
@@ -188,7 +258,7 @@ public final class HookEngine {
             @Override
             public void record(JournalEntry claim) {
                 cursor.journal = cursor.journal.append(claim, clock.instant());
-                state.save(cursor.journal);
+                access.save.accept(cursor.journal);
             }
 
             @Override
@@ -198,7 +268,7 @@ public final class HookEngine {
                     JournalEntry e = entries.get(i);
                     if (e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals(claim.feature()) && e.key().equals(claim.key())) {
                         cursor.journal = cursor.journal.replace(i, claim, clock.instant());
-                        state.save(cursor.journal);
+                        access.save.accept(cursor.journal);
                         return;
                     }
                 }
@@ -206,9 +276,9 @@ public final class HookEngine {
             }
         };
         // Damaged journals travel with the readable ones: a feature that counts shared claims must refuse, not count them as zero.
-        OtherJournals others = cursor.others(() -> state.othersThan(invocation.vmName()));
-        return new FeatureContext(invocation, domain, options, journaled, host, commands, others.readable(), others.damaged(),
-                claims, report);
+        OtherJournals others = cursor.others(() -> state.othersThan(request.invocation().vmName()));
+        return new FeatureContext(request, options, journaled, access.host, access.commands, access.scripts, others.readable(),
+                others.damaged(), claims, access.effects, report);
     }
 
     private Feature byName(String name) {
@@ -216,6 +286,70 @@ public final class HookEngine {
                 .orElseThrow(() -> new IllegalStateException("journal names unknown feature '" + name + "'"));
     }
 
+    /**
+     * What a run reaches the host through: the real host and processes for a hook run, recording
+     * ones for a plan.
+     *
+     * @param save keeps the journal after each step (a plan keeps it in memory only)
+     */
+    private record Access(HostRoot host, CommandRunner commands, ScriptRunner scripts, Effects effects,
+            Consumer<VmJournal> save) {
+    }
+
+    /** Collects one feature's dry run. */
+    private static final class PlanRecorder implements HostWriteListener {
+        final String feature;
+        final List<String> notes = new ArrayList<>();
+        final List<Change> writes = new ArrayList<>();
+        final List<String> created = new ArrayList<>();
+        final List<String> removed = new ArrayList<>();
+        final Map<String, Object> effects = new LinkedHashMap<>();
+        RecordingCommandRunner commands;
+        final RecordingScriptRunner scripts = new RecordingScriptRunner();
+
+        PlanRecorder(String feature) {
+            this.feature = feature;
+        }
+
+        Access access(HostRoot dry, CommandRunner real) {
+            commands = new RecordingCommandRunner(real);
+            return new Access(dry.withListener(this), commands, scripts, effects::put, journal -> { });
+        }
+
+        /** The hook's own notes; the lines that say what was done are shown as the writes, commands and claims instead. */
+        void report(String line) {
+            if (line.startsWith("warn") || line.startsWith("info") || line.startsWith("skip") || line.startsWith("keep")) {
+                notes.add(line);
+            }
+        }
+
+        @Override
+        public void beforeWrite(Change intended) {
+            writes.add(intended);
+        }
+
+        @Override
+        public void beforeTrigger(String path, String value) {
+            writes.add(new Change(path, "", value));
+        }
+
+        @Override
+        public void beforeCreate(String path) {
+            created.add(path);
+        }
+
+        @Override
+        public void beforeRemove(String path) {
+            removed.add(path);
+        }
+
+        FeaturePlan plan(JournalCursor cursor, int journalBefore, Optional<String> refused) {
+            List<JournalEntry> claims = cursor.journal.entries().subList(Math.min(journalBefore, cursor.journal.entries().size()),
+                    cursor.journal.entries().size()).stream().filter(e -> e.kind() == JournalEntry.Kind.CLAIM).toList();
+            return new FeaturePlan(feature, notes, writes, created, removed, commands.recorded(), scripts.recorded(), claims,
+                    effects, refused);
+        }
+    }
 
     /** The journal as it grows during one run; every change is saved before the host is touched. */
     private static final class JournalCursor {
@@ -234,5 +368,4 @@ public final class HookEngine {
             this.journal = journal;
         }
     }
-
 }

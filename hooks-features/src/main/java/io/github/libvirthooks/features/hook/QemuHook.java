@@ -11,9 +11,9 @@ import io.github.libvirthooks.features.engine.HookFailure;
 import io.github.libvirthooks.features.engine.HookInvocation;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.engine.HookOutcome;
+import io.github.libvirthooks.features.engine.HookRequest;
 import io.github.libvirthooks.features.engine.InvalidInvocationException;
 import io.github.libvirthooks.features.state.JournalException;
-import io.github.libvirthooks.features.script.HookInput;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,10 +61,9 @@ public final class QemuHook {
         }
         String prefix = "libvirt-hooks: " + invocation.vmName() + " " + invocation.event() + ": ";
         Domain domain;
+        byte[] xml;
         try {
-            byte[] xml = stdin.readNBytes(DomainXmlParser.MAX_XML_BYTES + 1);
-            // Kept as libvirt wrote it: the user's scripts get it on their standard input.
-            HookInput.domainXml(xml.length > DomainXmlParser.MAX_XML_BYTES ? new byte[0] : xml);
+            xml = stdin.readNBytes(DomainXmlParser.MAX_XML_BYTES + 1);
             domain = new DomainXmlParser().parse(new ByteArrayInputStream(xml));
         } catch (IOException e) {
             return fail(invocation, err, prefix + "cannot read the domain XML on standard input: " + e.getMessage());
@@ -85,7 +84,8 @@ public final class QemuHook {
             Map<String, Map<String, String>> enabled = invocation.operation() == HookOperation.RELEASE ? Map.of()
                     : enabledFeatures.apply(invocation.vmName(), domain);
             FeatureCatalog.validate(enabled);
-            HookOutcome outcome = engine.run(invocation, domain, enabled, line -> log.record(invocation, line));
+            // The XML kept as libvirt wrote it: the user's scripts get it on their standard input.
+            HookOutcome outcome = engine.run(new HookRequest(invocation, xml, domain), enabled, line -> log.record(invocation, line));
             for (String warning : outcome.warnings()) {
                 err.println(prefix + "warning: " + warning + "; run 'libvirt-hooks restore --vm " + invocation.vmName() + "' later");
                 log.record(invocation, "warning " + warning);

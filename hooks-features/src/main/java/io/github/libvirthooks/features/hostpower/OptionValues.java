@@ -1,5 +1,6 @@
 package io.github.libvirthooks.features.hostpower;
 
+import io.github.libvirthooks.features.config.Durations;
 import io.github.libvirthooks.features.engine.FeatureException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +13,6 @@ import java.util.regex.Pattern;
 
 /** Checks and reads feature options, with messages that name the feature, option, value and what is allowed. */
 final class OptionValues {
-    private static final Pattern DURATION = Pattern.compile("([0-9]{1,7})(ms|s|m)");
 
     private OptionValues() {
     }
@@ -31,22 +31,7 @@ final class OptionValues {
         if (text == null) {
             return fallback;
         }
-        Matcher m = DURATION.matcher(text.strip());
-        if (!m.matches()) {
-            throw new FeatureException("invalid " + feature + " " + key + " '" + text + "': use a number with ms, s or m, e.g. "
-                    + fallback.toSeconds() + "s");
-        }
-        long n = Long.parseLong(m.group(1));
-        Duration d = switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            default -> Duration.ofMinutes(n);
-        };
-        if (d.isZero() || d.compareTo(max) > 0) {
-            throw new FeatureException("invalid " + feature + " " + key + " '" + text + "': must be more than 0 and at most "
-                    + max.toSeconds() + "s");
-        }
-        return d;
+        return Durations.option(feature + " " + key, text, Duration.ofMillis(1), max, "");
     }
 
     static boolean bool(String feature, Map<String, String> options, String key, boolean fallback) {

@@ -1,5 +1,6 @@
 package io.github.libvirthooks.features.hugepages;
 
+import io.github.libvirthooks.features.config.Durations;
 import io.github.libvirthooks.features.domain.Domain;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
@@ -50,25 +51,15 @@ public final class HugepagesFeature implements Feature {
     }
 
     @Override
-    public List<String> plan(FeatureContext context) {
-        if (context.domain().hugepages().isEmpty()) {
-            return List.of("nothing: the VM is not hugepage-backed (no <memoryBacking><hugepages/>)");
-        }
-        Need need = need(context);
-        // What apply would refuse, plan refuses too.
-        context.requireCountableClaims();
-        return List.of("make " + need.pages + " x " + need.pool + " available for " + context.domain().name()
-                + " (" + (need.bytes >> 20) + " MiB of guest memory), reserving more if fewer are free");
-    }
-
-    @Override
     public void apply(FeatureContext context) {
         validate(context.options());
         if (context.domain().hugepages().isEmpty()) {
+            context.effect("pools", List.of());
             context.report().accept("skip   hugepages: " + context.domain().name() + " is not hugepage-backed");
             return;
         }
         Need need = need(context);
+        context.effect("pools", List.of(need.shown()));
         HugePages pages = new HugePages(context.claimHost());
         long available = available(pages, need.pool, othersNeed(context, need.pool));
         long missing = Math.max(0, need.pages - available);
@@ -169,6 +160,14 @@ public final class HugepagesFeature implements Feature {
             + " 'hugetlbfs filesystem is not mounted' means libvirtd started before /dev/hugepages was mounted: mount it and restart libvirtd";
 
     private record Need(HugePagePool pool, long pages, long bytes) {
+        /** As {@code plan --json} shows a pool: {@code sizeKiB}, {@code node} (null for the global pool), {@code pages}. */
+        Map<String, Object> shown() {
+            Map<String, Object> shown = new java.util.LinkedHashMap<>();
+            shown.put("sizeKiB", pool.size().bytes() >> 10);
+            shown.put("node", pool.node().isPresent() ? pool.node().getAsInt() : null);
+            shown.put("pages", pages);
+            return shown;
+        }
     }
 
     private static Need need(FeatureContext context) {
@@ -226,12 +225,7 @@ public final class HugepagesFeature implements Feature {
     }
 
     private static Duration timeout(Map<String, String> options) {
-        String text = options.getOrDefault("timeout", "10s");
-        if (!text.matches("[0-9]{1,7}(ms|s)")) {
-            throw new FeatureException("invalid hugepages timeout '" + text + "': use a number with ms or s, e.g. 10s");
-        }
-        return text.endsWith("ms") ? Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)))
-                : Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
+        return Durations.option("hugepages timeout", options.getOrDefault("timeout", "10s"), Duration.ZERO, Duration.ofMinutes(10), "");
     }
 
     private static void validate(Map<String, String> options) {

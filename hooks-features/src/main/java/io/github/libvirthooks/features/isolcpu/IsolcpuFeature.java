@@ -73,49 +73,13 @@ public final class IsolcpuFeature implements Feature {
     }
 
     @Override
-    public List<String> plan(FeatureContext context) {
-        IsolcpuOptions options = IsolcpuOptions.parse(context.options());
-        CpuSet vm = vmCpus(context.domain(), options);
-        List<String> lines = new ArrayList<>();
-        List<OtherClaim> others = otherClaims(context);
-        CpuSet vms = others.stream().map(OtherClaim::cpus).reduce(vm, CpuSet::union);
-        try {
-            CpuTopology topology = CpuTopology.read(context.host());
-            Optional<String> boot = bootIsolation(context.host(), vm);
-            if (boot.isPresent()) {
-                return List.of("nothing: " + boot.get());
-            }
-            // What apply would refuse, plan refuses too.
-            context.requireCountableClaims();
-            Backend backend = backend(options, context.host(), others);
-            lines.add("isolate CPUs " + vm + " for " + context.domain().name() + ": host work limited to CPUs "
-                    + topology.online().difference(vms) + " with " + describe(backend)
-                    + (others.isEmpty() ? "" : " (also kept off CPUs of " + names(others) + ")"));
-            topology.splitCores(vm).forEach(split -> lines.add("warn: " + splitWarning(split, context.domain().name())));
-        } catch (HostAccessException | CommandException e) {
-            lines.add("isolate CPUs " + vm + " for " + context.domain().name() + " (cannot read the host now: " + e.getMessage() + ")");
-        }
-        options.partition().ifPresent(p -> lines.add("make the VMs' cgroup an " + p + " cpuset partition of CPUs " + vms));
-        if (options.workqueue()) {
-            lines.add("limit unbound and writeback workqueues to the host CPUs");
-        }
-        if (options.irq()) {
-            lines.add("move movable interrupts to the host CPUs");
-        }
-        if (options.groups().contains(Knob.Group.TIMER_MIGRATION)) {
-            lines.add("turn timer_migration off");
-        }
-        lines.add("restored when the last isolating VM releases");
-        return lines;
-    }
-
-    @Override
     public void apply(FeatureContext context) {
         IsolcpuOptions options = IsolcpuOptions.parse(context.options());
         Consumer<String> report = context.report();
         HostRoot host = context.claimHost();
         String vmName = context.domain().name();
         CpuSet vm = vmCpus(context.domain(), options);
+        context.effect("vmCpus", vm.toList());
         CpuTopology topology = CpuTopology.read(host);
         CpuSet offline = vm.difference(topology.online());
         if (!offline.isEmpty()) {
@@ -133,6 +97,8 @@ public final class IsolcpuFeature implements Feature {
         Backend backend = backend(options, host, others);
         CpuSet vms = others.stream().map(OtherClaim::cpus).reduce(vm, CpuSet::union);
         CpuSet hostCpus = topology.online().difference(vms);
+        context.effect("hostCpus", hostCpus.toList());
+        context.effect("backend", backend.word());
         if (hostCpus.isEmpty()) {
             throw new FeatureException("isolating CPUs " + vm + " for " + vmName
                     + (others.isEmpty() ? "" : " (and " + vms.difference(vm) + " for " + names(others) + ")")

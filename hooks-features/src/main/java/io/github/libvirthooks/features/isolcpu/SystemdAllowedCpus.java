@@ -27,7 +27,7 @@ final class SystemdAllowedCpus {
 
     /** The unit's AllowedCPUs as systemd prints it ({@code 0-3}), empty when unset. */
     String read(String unit) {
-        String value = commands.run(List.of("systemctl", "show", "-p", "AllowedCPUs", "--value", checkUnit(unit)), TIMEOUT)
+        String value = commands.query(List.of("systemctl", "show", "-p", "AllowedCPUs", "--value", checkUnit(unit)), TIMEOUT)
                 .orThrow().stdout().strip();
         if (!CPU_LIST.matcher(value).matches()) {
             throw new FeatureException("systemctl show -p AllowedCPUs --value " + unit + " printed '" + value

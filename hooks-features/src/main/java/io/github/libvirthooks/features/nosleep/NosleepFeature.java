@@ -43,16 +43,6 @@ public final class NosleepFeature implements Feature {
     }
 
     @Override
-    public List<String> plan(FeatureContext context) {
-        String what = what(context.options());
-        if (!context.claimHost().exists(SYSTEMD_RUNTIME)) {
-            return List.of("nothing: systemd is not the init system here, so there is no logind to hold a sleep inhibitor (unsupported)");
-        }
-        return List.of("hold a logind inhibitor (--what=" + what + " --mode=block) in " + SleepInhibitor.unitName(context.domain().name())
-                + " while " + context.domain().name() + " runs; released at release");
-    }
-
-    @Override
     public void apply(FeatureContext context) {
         String what = what(context.options());
         String vm = context.domain().name();

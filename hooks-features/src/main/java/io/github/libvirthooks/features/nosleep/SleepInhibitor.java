@@ -89,7 +89,7 @@ final class SleepInhibitor {
     }
 
     boolean isActive(String unit) {
-        return commands.run(List.of("systemctl", "is-active", "--quiet", checkUnit(unit)), TIMEOUT).succeeded();
+        return commands.query(List.of("systemctl", "is-active", "--quiet", checkUnit(unit)), TIMEOUT).succeeded();
     }
 
     private static String checkUnit(String unit) {

@@ -1,5 +1,7 @@
 package io.github.libvirthooks.features.script;
 
+import io.github.libvirthooks.features.engine.FeatureException;
+
 import io.github.libvirthooks.sysfs.exec.CommandRunner;
 import java.io.File;
 import java.io.IOException;
@@ -53,6 +55,11 @@ public final class ProcessScriptRunner implements ScriptRunner {
 
     @Override
     public ScriptResult run(ScriptCall call) {
+        try {
+            Files.createDirectories(call.stateFolder(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new FeatureException("script: cannot create the VM's state folder " + call.stateFolder() + ": " + e.getMessage());
+        }
         Path log = call.log();
         long offset = prepareLog(log, "--- " + Instant.now() + " run " + String.join(" ", printable(call.argv())) + "\n");
         List<String> argv = new ArrayList<>();

@@ -13,8 +13,10 @@ import java.util.Map;
  * @param stdin       written to its standard input (the domain XML)
  * @param timeout     after this, it is killed with its whole process group
  * @param log         its standard output and error are appended here
+ * @param stateFolder the VM's folder for scripts' state between events, created before the script runs
  */
-public record ScriptCall(List<String> argv, Map<String, String> environment, byte[] stdin, Duration timeout, Path log) {
+public record ScriptCall(List<String> argv, Map<String, String> environment, byte[] stdin, Duration timeout, Path log,
+        Path stateFolder) {
     public ScriptCall {
         argv = List.copyOf(argv);
         environment = Map.copyOf(environment);

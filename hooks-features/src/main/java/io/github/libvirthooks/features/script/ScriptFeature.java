@@ -49,20 +49,18 @@ import java.util.Set;
 public final class ScriptFeature implements Feature {
     public static final String NAME = "script";
 
-    private final ScriptRunner runner;
     private final SafePath safety;
 
-    /** The feature as the hook runs it: real processes, root-owned scripts only. */
+    /** The feature as the hook runs it: root-owned scripts only. */
     public ScriptFeature() {
-        this(new ProcessScriptRunner(CommandRunner.system()), SafePath.rootOnly());
+        this(SafePath.rootOnly());
     }
 
     /**
-     * @param runner runs the scripts
-     * @param safety the ownership check every script passes before it runs
+     * @param safety the ownership check every script passes before it runs (they run through
+     *               {@link FeatureContext#scripts()})
      */
-    public ScriptFeature(ScriptRunner runner, SafePath safety) {
-        this.runner = runner;
+    public ScriptFeature(SafePath safety) {
         this.safety = safety;
     }
 
@@ -77,30 +75,6 @@ public final class ScriptFeature implements Feature {
         Set<HookOperation> all = EnumSet.allOf(HookOperation.class);
         all.remove(HookOperation.RELEASE);
         return all;
-    }
-
-    @Override
-    public List<String> plan(FeatureContext context) {
-        ScriptOptions options = ScriptOptions.parse(context.options());
-        HookInvocation invocation = context.invocation();
-        String vm = invocation.vmName();
-        List<String> skipped = new ArrayList<>();
-        List<String> lines = new ArrayList<>();
-        for (ScriptSpec spec : scriptsAt(options, vm, invocation, skipped)) {
-            lines.add("run " + spec.exec() + " at " + invocation.event() + " (" + spec.origin() + ", timeout " + format(spec.timeout())
-                    + ", failure " + effective(spec, invocation).word() + spec.undo().map(u -> ", undo " + u + " at release").orElse("")
-                    + ")" + verdict(spec));
-        }
-        if (invocation.operation() == HookOperation.PREPARE) {
-            for (ScriptSpec spec : releaseScripts(options, vm, skipped)) {
-                lines.add("run " + spec.exec() + " at release (" + spec.origin() + ")" + verdict(spec));
-            }
-        }
-        skipped.forEach(s -> lines.add("skip " + s));
-        if (lines.isEmpty()) {
-            lines.add("nothing: no script for " + vm + " at " + invocation.event());
-        }
-        return lines;
     }
 
     @Override
@@ -131,7 +105,7 @@ public final class ScriptFeature implements Feature {
         for (int i = 0; i < now.size(); i++) {
             ScriptSpec spec = now.get(i);
             check(spec.exec());
-            ScriptResult result = runner.run(call(spec.exec(), List.of(vm, invocation.operation().word(), invocation.subOperation(),
+            ScriptResult result = context.scripts().run(call(context, spec.exec(), List.of(vm, invocation.operation().word(), invocation.subOperation(),
                     invocation.extra()), environment(context, options.stateDir(), spec.exec(), spec.timeout(), spec.options()),
                     spec.timeout(), log));
             if (result.succeeded()) {
@@ -177,7 +151,7 @@ public final class ScriptFeature implements Feature {
         // Checked again: the file may have changed since prepare, and it still runs as root.
         check(exec);
         Path log = logOf(stateDir, vm);
-        ScriptResult result = runner.run(call(exec, List.of(vm, "release", "end", "-"), env, timeout, log));
+        ScriptResult result = context.scripts().run(call(context, exec, List.of(vm, "release", "end", "-"), env, timeout, log));
         if (result.succeeded()) {
             context.report().accept("undo   script: " + exec + " exit 0 after " + result.elapsed().toMillis() + " ms; output in " + log);
             return;
@@ -250,22 +224,19 @@ public final class ScriptFeature implements Feature {
         return JournalEntry.claim(NAME, key, values);
     }
 
-    private static ScriptCall call(Path exec, List<String> args, Map<String, String> env, Duration timeout, Path log) {
+    private static ScriptCall call(FeatureContext context, Path exec, List<String> args, Map<String, String> env, Duration timeout,
+            Path log) {
         List<String> argv = new ArrayList<>();
         argv.add(exec.toString());
         argv.addAll(args);
-        return new ScriptCall(argv, env, HookInput.domainXml(), timeout, log);
+        return new ScriptCall(argv, env, context.request().domainXml(), timeout, log, Path.of(env.get("LIBVIRT_HOOKS_STATE_DIR")));
     }
 
     private static Map<String, String> environment(FeatureContext context, Path stateDir, Path script, Duration timeout,
             Map<String, String> opts) {
         HookInvocation invocation = context.invocation();
+        // Created by the runner just before the script runs: a dry run creates nothing.
         Path folder = stateFolderOf(stateDir, invocation.vmName());
-        try {
-            Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new FeatureException("script: cannot create the VM's state folder " + folder + ": " + e.getMessage());
-        }
         Map<String, String> env = new LinkedHashMap<>();
         env.put("LIBVIRT_HOOKS_VM", invocation.vmName());
         env.put("LIBVIRT_HOOKS_UUID", context.domain().uuid());

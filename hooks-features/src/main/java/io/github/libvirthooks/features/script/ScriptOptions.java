@@ -1,5 +1,6 @@
 package io.github.libvirthooks.features.script;
 
+import io.github.libvirthooks.features.config.Durations;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import java.nio.file.Path;
@@ -44,7 +45,6 @@ public record ScriptOptions(List<ScriptSpec> scripts, Optional<Path> scriptsDir,
     private static final Set<String> PER_SCRIPT = Set.of("exec", "event", "undo", "timeout", "failure", "enabled");
     private static final Pattern NUMBERED = Pattern.compile("([0-9]{1,4})\\.(.+)");
     private static final Pattern OPT = Pattern.compile("opt-[a-z0-9][a-z0-9-]{0,63}");
-    private static final Pattern DURATION = Pattern.compile("([0-9]{1,6})(ms|s|m)");
 
     public ScriptOptions {
         scripts = List.copyOf(scripts);
@@ -146,21 +146,8 @@ public record ScriptOptions(List<ScriptSpec> scripts, Optional<Path> scriptsDir,
 
     /** Parses {@code 500ms}, {@code 30s}, {@code 2m}: at least 100 ms, at most 10 minutes. */
     static Duration timeout(String text, String what) {
-        Matcher m = DURATION.matcher(text.strip().toLowerCase(Locale.ROOT));
-        Duration d = null;
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            d = switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                default -> Duration.ofMinutes(n);
-            };
-        }
-        if (d == null || d.compareTo(Duration.ofMillis(100)) < 0 || d.compareTo(MAX_TIMEOUT) > 0) {
-            throw new FeatureException("invalid script " + what + " '" + text + "': from 100ms to 10m, e.g. 30s"
-                    + " (libvirtd waits for the hook, so a script may not hold it longer)");
-        }
-        return d;
+        return Durations.option("script " + what, text, Duration.ofMillis(100), MAX_TIMEOUT,
+                "libvirtd waits for the hook, so a script may not hold it longer");
     }
 
     private static ScriptSpec.Failure failure(String text, String what) {

@@ -1,5 +1,6 @@
 package io.github.libvirthooks.features.service;
 
+import io.github.libvirthooks.features.config.Durations;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureException;
@@ -35,7 +36,6 @@ public final class ServiceFeature implements Feature {
     static final String SYSTEMD_RUNTIME = "/run/systemd/system";
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(90);
     private static final Set<String> OPTIONS = Set.of("unit", "event", "failure", "timeout");
-    private static final Pattern SECONDS = Pattern.compile("([0-9]{1,4})s");
 
     /** The feature's options, checked. */
     record Options(List<TemplateUnit> units, HookOperation event, boolean abort, Duration timeout) {
@@ -49,26 +49,6 @@ public final class ServiceFeature implements Feature {
     @Override
     public Set<HookOperation> actsOn() {
         return Set.of(HookOperation.PREPARE, HookOperation.START, HookOperation.STARTED);
-    }
-
-    @Override
-    public List<String> plan(FeatureContext context) {
-        Options options = options(context.options());
-        String vm = context.domain().name();
-        List<String> lines = new ArrayList<>();
-        if (context.invocation().operation() != options.event()) {
-            for (TemplateUnit unit : options.units()) {
-                lines.add("nothing now: " + unit.instanceFor(vm) + " starts at " + options.event().word());
-            }
-            return lines;
-        }
-        if (!context.claimHost().exists(SYSTEMD_RUNTIME)) {
-            return List.of("nothing: systemd is not the init system here, so there is no unit to start (skipped)");
-        }
-        for (TemplateUnit unit : options.units()) {
-            lines.add("systemctl start " + unit.instanceFor(vm) + " (template " + unit.template() + "); stopped at release");
-        }
-        return lines;
     }
 
     @Override
@@ -156,12 +136,7 @@ public final class ServiceFeature implements Feature {
         }
         Duration timeout = DEFAULT_TIMEOUT;
         if (options.containsKey("timeout")) {
-            String t = options.get("timeout").strip();
-            Matcher m = SECONDS.matcher(t);
-            if (!m.matches() || Long.parseLong(m.group(1)) < 1 || Long.parseLong(m.group(1)) > 600) {
-                throw new FeatureException("invalid service timeout '" + t + "': seconds from 1s to 600s, e.g. 90s");
-            }
-            timeout = Duration.ofSeconds(Long.parseLong(m.group(1)));
+            timeout = Durations.option("service timeout", options.get("timeout"), Duration.ofSeconds(1), Duration.ofSeconds(600), "");
         }
         return new Options(units, event, failure.equals("abort"), timeout);
     }

@@ -1,5 +1,6 @@
 package io.github.libvirthooks.features.virtualnas;
 
+import io.github.libvirthooks.features.config.Durations;
 import io.github.libvirthooks.features.engine.FeatureException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,9 +90,6 @@ record NasOptions(String path, Optional<String> network, boolean readOnly, boole
         if (text == null) {
             return DEFAULT_TIMEOUT;
         }
-        if (!text.matches("[1-9][0-9]{0,2}s")) {
-            throw new FeatureException("invalid virtual-nas timeout '" + text + "': seconds from 1s to 999s, e.g. 10s");
-        }
-        return Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
+        return Durations.option("virtual-nas timeout", text, Duration.ofSeconds(1), Duration.ofSeconds(999), "");
     }
 }

@@ -70,10 +70,15 @@ final class SmbServer {
         } else {
             argv.addAll(List.of(smbd.toString(), "--daemon", configArgument(config)));
         }
+        CommandResult started;
         try {
-            commands.run(argv, COMMAND_TIMEOUT).orThrow();
+            started = commands.run(argv, COMMAND_TIMEOUT).orThrow();
         } catch (CommandException e) {
             throw new FeatureException("cannot start smbd: " + e.getMessage() + logTail(runDir), e);
+        }
+        if (!started.performed()) {
+            // A dry run: no server to wait for.
+            return 0;
         }
         return awaitListening(config, runDir.resolve("pid/smbd.pid"), conf.address(), runDir, timeout);
     }

@@ -85,25 +85,6 @@ public final class VirtualNasFeature implements Feature {
     }
 
     @Override
-    public List<String> plan(FeatureContext context) {
-        NasOptions options = NasOptions.parse(context.options());
-        LibvirtNetwork network = LibvirtNetwork.read(context.claimHost(), networkName(context.domain(), options));
-        SharedDirectory dir = SharedDirectory.check(context.claimHost(), options.path());
-        List<String> lines = new ArrayList<>();
-        lines.add("serve " + dir.hostPath() + (options.readOnly() ? " read-only" : " read-write") + " as \\\\" + network.address()
-                + "\\" + options.share() + " to " + context.domain().name() + " on libvirt network " + network.name()
-                + network.bridge().map(b -> " (" + b + ")").orElse("") + ", guests as " + options.user() + ", "
-                + (options.smb1() ? "SMB1 (NT1, NTLMv1) allowed for legacy guests" : "SMB2 or newer") + "; stopped at release");
-        if (network.forwards()) {
-            lines.add("warning: " + forwardWarning(network));
-        }
-        if (find(searchPath, "smbd").isEmpty()) {
-            lines.add("warning: smbd is not installed (apt-get install samba): the VM would not start");
-        }
-        return lines;
-    }
-
-    @Override
     public void apply(FeatureContext context) {
         NasOptions options = NasOptions.parse(context.options());
         Domain domain = context.domain();
@@ -150,7 +131,7 @@ public final class VirtualNasFeature implements Feature {
         JournalEntry claim = JournalEntry.claim(NAME, RESOURCE, values);
         // Recorded before the server starts: release stops it whatever happens next.
         context.claims().record(claim);
-        writeRunDirectory(localRun, conf);
+        writeRunDirectory(host, runDir, conf);
         long pid = server.start(supervisor, smbd, unit, config, conf, localRun, options.timeout());
         context.claims().update(claim.with("pid", Long.toString(pid)));
         context.report().accept("start  virtual-nas: \\\\" + network.address() + "\\" + options.share() + " serves " + dir.hostPath()
@@ -167,7 +148,7 @@ public final class VirtualNasFeature implements Feature {
         Path localRun = context.claimHost().resolve(runDir);
         new SmbServer(context.commands(), processes, wrapper).stop(Optional.ofNullable(claim.values().get("unit")),
                 localRun.resolve("smb.conf"));
-        deleteTree(localRun);
+        context.claimHost().removeTree(runDir);
         context.report().accept("undo   virtual-nas: stopped the share \\\\" + claim.values().getOrDefault("address", "?") + "\\"
                 + claim.values().getOrDefault("share", "?") + " of " + claim.values().getOrDefault("path", "?"));
     }
@@ -222,33 +203,13 @@ public final class VirtualNasFeature implements Feature {
         }
     }
 
-    private static void writeRunDirectory(Path localRun, SmbConf conf) {
-        try {
-            deleteTree(localRun);
-            Files.createDirectories(localRun.getParent());
-            Files.createDirectory(localRun, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            for (String sub : SmbConf.RUN_SUBDIRS) {
-                Files.createDirectory(localRun.resolve(sub));
-            }
-            Path file = localRun.resolve("smb.conf");
-            Files.writeString(file, conf.render(), StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (IOException e) {
-            throw new FeatureException("cannot write the share server's files in " + localRun + ": " + e.getMessage(), e);
+    private static void writeRunDirectory(HostRoot host, String runDir, SmbConf conf) {
+        host.removeTree(runDir);
+        host.createDirectory(runDir, "rwx------");
+        for (String sub : SmbConf.RUN_SUBDIRS) {
+            host.createDirectory(runDir + "/" + sub, "rwxr-xr-x");
         }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new FeatureException("cannot remove " + dir + ": " + e.getMessage(), e);
-        }
+        host.createFile(runDir + "/smb.conf", conf.render(), "rw-------");
     }
 
     /** The first executable {@code name} on {@code path}, then in the sbin directories. */

@@ -182,12 +182,13 @@ class CfscpuFeatureTest {
     @Test
     void planSaysRtThrottlingWouldBeLeftAloneWhileAnotherJournalIsDamaged() {
         Path damaged = Damage.truncatedJournal(state, "other");
+        qemu.process("win10", 4000, 2).scope("win10", 1, 4000, 2);
         Domain vm = vm("win10", "<cfscpu policy='fifo' rt-runtime='-1'/>");
-        var others = state.othersThan("win10");
-        var context = new io.github.libvirthooks.features.engine.FeatureContext(event("win10", "started", "begin"), vm,
-                vm.hooksConfig().get("cfscpu"), qemu.host(), qemu.host(), qemu, others.readable(), others.damaged(), null, lines::add);
+        var plan = engine(qemu.host()).plan(io.github.libvirthooks.features.engine.HookRequest.of(event("win10", "started", "begin"), vm),
+                vm.hooksConfig()).get(0);
 
-        assertThat(new CfscpuFeature().plan(context)).anyMatch(l -> l.startsWith("warn: RT throttling would be left as it is:"
+        assertThat(plan.refused()).isEmpty();
+        assertThat(plan.notes()).anyMatch(l -> l.startsWith("warn   cfscpu: RT throttling left as it is:"
                 + " cannot count the other VMs' claims: the journal " + damaged + " cannot be read"));
     }
 

@@ -196,12 +196,16 @@ class DdcutilFeatureTest {
     }
 
     @Test
-    void planSaysWhatWillHappen() {
+    void planRunsTheHookOnADryHostReadingTheInputButNotSwitchingIt() throws IOException {
         Domain vm = vm("win10", "<ddcutil bus='4' vm-input='hdmi1'/>");
-        var context = new io.github.libvirthooks.features.engine.FeatureContext(event("win10", "started"), vm,
-                vm.hooksConfig().get("ddcutil"), host, host, CommandRunner.system(), List.of(), null, lines::add);
-        assertThat(new DdcutilFeature(ddcutil.bin.toString()).plan(context)).containsExactly(
-                "switch --bus=4 to input 0x11 (hdmi1) once win10 has started; back to the input it showed before at release");
+        var plan = engine(new DdcutilFeature(ddcutil.bin.toString())).plan(
+                io.github.libvirthooks.features.engine.HookRequest.of(event("win10", "started"), vm), vm.hooksConfig()).get(0);
+        assertThat(plan.refused()).isEmpty();
+        assertThat(plan.commands()).containsExactly(List.of(ddcutil.bin.resolve("ddcutil").toString(), "--bus=4", "--noverify", "setvcp",
+                "60", "0x11"));
+        assertThat(ddcutil.calls()).as("only the read ran").containsExactly(List.of("--bus=4", "getvcp", "60", "--brief"));
+        assertThat(plan.claims()).singleElement().satisfies(c -> assertThat(c.values()).containsEntry("vm-input", "0x11"));
+        assertThat(state.fileFor("win10")).doesNotExist();
     }
 
     /** The real ddcutil, on a host without monitors: its error is a warning, the VM runs. */

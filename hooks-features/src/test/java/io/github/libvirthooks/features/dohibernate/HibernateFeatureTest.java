@@ -76,11 +76,11 @@ class HibernateFeatureTest {
         assertThatThrownBy(() -> prepare(vm("a", "<dohibernate fallback='suspend'/>", AGENT))).isInstanceOf(HookFailure.class)
                 .hasMessageContaining("invalid dohibernate fallback 'suspend': expected one of managedsave, shutdown, none");
         assertThatThrownBy(() -> prepare(vm("b", "<dohibernate timeout='soon'/>", AGENT))).isInstanceOf(HookFailure.class)
-                .hasMessageContaining("invalid dohibernate timeout 'soon': use a number with ms, s or m");
+                .hasMessageContaining("invalid dohibernate timeout 'soon': a duration from 1ms to 30m, such as 30s, 500ms, 2m or PT30S");
         assertThatThrownBy(() -> prepare(vm("c", "<dosleep mode='deep'/>", AGENT))).isInstanceOf(HookFailure.class)
                 .hasMessageContaining("invalid dosleep mode 'deep': expected one of auto, pause");
         assertThatThrownBy(() -> prepare(vm("d", "<dosleep timeout='0s'/>", AGENT))).isInstanceOf(HookFailure.class)
-                .hasMessageContaining("must be more than 0");
+                .hasMessageContaining("invalid dosleep timeout '0s': a duration from 1ms to 10m");
     }
 
     @Test

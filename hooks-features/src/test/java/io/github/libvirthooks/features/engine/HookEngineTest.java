@@ -201,6 +201,53 @@ class HookEngineTest {
     }
 
     @Test
+    void planRunsTheHookOnADryHostRefusingWithTheHooksMessageAndChangingNothing() {
+        kernel.write(SWAPPINESS, "60");
+        HookEngine engine = new HookEngine(kernel.host(), CommandRunner.system(), state,
+                List.of(new WritesSwappiness(), new io.github.libvirthooks.features.hugepages.HugepagesFeature()),
+                Duration.ofSeconds(5), Clock.systemUTC());
+        Domain vm = vm("win10", 64);
+        java.util.Map<String, java.util.Map<String, String>> enabled = new java.util.LinkedHashMap<>();
+        enabled.put("swappiness", java.util.Map.of());
+        enabled.put("hugepages", java.util.Map.of("timeout", "2m"));
+
+        List<FeaturePlan> plans = engine.plan(HookRequest.of(event("win10", "prepare", "begin"), vm), enabled);
+
+        assertThat(plans).extracting(FeaturePlan::feature).containsExactly("swappiness", "hugepages");
+        assertThat(plans.get(0).writes()).containsExactly(new Change(SWAPPINESS, "60", "10"));
+        assertThat(plans.get(1).effects()).containsKey("pools");
+        assertThat(plans.get(1).writes()).singleElement().satisfies(w -> assertThat(w.after()).isEqualTo("32"));
+        assertThat(kernel.host().read(SWAPPINESS)).isEqualTo("60");
+        assertThat(kernel.nr(TWO_MIB, 0)).isZero();
+        assertThat(state.fileFor("win10")).doesNotExist();
+
+        enabled.put("hugepages", java.util.Map.of("timeout", "soon"));
+        List<FeaturePlan> refused = engine.plan(HookRequest.of(event("win10", "prepare", "begin"), vm), enabled);
+        Throwable hook = org.assertj.core.api.Assertions.catchThrowable(
+                () -> engine.run(event("win10", "prepare", "begin"), vm, enabled, line -> { }));
+
+        assertThat(refused.get(1).refused()).contains(hook.getMessage());
+        assertThat(kernel.host().read(SWAPPINESS)).as("the hook rolled back").isEqualTo("60");
+    }
+
+    @Test
+    void planAtReleaseShowsTheUndoOfTheJournalAndKeepsIt() {
+        HookEngine engine = engine(kernel.host());
+        Domain vm = vm("win10", 64);
+        engine.run(event("win10", "prepare", "begin"), vm, vm.hooksConfig(), line -> { });
+
+        List<FeaturePlan> plans = engine.plan(HookRequest.of(event("win10", "release", "end"), vm), java.util.Map.of());
+
+        assertThat(plans).singleElement().satisfies(p -> {
+            assertThat(p.refused()).isEmpty();
+            assertThat(p.writes()).singleElement().satisfies(w -> assertThat(w.after()).isEqualTo("0"));
+            assertThat(p.notes()).anyMatch(l -> l.startsWith("undo   hugepages:"));
+        });
+        assertThat(kernel.nr(TWO_MIB, 0)).isEqualTo(32);
+        assertThat(state.load("win10", vm.uuid()).entries()).isNotEmpty();
+    }
+
+    @Test
     void releaseWithADamagedOtherJournalGivesBackExactlyThePagesThisVmAdded() {
         HookEngine engine = engine(kernel.host());
         Domain a = vm("a", 64);
@@ -233,11 +280,6 @@ class HookEngineTest {
         @Override
         public java.util.Set<HookOperation> actsOn() {
             return java.util.Set.of(HookOperation.PREPARE);
-        }
-
-        @Override
-        public List<String> plan(FeatureContext context) {
-            return List.of("set swappiness to 10");
         }
 
         @Override

@@ -604,28 +604,28 @@ class IsolcpuFeatureTest {
     void planRefusesLikeTheHookWhenAnotherJournalIsDamaged() {
         Path damaged = Damage.truncatedJournal(state, "other");
         Domain vm = vm("win10", "<isolcpu/>", pins("2", "3"));
-        var others = state.othersThan("win10");
-        var context = new io.github.libvirthooks.features.engine.FeatureContext(event("win10", "prepare"), vm,
-                vm.hooksConfig().get("isolcpu"), fake.host(), fake.host(), systemctl, others.readable(), others.damaged(), null,
-                lines::add);
-        assertThatThrownBy(() -> new IsolcpuFeature().plan(context))
-                .isInstanceOf(io.github.libvirthooks.features.engine.DamagedJournalException.class)
-                .hasMessageContaining(damaged.toString());
+        var plan = engine(fake.host()).plan(io.github.libvirthooks.features.engine.HookRequest.of(event("win10", "prepare"), vm),
+                vm.hooksConfig()).get(0);
+        assertThat(plan.refused()).get().asString().contains(damaged.toString());
+        assertThatThrownBy(() -> prepare(fake.host(), vm)).hasMessage(plan.refused().get());
     }
 
     @Test
     void planSaysWhatWouldHappenWithoutTouchingTheHost() {
         fake.systemd();
         Domain vm = vm("win10", "<isolcpu workqueue='true'/>", pins("2", "3"));
-        var context = new io.github.libvirthooks.features.engine.FeatureContext(event("win10", "prepare"), vm,
-                vm.hooksConfig().get("isolcpu"), fake.host(), fake.host(), systemctl, List.of(), null, lines::add);
-        List<String> plan = new IsolcpuFeature().plan(context);
-        assertThat(plan).first().asString().isEqualTo("isolate CPUs 2-3 for win10: host work limited to CPUs 0-1,4-7 with"
-                + " systemd AllowedCPUs on init.scope, system.slice, user.slice");
-        assertThat(plan).anyMatch(l -> l.startsWith("warn: physical core 2,6 is split"))
-                .contains("limit unbound and writeback workqueues to the host CPUs");
+        var plan = engine(fake.host()).plan(io.github.libvirthooks.features.engine.HookRequest.of(event("win10", "prepare"), vm),
+                vm.hooksConfig()).get(0);
+        assertThat(plan.refused()).isEmpty();
+        assertThat(plan.effects()).containsEntry("vmCpus", "2-3").containsEntry("hostCpus", "0-1,4-7").containsEntry("backend", "systemd");
+        assertThat(plan.commands()).contains(List.of("systemctl", "set-property", "--runtime", "system.slice", "AllowedCPUs=0-1,4-7"));
+        assertThat(plan.notes()).anyMatch(l -> l.startsWith("warn   isolcpu: physical core 2,6 is split"));
+        // The hook's own check of the kernel, which a descriptive plan used to skip.
+        assertThat(plan.notes()).anyMatch(l -> l.contains("does not offer /sys/devices/virtual/workqueue/cpumask"));
+        assertThat(plan.claims()).singleElement().satisfies(c -> assertThat(c.values()).containsEntry("cpus", "2-3"));
         assertThat(systemctl.sets()).isEmpty();
         assertThat(fake.cpus("system.slice")).isEmpty();
+        assertThat(state.fileFor("win10")).doesNotExist();
     }
 
     // --- helpers -------------------------------------------------------------------------------

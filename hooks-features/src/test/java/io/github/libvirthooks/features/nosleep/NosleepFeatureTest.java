@@ -157,7 +157,9 @@ class NosleepFeatureTest {
 
         assertThat(systemd.ran).isEmpty();
         assertThat(lines).singleElement().asString().startsWith("warn   nosleep: systemd is not the init system");
-        assertThat(new NosleepFeature().plan(context(vm))).singleElement().asString().contains("unsupported");
+        assertThat(engine().plan(io.github.libvirthooks.features.engine.HookRequest.of(event("win10", "prepare"), vm), vm.hooksConfig()))
+                .singleElement().satisfies(p -> assertThat(p.notes()).singleElement().asString()
+                        .startsWith("warn   nosleep: systemd is not the init system"));
     }
 
     @Test
@@ -180,10 +182,14 @@ class NosleepFeatureTest {
     }
 
     @Test
-    void planSaysWhichUnitWillHoldIt() {
-        assertThat(new NosleepFeature().plan(context(vm("win10", "<nosleep/>")))).containsExactly(
-                "hold a logind inhibitor (--what=sleep --mode=block) in libvirt-hooks-nosleep-win10.service while win10 runs;"
-                        + " released at release");
+    void planSaysWhichUnitWillHoldItAndStartsNothing() {
+        Domain vm = vm("win10", "<nosleep/>");
+        var plan = engine().plan(io.github.libvirthooks.features.engine.HookRequest.of(event("win10", "prepare"), vm), vm.hooksConfig())
+                .get(0);
+        assertThat(plan.commands()).singleElement().satisfies(argv -> assertThat(argv).contains(
+                "--unit=libvirt-hooks-nosleep-win10.service", "systemd-inhibit", "--what=sleep", "--mode=block"));
+        assertThat(systemd.ran).isEmpty();
+        assertThat(state.fileFor("win10")).doesNotExist();
     }
 
     private void prepare(Domain vm) {

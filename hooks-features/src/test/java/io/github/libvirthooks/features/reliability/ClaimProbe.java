@@ -80,11 +80,6 @@ final class ClaimProbe implements Feature {
     }
 
     @Override
-    public List<String> plan(FeatureContext context) {
-        return List.of();
-    }
-
-    @Override
     public void apply(FeatureContext context) {
         step(name.equals(ENTER), context.invocation().vmName() + " prepare");
         context.claims().record(JournalEntry.claim(name, "probe", Map.of()));

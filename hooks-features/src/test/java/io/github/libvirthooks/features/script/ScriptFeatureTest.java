@@ -316,26 +316,29 @@ class ScriptFeatureTest {
         Path ok = host.script("ok.sh", "echo ran >> " + host.trace());
         Path bad = host.script("bad.sh", "true");
         Files.setPosixFilePermissions(bad, PosixFilePermissions.fromString("rwxrwxrwx"));
-        host.script(host.etc.resolve("hooks.d/win10/release/end/10-release"), "true");
-        ScriptFeature feature = new ScriptFeature(new ProcessScriptRunner(io.github.libvirthooks.sysfs.exec.CommandRunner.system()),
-                host.safety);
+        Path release = host.script(host.etc.resolve("hooks.d/win10/release/end/10-release"), "true");
         var options = new java.util.LinkedHashMap<String, String>();
         options.put("1.exec", ok.toString());
-        options.put("1.undo", bad.toString());
         options.put(ScriptOptions.SCRIPTS_DIR, host.etc.toString());
-        var context = new io.github.libvirthooks.features.engine.FeatureContext(
-                io.github.libvirthooks.features.engine.HookInvocation.parse(List.of("qemu", "win10", "prepare", "begin", "-")),
-                new io.github.libvirthooks.features.domain.DomainXmlParser().parse(ScriptHost.xml("win10", "").getBytes()),
-                options, null, null, null, List.of(), null, line -> { });
+        options.put(ScriptOptions.STATE_DIR, host.state.path().toString());
+        var domain = new io.github.libvirthooks.features.domain.DomainXmlParser().parse(ScriptHost.xml("win10", "").getBytes());
+        var prepare = io.github.libvirthooks.features.engine.HookRequest.of(
+                io.github.libvirthooks.features.engine.HookInvocation.parse(List.of("qemu", "win10", "prepare", "begin", "-")), domain);
 
-        List<String> plan = feature.plan(context);
+        var plan = host.engine().plan(prepare, java.util.Map.of("script", options)).get(0);
 
-        assertThat(plan).hasSize(2);
-        assertThat(plan.get(0)).startsWith("run " + ok + " at prepare begin (<script> #1, timeout 30s, failure abort, undo " + bad
-                + " at release) REFUSED: script: " + bad + " is writable by group or others");
-        assertThat(plan.get(1)).isEqualTo("run " + host.etc.resolve("hooks.d/win10/release/end/10-release") + " at release ("
-                + host.etc.resolve("hooks.d/win10/release/end") + ")");
+        assertThat(plan.refused()).isEmpty();
+        assertThat(plan.scripts()).containsExactly(List.of(ok.toString(), "win10", "prepare", "begin", "-"));
+        assertThat(plan.claims()).singleElement().satisfies(c -> assertThat(c.values()).containsEntry("run", release.toString()));
+
+        options.put("1.undo", bad.toString());
+        var refused = host.engine().plan(prepare, java.util.Map.of("script", options)).get(0);
+
+        assertThat(refused.refused()).get().asString().startsWith("script: " + bad + " is writable by group or others");
+        assertThat(refused.scripts()).isEmpty();
         assertThat(host.traced()).isEmpty();
+        assertThat(host.state.fileFor("win10")).doesNotExist();
+        assertThat(ScriptFeature.stateFolderOf(host.state.path(), "win10")).doesNotExist();
     }
 
     @Test
@@ -345,7 +348,7 @@ class ScriptFeatureTest {
         assertThatThrownBy(() -> ScriptOptions.parse(java.util.Map.of("1.exec", "bin/true")))
                 .hasMessageStartingWith("invalid script <script> #1 exec 'bin/true': an absolute path");
         assertThatThrownBy(() -> ScriptOptions.parse(java.util.Map.of("1.exec", "/bin/true", "1.timeout", "1h")))
-                .hasMessageStartingWith("invalid script <script> #1 timeout '1h': from 100ms to 10m");
+                .hasMessageStartingWith("invalid script <script> #1 timeout '1h': a duration from 100ms to 10m");
         assertThatThrownBy(() -> ScriptOptions.parse(java.util.Map.of("1.exec", "/bin/true", "1.event", "prepared")))
                 .hasMessageStartingWith("invalid script event 'prepared': unknown hook operation 'prepared'");
         assertThatThrownBy(() -> ScriptOptions.parse(java.util.Map.of("1.exec", "/bin/true", "1.event", "release", "1.undo", "/bin/x")))

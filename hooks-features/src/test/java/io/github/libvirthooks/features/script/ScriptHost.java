@@ -79,7 +79,7 @@ final class ScriptHost {
 
     HookEngine engine() {
         return new HookEngine(HostRoot.at(root), CommandRunner.system(), state,
-                List.of(new MarkerFeature(), new ScriptFeature(new ProcessScriptRunner(CommandRunner.system()), safety)),
+                List.of(new MarkerFeature(), new ScriptFeature(safety)),
                 Duration.ofSeconds(5), Clock.systemUTC());
     }
 
@@ -92,7 +92,6 @@ final class ScriptHost {
     /** Runs one event as QemuHook would: the XML kept for the scripts, the features enabled from the XML plus the folders. */
     HookOutcome run(String xml, String op, String sub) {
         byte[] bytes = xml.getBytes(StandardCharsets.UTF_8);
-        HookInput.domainXml(bytes);
         Domain domain = new DomainXmlParser().parse(bytes);
         HookInvocation invocation = HookInvocation.parse(List.of("qemu", domain.name(), op, sub, "-"));
         Map<String, Map<String, String>> enabled = new LinkedHashMap<>();
@@ -108,7 +107,8 @@ final class ScriptHost {
             enabled.put(ScriptFeature.NAME, Map.of(ScriptOptions.SCRIPTS_DIR, etc.toString(), ScriptOptions.STATE_DIR,
                     state.path().toString()));
         }
-        return engine().run(invocation, domain, invocation.operation() == HookOperation.RELEASE ? Map.of() : enabled, lines::add);
+        return engine().run(new io.github.libvirthooks.features.engine.HookRequest(invocation, bytes, domain),
+                invocation.operation() == HookOperation.RELEASE ? Map.of() : enabled, lines::add);
     }
 
     /** A built-in-like feature that changes one host file at prepare, journaled, so rollback order shows. */
@@ -121,11 +121,6 @@ final class ScriptHost {
         @Override
         public Set<HookOperation> actsOn() {
             return Set.of(HookOperation.PREPARE);
-        }
-
-        @Override
-        public List<String> plan(FeatureContext context) {
-            return List.of("write marker");
         }
 
         @Override

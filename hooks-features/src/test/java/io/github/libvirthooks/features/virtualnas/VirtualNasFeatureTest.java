@@ -189,13 +189,18 @@ class VirtualNasFeatureTest {
     @Test
     void planDescribesTheShareWithoutStartingIt() {
         Domain vm = vm("win10", "<virtual-nas path='/srv/games' network='default'/>", "default");
-        FeatureContext context = new FeatureContext(event("win10", "prepare"), vm, vm.hooksConfig().get("virtual-nas"), host, host,
-                fake, List.of(), null, lines::add);
-        List<String> plan = feature().plan(context);
-        assertThat(plan.get(0)).isEqualTo("serve /srv/games read-only as \\\\192.168.122.1\\share to win10 on libvirt network default"
-                + " (virbr0), guests as nobody, SMB2 or newer; stopped at release");
-        assertThat(plan.get(1)).startsWith("warning: libvirt network default forwards");
+        HookEngine engine = new HookEngine(host, fake, state, List.of(feature()), Duration.ofSeconds(5), Clock.systemUTC());
+        var plan = engine.plan(io.github.libvirthooks.features.engine.HookRequest.of(event("win10", "prepare"), vm), vm.hooksConfig())
+                .get(0);
+        assertThat(plan.refused()).isEmpty();
+        assertThat(plan.created()).anyMatch(path -> path.endsWith("/smb.conf"));
+        assertThat(plan.commands()).anyMatch(argv -> argv.contains("--daemon") || argv.contains("systemd-run"));
+        assertThat(plan.notes()).anyMatch(l -> l.startsWith("warn   virtual-nas: libvirt network default forwards"));
+        assertThat(plan.claims()).singleElement().satisfies(c -> assertThat(c.values()).containsEntry("path", "/srv/games")
+                .containsEntry("mode", "ro").containsEntry("address", "192.168.122.1").containsEntry("share", "share"));
         assertThat(fake.ran).isEmpty();
+        assertThat(plan.created()).allSatisfy(path -> assertThat(host.resolve(path)).doesNotExist());
+        assertThat(state.fileFor("win10")).doesNotExist();
     }
 
     @Test

@@ -5,7 +5,6 @@ import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.state.JournalEntry;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -29,11 +28,6 @@ public final class HelloFeature implements Feature {
     @Override
     public Set<HookOperation> actsOn() {
         return Set.of(HookOperation.PREPARE);
-    }
-
-    @Override
-    public List<String> plan(FeatureContext context) {
-        return List.of("greet " + context.domain().name() + " with '" + greeting(context.options()) + "'");
     }
 
     @Override
