@@ -7,7 +7,7 @@ import io.github.libvirthooks.sysfs.HostRoot;
 import io.github.libvirthooks.sysfs.HostWriteListener;
 import io.github.libvirthooks.sysfs.cgroup.LibvirtMachineScope;
 import io.github.libvirthooks.sysfs.cpu.CpuSet;
-import io.github.libvirthooks.sysfs.sandbox.SimulatedHugePages;
+import io.github.libvirthooks.testkit.SimulatedHugePages;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,7 @@ import static io.github.libvirthooks.sysfs.hugetlb.HugePageSize.TWO_MIB;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.libvirthooks.sysfs.HostRoot;
-import io.github.libvirthooks.sysfs.sandbox.SimulatedHugePages;
+import io.github.libvirthooks.testkit.SimulatedHugePages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
