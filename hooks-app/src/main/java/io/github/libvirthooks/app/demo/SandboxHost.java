@@ -2,7 +2,7 @@ package io.github.libvirthooks.app.demo;
 
 import io.github.libvirthooks.sysfs.HostRoot;
 import io.github.libvirthooks.sysfs.hugetlb.HugePageSize;
-import io.github.libvirthooks.sysfs.sandbox.SimulatedHugePages;
+import io.github.libvirthooks.testkit.SimulatedHugePages;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,5 @@
 package io.github.libvirthooks.features.hook;
 
-import io.github.libvirthooks.sysfs.hugetlb.HugePageSize;
-import io.github.libvirthooks.sysfs.sandbox.SimulatedHugePages;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,7 +29,7 @@ public final class HookTraining {
     public static boolean run(Path dir) {
         try {
             Path host = Files.createDirectories(dir.resolve("host"));
-            new SimulatedHugePages(host, 1, HugePageSize.TWO_MIB);
+            layOutHugePages(host);
             Path config = dir.resolve("application.properties");
             Files.writeString(config, "libvirt-hooks.host-root=" + host + "\nlibvirt-hooks.state-dir=" + dir.resolve("state") + "\n");
             HookSetup setup = HookSetup.load(config, Map.of());
@@ -41,6 +39,32 @@ public final class HookTraining {
             return prepare == 0 && release == 0;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The files a host with one NUMA node and an empty 2 MiB hugepage pool shows, laid out as
+     * the test kit's simulated kernel lays them out (HookTrainingTest checks they agree). The
+     * training needs only the files: the hook writes them through its own, plain host root.
+     */
+    static void layOutHugePages(Path host) throws IOException {
+        String global = "sys/kernel/mm/hugepages/hugepages-2048kB/";
+        String node = "sys/devices/system/node/node0/hugepages/hugepages-2048kB/";
+        Map<String, String> files = new java.util.LinkedHashMap<>();
+        files.put("proc/sys/vm/drop_caches", "0\n");
+        files.put("proc/sys/vm/compact_memory", "");
+        files.put("sys/devices/system/node/online", "0\n");
+        for (String counter : List.of("nr_hugepages", "nr_hugepages_mempolicy", "free_hugepages", "resv_hugepages",
+                "surplus_hugepages", "nr_overcommit_hugepages")) {
+            files.put(global + counter, "0\n");
+        }
+        for (String counter : List.of("nr_hugepages", "free_hugepages", "surplus_hugepages")) {
+            files.put(node + counter, "0\n");
+        }
+        for (Map.Entry<String, String> file : files.entrySet()) {
+            Path path = host.resolve(file.getKey());
+            Files.createDirectories(path.getParent());
+            Files.writeString(path, file.getValue(), StandardCharsets.UTF_8);
         }
     }
 

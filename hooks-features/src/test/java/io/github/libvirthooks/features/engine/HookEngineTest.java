@@ -12,7 +12,7 @@ import io.github.libvirthooks.sysfs.Change;
 import io.github.libvirthooks.sysfs.HostRoot;
 import io.github.libvirthooks.sysfs.HostWriteListener;
 import io.github.libvirthooks.sysfs.exec.CommandRunner;
-import io.github.libvirthooks.sysfs.sandbox.SimulatedHugePages;
+import io.github.libvirthooks.testkit.SimulatedHugePages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

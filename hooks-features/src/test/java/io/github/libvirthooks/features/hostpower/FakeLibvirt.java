@@ -2,6 +2,7 @@ package io.github.libvirthooks.features.hostpower;
 
 import io.github.libvirthooks.sysfs.exec.CommandResult;
 import io.github.libvirthooks.sysfs.exec.CommandRunner;
+import io.github.libvirthooks.testkit.FakeClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,7 +15,7 @@ import java.util.function.Consumer;
 
 /**
  * Plays {@code virsh -q -c qemu:///system ...} and {@code systemctl is-system-running} like
- * libvirt and systemd answer them, with a state machine per domain on a {@link FakeTime}: the
+ * libvirt and systemd answer them, with a state machine per domain on a {@link FakeClock}: the
  * guest agent's suspend-to-RAM makes a domain pmsuspended, hibernation and ACPI shutdown make it
  * shut off, each after a delay (or never). Records every argv.
  */
@@ -23,7 +24,7 @@ final class FakeLibvirt implements CommandRunner {
     /** Verbs that change a domain. */
     static final Set<String> CHANGES = Set.of("dompmsuspend", "dompmwakeup", "suspend", "resume", "managedsave", "shutdown", "start");
 
-    final FakeTime time;
+    final FakeClock time;
     final Map<String, Dom> domains = new LinkedHashMap<>();
     final List<List<String>> ran = new ArrayList<>();
     final Map<List<String>, Duration> timeouts = new LinkedHashMap<>();
@@ -32,7 +33,7 @@ final class FakeLibvirt implements CommandRunner {
     Consumer<List<String>> beforeEach = argv -> { };
     String systemState = "running";
 
-    FakeLibvirt(FakeTime time) {
+    FakeLibvirt(FakeClock time) {
         this.time = time;
     }
 

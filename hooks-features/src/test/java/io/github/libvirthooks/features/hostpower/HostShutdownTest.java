@@ -3,6 +3,7 @@ package io.github.libvirthooks.features.hostpower;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.libvirthooks.features.hostpower.FakeLibvirt.Dom;
+import io.github.libvirthooks.testkit.FakeClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,14 +15,14 @@ import org.junit.jupiter.api.io.TempDir;
 class HostShutdownTest {
     @TempDir
     Path state;
-    FakeTime time;
+    FakeClock time;
     FakeLibvirt libvirt;
     HostShutdown shutdown;
     List<String> lines;
 
     @BeforeEach
     void host() {
-        time = new FakeTime();
+        time = new FakeClock();
         libvirt = new FakeLibvirt(time);
         shutdown = new HostShutdown(new Virsh(libvirt, Virsh.SYSTEM_URI), libvirt, state, (name, domain) -> domain.hooksConfig(),
                 time, time);

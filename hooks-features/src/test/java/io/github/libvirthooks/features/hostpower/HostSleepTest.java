@@ -4,6 +4,7 @@ import static io.github.libvirthooks.features.hostpower.FakeLibvirt.virsh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.libvirthooks.features.hostpower.FakeLibvirt.Dom;
+import io.github.libvirthooks.testkit.FakeClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,14 +17,14 @@ import org.junit.jupiter.api.io.TempDir;
 class HostSleepTest {
     @TempDir
     Path state;
-    FakeTime time;
+    FakeClock time;
     FakeLibvirt libvirt;
     HostSleep sleep;
     List<String> lines;
 
     @BeforeEach
     void host() {
-        time = new FakeTime();
+        time = new FakeClock();
         libvirt = new FakeLibvirt(time);
         // The hook's own resolution reads properties too; the XML metadata is enough here.
         sleep = new HostSleep(new Virsh(libvirt, Virsh.SYSTEM_URI), state, (name, domain) -> domain.hooksConfig(), time, time);

@@ -16,6 +16,7 @@ import io.github.libvirthooks.sysfs.Change;
 import io.github.libvirthooks.sysfs.HostRoot;
 import io.github.libvirthooks.sysfs.HostWriteListener;
 import io.github.libvirthooks.sysfs.exec.CommandRunner;
+import io.github.libvirthooks.testkit.FakeHost;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ class IsolcpuFeatureTest {
     @BeforeEach
     void host() {
         // 8 CPUs, 4 cores: siblings 0,4 1,5 2,6 3,7.
-        fake = new FakeHost(tmp.resolve("host")).smtCpus(8).cgroup2("init.scope", "system.slice", "user.slice", "machine.slice");
+        fake = FakeHost.at(tmp.resolve("host")).smtCpus(8).cgroup2("init.scope", "system.slice", "user.slice", "machine.slice");
         state = new StateDirectory(tmp.resolve("state"));
         systemctl = new FakeSystemctl();
         lines = new ArrayList<>();
@@ -120,7 +121,7 @@ class IsolcpuFeatureTest {
 
     @Test
     void aHostWithoutTopLevelCgroupsIsWarnedThatItsProcessesStayOnEveryCpu() {
-        fake = new FakeHost(tmp.resolve("bare")).smtCpus(8).cgroup2("machine");
+        fake = FakeHost.at(tmp.resolve("bare")).smtCpus(8).cgroup2("machine");
         prepare(vm("win10", "<isolcpu/>", pins("3", "7")));
         assertThat(lines).anyMatch(l -> l.startsWith("warn   isolcpu: /sys/fs/cgroup has no top-level cgroup but the VMs'"));
     }
@@ -176,7 +177,7 @@ class IsolcpuFeatureTest {
     @Test
     void autoChoosesCgroupWhenSystemdIsNotPid1AndSystemdWhenAskedForOnAHybridHostRefuses() {
         Domain vm = vm("win10", "<isolcpu backend='systemd'/>", pins("3", "7"));
-        fake.file("/proc/self/mountinfo", FakeHost.UNIFIED_MOUNTINFO
+        fake.file("/proc/self/mountinfo", FakeHost.CGROUP2_MOUNTINFO + "\n"
                 + "36 24 0:31 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset");
         assertThatThrownBy(() -> prepare(vm)).isInstanceOf(HookFailure.class)
                 .hasMessageContaining("backend=systemd needs systemd managing a pure cgroup v2 host, this one is HYBRID");

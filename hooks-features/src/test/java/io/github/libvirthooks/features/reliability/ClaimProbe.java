@@ -8,6 +8,7 @@ import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.features.state.StateDirectory;
 import io.github.libvirthooks.features.state.VmJournal;
 import io.github.libvirthooks.sysfs.cpu.CpuSet;
+import io.github.libvirthooks.testkit.FakeHost;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -32,19 +33,19 @@ final class ClaimProbe implements Feature {
     static final String ENTER = "probe-enter";
     static final String EXIT = "probe-exit";
     private static final String NR = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
-    private static final String SYSTEM_SLICE = FakeHostTree.CGROUP + "/system.slice/cpuset.cpus";
+    private static final String SYSTEM_SLICE = FakeHost.CGROUP + "/system.slice/cpuset.cpus";
     private static final CpuSet ONLINE = CpuSet.range(0, 7);
 
     /** How many times this process compared the claims with the host. */
     static final java.util.concurrent.atomic.AtomicInteger CHECKS = new java.util.concurrent.atomic.AtomicInteger();
 
     private final String name;
-    private final FakeHostTree tree;
+    private final FakeHost tree;
     private final StateDirectory state;
     private final Path insideMarker;
     private final Consumer<String> problems;
 
-    private ClaimProbe(String name, FakeHostTree tree, StateDirectory state, Consumer<String> problems) {
+    private ClaimProbe(String name, FakeHost tree, StateDirectory state, Consumer<String> problems) {
         this.name = name;
         this.tree = tree;
         this.state = state;
@@ -53,7 +54,7 @@ final class ClaimProbe implements Feature {
     }
 
     /** The two probes, to put first and last in the engine's feature list. */
-    static List<Feature> around(List<Feature> features, FakeHostTree tree, StateDirectory state, Consumer<String> problems) {
+    static List<Feature> around(List<Feature> features, FakeHost tree, StateDirectory state, Consumer<String> problems) {
         List<Feature> all = new ArrayList<>();
         all.add(new ClaimProbe(ENTER, tree, state, problems));
         all.addAll(features);

@@ -10,6 +10,7 @@ import io.github.libvirthooks.features.engine.HookEngine;
 import io.github.libvirthooks.features.state.JournalException;
 import io.github.libvirthooks.features.state.StateDirectory;
 import io.github.libvirthooks.sysfs.cpu.CpuSet;
+import io.github.libvirthooks.testkit.FakeHost;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * never deadlock: a hook that waits too long fails with one clear line.
  */
 class ConcurrencyTest {
-    private static final String SYSTEM_SLICE = FakeHostTree.CGROUP + "/system.slice/cpuset.cpus";
+    private static final String SYSTEM_SLICE = FakeHost.CGROUP + "/system.slice/cpuset.cpus";
     private static final String NR = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
     private static final CpuSet ONLINE = CpuSet.range(0, 7);
 
@@ -68,11 +69,11 @@ class ConcurrencyTest {
             for (int seed = 0; seed < seeds; seed++) {
                 Random random = new Random(k * 1000L + seed);
                 Path dir = tmp.resolve("seq-" + k + "-" + seed);
-                FakeHostTree tree = new FakeHostTree(dir.resolve("host"));
+                FakeHost tree = FakeHost.vfioDesktop(dir.resolve("host"));
                 StateDirectory state = new StateDirectory(dir.resolve("state"));
-                HookEngine engine = new HookEngine(tree.host(), new FakeHostCommands(tree.root), state, FeatureCatalog.all(),
+                HookEngine engine = new HookEngine(tree.host(), new FakeHostCommands(tree.root()), state, FeatureCatalog.all(),
                         Duration.ofSeconds(5), Clock.systemUTC());
-                TreeSnapshot before = tree.snapshot();
+                TreeSnapshot before = TreeSnapshot.of(tree);
                 List<Vm> vms = vms(k, random);
                 // Each VM starts and stops twice; the order of all these events is random, each VM's own order kept.
                 List<String> events = new ArrayList<>();
@@ -96,7 +97,7 @@ class ConcurrencyTest {
                         wrongCounts++;
                     }
                 }
-                List<String> diff = tree.snapshot().diff(before);
+                List<String> diff = TreeSnapshot.of(tree).diff(before);
                 if (!diff.isEmpty() || !Lifecycle.journals(state.path()).isEmpty()) {
                     wrongCounts++;
                     problems.add("k=" + k + " seed=" + seed + ": after the last release the host differs " + diff + ", state "
@@ -130,15 +131,15 @@ class ConcurrencyTest {
             for (int seed = 0; seed < seeds; seed++) {
                 Random random = new Random(k * 7919L + seed);
                 Path dir = tmp.resolve("procs-" + k + "-" + seed);
-                FakeHostTree tree = new FakeHostTree(dir.resolve("host"));
+                FakeHost tree = FakeHost.vfioDesktop(dir.resolve("host"));
                 Path stateDir = dir.resolve("state");
-                TreeSnapshot before = tree.snapshot();
+                TreeSnapshot before = TreeSnapshot.of(tree);
                 List<Process> processes = new ArrayList<>();
                 for (Vm vm : vms(k, random)) {
                     Path xml = dir.resolve(vm.name() + ".xml");
                     Files.writeString(xml, vm.xml(), StandardCharsets.UTF_8);
                     processes.add(new ProcessBuilder(javaBin, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                            ConcurrentHookMain.class.getName(), tree.root.toString(), stateDir.toString(), xml.toString(),
+                            ConcurrentHookMain.class.getName(), tree.root().toString(), stateDir.toString(), xml.toString(),
                             Long.toString(random.nextLong()), "2").redirectErrorStream(true).start());
                 }
                 for (Process process : processes) {
@@ -156,7 +157,7 @@ class ConcurrencyTest {
                         problems.add("k=" + k + " seed=" + seed + ": exit " + process.exitValue() + ": " + output.strip());
                     }
                 }
-                List<String> diff = tree.snapshot().diff(before);
+                List<String> diff = TreeSnapshot.of(tree).diff(before);
                 if (!diff.isEmpty() || !Lifecycle.journals(stateDir).isEmpty()) {
                     wrongCounts++;
                     problems.add("k=" + k + " seed=" + seed + ": after the last release the host differs " + diff + ", state "
@@ -171,7 +172,7 @@ class ConcurrencyTest {
         assertThat(checks.get()).as("checks made inside the lock").isEqualTo(8 * ks.stream().mapToInt(Integer::intValue).sum() * seeds);
     }
 
-    private boolean countsHold(FakeHostTree tree, List<Vm> running, String where) {
+    private boolean countsHold(FakeHost tree, List<Vm> running, String where) {
         checks.incrementAndGet();
         long nr = Long.parseLong(tree.read(NR).strip());
         long needed = running.stream().mapToLong(Vm::pages).sum();
@@ -216,7 +217,7 @@ class ConcurrencyTest {
     void aHookWaitsBoundedlyForAnotherProcessHoldingTheLockThenFailsWithOneLine() throws Exception {
         Lifecycle life = new Lifecycle(Scenario.documented().get(0), tmp.resolve("held"));
         life.lockTimeout = Duration.ofMillis(1500);
-        TreeSnapshot before = life.tree.snapshot();
+        TreeSnapshot before = TreeSnapshot.of(life.tree);
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process holder = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), LockHolderMain.class.getName(),
                 life.state.path().toString(), "60").redirectErrorStream(true).start();
@@ -238,7 +239,7 @@ class ConcurrencyTest {
             Lifecycle.HookResult prepare = life.hook(Steps.counting(), "prepare");
             assertThat(prepare.status()).isEqualTo(1);
             assertThat(prepare.stderr().strip()).doesNotContain("\n").contains("another libvirt-hooks run has held");
-            assertThat(life.tree.snapshot().diff(before)).isEmpty();
+            assertThat(TreeSnapshot.of(life.tree).diff(before)).isEmpty();
             Figures.print("lock-timeout", "waited-ms", waitedMs, "timeout-ms", 1500, "deadlocks", 0);
         } finally {
             holder.destroyForcibly();
@@ -247,7 +248,7 @@ class ConcurrencyTest {
         // Once the holder is gone (killed: the kernel drops its lock), the next hook gets the lock at once.
         life.run(Steps.counting(), "prepare");
         life.hook(Steps.counting(), "release");
-        assertThat(life.tree.snapshot().diff(before)).isEmpty();
+        assertThat(TreeSnapshot.of(life.tree).diff(before)).isEmpty();
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.github.libvirthooks.features.domain.DomainXmlParser;
 import io.github.libvirthooks.features.engine.FeatureCatalog;
 import io.github.libvirthooks.features.engine.HookEngine;
 import io.github.libvirthooks.features.state.StateDirectory;
+import io.github.libvirthooks.testkit.FakeHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -15,7 +16,7 @@ import java.util.Random;
 
 /**
  * One VM's hook runs as a process of its own, next to the other VMs' processes on one
- * {@link FakeHostTree}: {@code <cycles>} times prepare then release, with random pauses, each
+ * {@link FakeHost}: {@code <cycles>} times prepare then release, with random pauses, each
  * event through a fresh engine (a fresh hook process in real life) with {@link ClaimProbe}s.
  *
  * <p>Usage: {@code ConcurrentHookMain <host-root> <state-dir> <domain.xml> <seed> <cycles>}.
@@ -26,13 +27,13 @@ public final class ConcurrentHookMain {
     }
 
     public static void main(String[] args) throws Exception {
-        FakeHostTree tree = FakeHostTree.attach(Path.of(args[0]));
+        FakeHost tree = FakeHost.attach(Path.of(args[0]));
         StateDirectory state = new StateDirectory(Path.of(args[1]));
         Domain domain = new DomainXmlParser().parse(Files.readAllBytes(Path.of(args[2])));
         Random random = new Random(Long.parseLong(args[3]));
         int cycles = Integer.parseInt(args[4]);
         List<String> problems = new ArrayList<>();
-        FakeHostCommands commands = new FakeHostCommands(tree.root);
+        FakeHostCommands commands = new FakeHostCommands(tree.root());
         int status = 0;
         try {
             for (int cycle = 0; cycle < cycles; cycle++) {

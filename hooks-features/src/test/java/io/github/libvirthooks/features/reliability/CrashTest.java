@@ -83,7 +83,7 @@ class CrashTest {
 
     private void crashInPrepare(Scenario scenario, int n, boolean after, boolean byRestore) {
         Lifecycle life = fresh(scenario);
-        TreeSnapshot before = life.tree.snapshot();
+        TreeSnapshot before = TreeSnapshot.of(life.tree);
         String where = "killed " + (after ? "after" : "before") + " step " + n + " of prepare";
         crash(() -> life.run(after ? Steps.crashingAfter(n) : Steps.crashingBefore(n), "prepare"), where, scenario);
         journalReadable(life, scenario, where);
@@ -104,7 +104,7 @@ class CrashTest {
 
     private void crashInStarted(Scenario scenario, int n, boolean after) {
         Lifecycle life = fresh(scenario);
-        TreeSnapshot before = life.tree.snapshot();
+        TreeSnapshot before = TreeSnapshot.of(life.tree);
         String where = "killed " + (after ? "after" : "before") + " step " + n + " of started";
         life.run(Steps.counting(), "prepare");
         crash(() -> life.started(after ? Steps.crashingAfter(n) : Steps.crashingBefore(n)), where, scenario);
@@ -116,7 +116,7 @@ class CrashTest {
 
     private void crashInRelease(Scenario scenario, int n, boolean after) {
         Lifecycle life = fresh(scenario);
-        TreeSnapshot before = life.tree.snapshot();
+        TreeSnapshot before = TreeSnapshot.of(life.tree);
         String where = "killed " + (after ? "after" : "before") + " step " + n + " of release";
         life.run(Steps.counting(), "prepare");
         life.started(Steps.counting());
@@ -156,7 +156,7 @@ class CrashTest {
     }
 
     private void recovered(Scenario scenario, String where, TreeSnapshot before, Lifecycle life) {
-        List<String> diff = life.tree.snapshot().diff(before);
+        List<String> diff = TreeSnapshot.of(life.tree).diff(before);
         if (diff.isEmpty() && life.journals().isEmpty()) {
             recoveries++;
             return;
@@ -176,13 +176,13 @@ class CrashTest {
     void aJournalTruncatedAtAnyByteIsReportedNeverMisread() throws IOException {
         Scenario scenario = Scenario.documented().get(Scenario.documented().size() - 1);
         Lifecycle life = new Lifecycle(scenario, tmp.resolve("torn"));
-        TreeSnapshot before = life.tree.snapshot();
+        TreeSnapshot before = TreeSnapshot.of(life.tree);
         life.run(Steps.counting(), "prepare");
         life.started(Steps.counting());
         Path file = life.state.fileFor(Scenario.VM);
         byte[] whole = Files.readAllBytes(file);
         VmJournal original = life.state.load(Scenario.VM, "");
-        TreeSnapshot running = life.tree.snapshot();
+        TreeSnapshot running = TreeSnapshot.of(life.tree);
         int reported = 0;
         int same = 0;
         int hooked = 0;
@@ -208,7 +208,7 @@ class CrashTest {
             assertThat(release.status()).as("release with a journal cut to %d bytes", length).isZero();
             if (!damaged.isEmpty()) {
                 assertThat(release.stderr()).contains("libvirt-hooks: ");
-                assertThat(life.tree.snapshot().diff(running)).as("cut to %d bytes", length).isEmpty();
+                assertThat(TreeSnapshot.of(life.tree).diff(running)).as("cut to %d bytes", length).isEmpty();
             }
         }
         // Only the final newline may go without changing the meaning.
@@ -216,7 +216,7 @@ class CrashTest {
         Files.write(file, whole);
         life.stopped(Steps.counting());
         life.hook(Steps.counting(), "release");
-        assertThat(life.tree.snapshot().diff(before)).isEmpty();
+        assertThat(TreeSnapshot.of(life.tree).diff(before)).isEmpty();
         Figures.print("torn-journal", "cuts", whole.length, "reported", reported, "read-whole", same, "misread", 0,
                 "releases-run", hooked);
     }
@@ -225,7 +225,7 @@ class CrashTest {
     void aStrayTemporaryJournalIsIgnoredAndReplaced() throws IOException {
         Scenario scenario = Scenario.documented().get(0);
         Lifecycle life = new Lifecycle(scenario, tmp.resolve("stray"));
-        TreeSnapshot before = life.tree.snapshot();
+        TreeSnapshot before = TreeSnapshot.of(life.tree);
         Files.createDirectories(life.state.path());
         Path stray = life.state.path().resolve(life.state.fileFor(Scenario.VM).getFileName() + ".tmp");
         Files.writeString(stray, "libvirt-hooks-journal 1\nvm win10 uuid % upd", StandardCharsets.UTF_8);
@@ -240,7 +240,7 @@ class CrashTest {
         life.run(Steps.counting(), "prepare");
         assertThat(stray).as("the next save of this VM's journal replaces it").doesNotExist();
         life.hook(Steps.counting(), "release");
-        assertThat(life.tree.snapshot().diff(before)).isEmpty();
+        assertThat(TreeSnapshot.of(life.tree).diff(before)).isEmpty();
         assertThat(Lifecycle.journals(life.state.path())).containsExactly(otherStray.getFileName().toString());
     }
 
@@ -264,7 +264,7 @@ class CrashTest {
                     continue;
                 }
                 Lifecycle life = new Lifecycle(scenario, tmp.resolve("proc-" + name + "-" + n));
-                TreeSnapshot before = life.tree.snapshot();
+                TreeSnapshot before = TreeSnapshot.of(life.tree);
                 Path xml = tmp.resolve("proc-" + name + "-" + n + ".xml");
                 Files.writeString(xml, life.xml, StandardCharsets.UTF_8);
                 int status = child(life, n, xml, "prepare");
@@ -273,7 +273,7 @@ class CrashTest {
                 journalReadable(life, scenario, "process killed after step " + n);
                 // The next hook event is another process too.
                 assertThat(child(life, Integer.MAX_VALUE, xml, "release")).isZero();
-                assertThat(life.tree.snapshot().diff(before)).as("%s: killed after step %d, then release", name, n).isEmpty();
+                assertThat(TreeSnapshot.of(life.tree).diff(before)).as("%s: killed after step %d, then release", name, n).isEmpty();
                 assertThat(life.journals()).isEmpty();
                 recovered++;
             }
@@ -285,7 +285,7 @@ class CrashTest {
     private static int child(Lifecycle life, int crashAfter, Path xml, String operation) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("java.class.path"), CrashingHookMain.class.getName(), life.tree.root.toString(),
+                System.getProperty("java.class.path"), CrashingHookMain.class.getName(), life.tree.root().toString(),
                 life.state.path().toString(), Integer.toString(crashAfter), xml.toString(), "qemu", Scenario.VM, operation,
                 Lifecycle.subOperation(operation), "-");
         builder.redirectErrorStream(true);

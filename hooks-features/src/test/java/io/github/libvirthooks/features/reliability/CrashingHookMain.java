@@ -9,6 +9,7 @@ import io.github.libvirthooks.sysfs.Change;
 import io.github.libvirthooks.sysfs.HostWriteListener;
 import io.github.libvirthooks.sysfs.exec.CommandResult;
 import io.github.libvirthooks.sysfs.exec.CommandRunner;
+import io.github.libvirthooks.testkit.FakeHost;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A hook process that kills itself: the real {@link QemuHook} on a {@link FakeHostTree}, whose
+ * A hook process that kills itself: the real {@link QemuHook} on a {@link FakeHost}, whose
  * host dies with {@code Runtime.halt(137)} right after its N-th write or command took effect,
  * as if SIGKILLed there: no {@code finally}, no rollback, no lock release but the kernel's.
  *
@@ -37,7 +38,7 @@ public final class CrashingHookMain {
         int crashAfter = Integer.parseInt(args[2]);
         Path xml = Path.of(args[3]);
         int[] steps = {0};
-        FakeHostTree tree = FakeHostTree.attach(root);
+        FakeHost tree = FakeHost.attach(root);
         HostWriteListener killer = new HostWriteListener() {
             @Override
             public void beforeWrite(Change intended) {

@@ -3,6 +3,7 @@ package io.github.libvirthooks.features.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.libvirthooks.features.state.Damage;
+import io.github.libvirthooks.testkit.FakeHost;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ class DamagedJournalTest {
             Lifecycle life = new Lifecycle(scenario, tmp.resolve(scenario.name()));
             Path damaged = Damage.truncatedJournal(life.state, "other");
             byte[] evidence = Files.readAllBytes(damaged);
-            TreeSnapshot before = life.tree.snapshot();
+            TreeSnapshot before = TreeSnapshot.of(life.tree);
 
             Lifecycle.HookResult prepare = life.hook(Steps.counting(), "prepare");
 
@@ -43,7 +44,7 @@ class DamagedJournalTest {
             assertThat(prepare.stderr().strip()).as(scenario.name()).doesNotContain("\n")
                     .contains("cannot count the other VMs' claims: the journal " + damaged + " cannot be read")
                     .contains("'libvirt-hooks restore --vm other'");
-            List<String> diff = life.tree.snapshot().diff(before);
+            List<String> diff = TreeSnapshot.of(life.tree).diff(before);
             if (!diff.isEmpty()) {
                 problems.add(scenario.name() + ": " + diff);
             }
@@ -59,7 +60,7 @@ class DamagedJournalTest {
     void cfscpuLeavesRtThrottlingAloneButStillSchedulesTheVcpuThreads() {
         Scenario scenario = named("cfscpu");
         Lifecycle life = new Lifecycle(scenario, tmp);
-        TreeSnapshot before = life.tree.snapshot();
+        TreeSnapshot before = TreeSnapshot.of(life.tree);
         Damage.truncatedJournal(life.state, "other");
 
         life.run(Steps.counting(), "prepare");
@@ -67,14 +68,14 @@ class DamagedJournalTest {
         life.tree.spawnQemu(Scenario.VM, Scenario.QEMU_ID, Scenario.QEMU_PID, Scenario.VCPUS);
         life.engine(Steps.counting()).run(Lifecycle.event(Scenario.VM, "started"), life.domain, life.domain.hooksConfig(), lines::add);
 
-        assertThat(life.tree.read(FakeHostTree.RT_RUNTIME).strip()).isEqualTo("950000");
+        assertThat(life.tree.read(FakeHost.RT_RUNTIME).strip()).isEqualTo("950000");
         assertThat(lines).anyMatch(l -> l.startsWith("warn   cfscpu: RT throttling left as it is: cannot count the other VMs' claims"))
                 .anyMatch(l -> l.startsWith("change cfscpu: cpu.weight = 200"));
         assertThat(life.state.load(Scenario.VM, "").entries()).extracting(e -> e.key()).containsExactly("cpu.weight");
 
         life.stopped(Steps.counting());
         assertThat(life.hook(Steps.counting(), "release").status()).isZero();
-        assertThat(life.tree.snapshot().diff(before)).isEmpty();
+        assertThat(TreeSnapshot.of(life.tree).diff(before)).isEmpty();
         assertThat(life.state.fileFor(Scenario.VM)).doesNotExist();
     }
 
@@ -82,10 +83,10 @@ class DamagedJournalTest {
     void releaseExitsZeroGivesBackThePagesKeepsWhatIsSharedAndRestoreFinishesOnceTheFileIsGone() throws IOException {
         Scenario scenario = named("hugepages+isolcpu+cfscpu");
         Lifecycle life = new Lifecycle(scenario, tmp);
-        TreeSnapshot before = life.tree.snapshot();
+        TreeSnapshot before = TreeSnapshot.of(life.tree);
         life.run(Steps.counting(), "prepare");
         life.started(Steps.counting());
-        TreeSnapshot running = life.tree.snapshot();
+        TreeSnapshot running = TreeSnapshot.of(life.tree);
         life.stopped(Steps.counting());
         Path damaged = Damage.truncatedJournal(life.state, "other");
 
@@ -96,7 +97,7 @@ class DamagedJournalTest {
                         + " sharing it: the journal " + damaged + " cannot be read")
                 .contains("warning: cfscpu: cannot undo sched_rt_runtime_us: left as it is")
                 .contains("run 'libvirt-hooks restore --vm win10' later");
-        assertThat(life.tree.read(FakeHostTree.RT_RUNTIME).strip()).isEqualTo("-1");
+        assertThat(life.tree.read(FakeHost.RT_RUNTIME).strip()).isEqualTo("-1");
         assertThat(life.tree.read("/sys/fs/cgroup/system.slice/cpuset.cpus").strip()).isEqualTo("0-1,4-5");
         assertThat(life.tree.read("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages").strip())
                 .as("this VM's own pages are given back").isEqualTo("0");
@@ -105,7 +106,7 @@ class DamagedJournalTest {
         // Dealt with by hand: the other VM is known to be gone, its journal deleted.
         Files.delete(damaged);
         assertThat(life.restore(Steps.counting()).warnings()).isEmpty();
-        assertThat(life.tree.snapshot().diff(before)).isEmpty();
+        assertThat(TreeSnapshot.of(life.tree).diff(before)).isEmpty();
         assertThat(life.journals()).isEmpty();
     }
 

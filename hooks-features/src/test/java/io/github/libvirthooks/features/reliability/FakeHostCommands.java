@@ -2,6 +2,7 @@ package io.github.libvirthooks.features.reliability;
 
 import io.github.libvirthooks.sysfs.exec.CommandResult;
 import io.github.libvirthooks.sysfs.exec.CommandRunner;
+import io.github.libvirthooks.testkit.FakeHost;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The commands the features run, answered on a {@link FakeHostTree} the way the real tools
+ * The commands the features run, answered on a {@link FakeHost} the way the real tools
  * would, with every effect kept in the tree so that snapshots see it:
  * {@code systemctl show|set-property --runtime UNIT AllowedCPUs} keeps the property in
  * {@code /run/systemd/fake-allowed-cpus/UNIT} and writes the unit's {@code cpuset.cpus} like
@@ -67,7 +68,7 @@ final class FakeHostCommands implements CommandRunner {
             String unit = argv.get(3);
             String cpus = argv.get(4).substring("AllowedCPUs=".length());
             write(path(PROPERTY_DIR + "/" + unit), cpus.isEmpty() ? "" : cpus + "\n");
-            Path cpuset = path(FakeHostTree.CGROUP + "/" + unit + "/cpuset.cpus");
+            Path cpuset = path(FakeHost.CGROUP + "/" + unit + "/cpuset.cpus");
             if (Files.exists(cpuset)) {
                 write(cpuset, cpus + "\n");
             }
@@ -108,23 +109,16 @@ final class FakeHostCommands implements CommandRunner {
         } else {
             nice = Integer.parseInt(argv.get(2));
         }
-        write(stat, stat(tid, comm, policy, rt, nice) + "\n");
+        write(stat, FakeHost.threadStat(tid, comm, policy, rt, nice) + "\n");
         return new CommandResult(argv, 0, "", "");
     }
 
-    /** A {@code stat} line with the given nice (field 19), RT priority (40) and policy (41). */
-    static String stat(int tid, String comm, int policy, int rtPriority, int nice) {
-        StringBuilder s = new StringBuilder(tid + " (" + comm + ") S");
-        for (int field = 4; field <= 52; field++) {
-            int value = switch (field) {
-                case 19 -> nice;
-                case 40 -> rtPriority;
-                case 41 -> policy;
-                default -> field;
-            };
-            s.append(' ').append(value);
+    /** systemd runs as PID 1 on {@code host}; its units' AllowedCPUs start unset. */
+    static void systemd(FakeHost host) {
+        host.systemd();
+        for (String unit : UNITS) {
+            host.file(PROPERTY_DIR + "/" + unit, "");
         }
-        return s.toString();
     }
 
     private Path path(String hostPath) {

@@ -54,7 +54,7 @@ class FaultInjectionTest {
     /** The steps of each event when nothing fails; the clean life itself must restore the host. */
     private Clean cleanRun(Scenario scenario) {
         Lifecycle life = new Lifecycle(scenario, tmp.resolve("clean-" + scenario.name()));
-        TreeSnapshot before = life.tree.snapshot();
+        TreeSnapshot before = TreeSnapshot.of(life.tree);
         Steps prepare = Steps.counting();
         life.run(prepare, "prepare");
         Steps started = Steps.counting();
@@ -70,7 +70,7 @@ class FaultInjectionTest {
 
     private void prepareFails(Scenario scenario, int n, String step) {
         Lifecycle life = fresh(scenario, "prepare", n);
-        TreeSnapshot before = life.tree.snapshot();
+        TreeSnapshot before = TreeSnapshot.of(life.tree);
         steps++;
         String where = "prepare fails at step " + n + " (" + step + ")";
         try {
@@ -99,7 +99,7 @@ class FaultInjectionTest {
 
     private void startedFails(Scenario scenario, int n, String step) {
         Lifecycle life = fresh(scenario, "started", n);
-        TreeSnapshot before = life.tree.snapshot();
+        TreeSnapshot before = TreeSnapshot.of(life.tree);
         steps++;
         String where = "started fails at step " + n + " (" + step + ")";
         life.run(Steps.counting(), "prepare");
@@ -118,7 +118,7 @@ class FaultInjectionTest {
 
     private void releaseFails(Scenario scenario, int n, List<String> cleanRelease) {
         Lifecycle life = fresh(scenario, "release", n);
-        TreeSnapshot before = life.tree.snapshot();
+        TreeSnapshot before = TreeSnapshot.of(life.tree);
         steps++;
         String where = "release fails at step " + n + " (" + cleanRelease.get(n - 1) + ")";
         life.run(Steps.counting(), "prepare");
@@ -160,7 +160,7 @@ class FaultInjectionTest {
     }
 
     private void check(Scenario scenario, String where, TreeSnapshot before, Lifecycle life, String problem) {
-        List<String> diff = life.tree.snapshot().diff(before);
+        List<String> diff = TreeSnapshot.of(life.tree).diff(before);
         if (!diff.isEmpty()) {
             diffs++;
             problems.add(scenario.name() + ": " + where + ": host differs: " + diff);

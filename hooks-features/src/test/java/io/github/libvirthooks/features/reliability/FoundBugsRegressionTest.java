@@ -4,7 +4,7 @@ import static io.github.libvirthooks.sysfs.hugetlb.HugePageSize.TWO_MIB;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.libvirthooks.sysfs.HostRoot;
-import io.github.libvirthooks.sysfs.sandbox.SimulatedHugePages;
+import io.github.libvirthooks.testkit.SimulatedHugePages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,7 +23,7 @@ class FoundBugsRegressionTest {
     void restoreRetriesTheCpusetControllerAfterAFailedRelease() {
         Scenario scenario = Scenario.documented().stream().filter(s -> s.name().equals("isolcpu-cgroup")).findFirst().orElseThrow();
         Lifecycle life = new Lifecycle(scenario, tmp);
-        TreeSnapshot before = life.tree.snapshot();
+        TreeSnapshot before = TreeSnapshot.of(life.tree);
         life.run(Steps.counting(), "prepare");
         Steps clean = Steps.counting();
         Lifecycle release = new Lifecycle(scenario, tmp.resolve("probe"));
@@ -35,7 +35,7 @@ class FoundBugsRegressionTest {
         assertThat(life.hook(Steps.failingAt(subtreeStep), "release").status()).isZero();
         life.restore(Steps.counting());
 
-        assertThat(life.tree.snapshot().diff(before)).isEmpty();
+        assertThat(TreeSnapshot.of(life.tree).diff(before)).isEmpty();
     }
 
     @Test
@@ -54,7 +54,7 @@ class FoundBugsRegressionTest {
     void aHookKilledBeforeItsHugepageWriteLeavesNoClaimAfterRelease() {
         Scenario scenario = Scenario.documented().get(0);
         Lifecycle life = new Lifecycle(scenario, tmp);
-        TreeSnapshot before = life.tree.snapshot();
+        TreeSnapshot before = TreeSnapshot.of(life.tree);
         try {
             life.run(Steps.crashingBefore(1), "prepare");
         } catch (Steps.Crash expected) {
@@ -63,7 +63,7 @@ class FoundBugsRegressionTest {
         life.run(Steps.counting(), "stopped");
         assertThat(life.hook(Steps.counting(), "release").status()).isZero();
 
-        assertThat(life.tree.snapshot().diff(before)).isEmpty();
+        assertThat(TreeSnapshot.of(life.tree).diff(before)).isEmpty();
         assertThat(life.journals()).as("the claim of pages never added is cleared").isEmpty();
     }
 

@@ -5,6 +5,7 @@ import io.github.libvirthooks.features.engine.HookEngine;
 import io.github.libvirthooks.features.hook.HookLog;
 import io.github.libvirthooks.features.hook.QemuHook;
 import io.github.libvirthooks.features.state.StateDirectory;
+import io.github.libvirthooks.testkit.FakeHost;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -132,16 +133,16 @@ final class Hostile {
     /** A fake host with a canary directory beside it, and the hook wired to both. */
     static final class Sandbox {
         final Path dir;
-        final FakeHostTree tree;
+        final FakeHost tree;
         final FakeHostCommands commands;
         final StateDirectory state;
         private final TreeSnapshot outsideBefore;
 
-        Sandbox(Path dir, Consumer<FakeHostTree> setup) {
+        Sandbox(Path dir, Consumer<FakeHost> setup) {
             this.dir = dir;
-            this.tree = new FakeHostTree(dir.resolve("host"));
+            this.tree = FakeHost.vfioDesktop(dir.resolve("host"));
             setup.accept(tree);
-            this.commands = new FakeHostCommands(tree.root);
+            this.commands = new FakeHostCommands(tree.root());
             this.state = new StateDirectory(dir.resolve("state"));
             try {
                 Files.createDirectories(dir.resolve("outside/etc"));

@@ -49,13 +49,13 @@ class HostileCorpusTest {
         Hostile.Tally tally = new Hostile.Tally();
         for (String name : names()) {
             Hostile.Sandbox box = sandbox();
-            TreeSnapshot before = box.tree.snapshot();
+            TreeSnapshot before = TreeSnapshot.of(box.tree);
             String xml = Scenario.xml(Hostile.xmlText(name), 64, true, "<vcpupin vcpu='0' cpuset='2,6'/>", HOOKS);
             String what = "VM name '" + printable(name) + "'";
             int prepare = box.hook(tally, what + " prepare", List.of("qemu", name, "prepare", "begin", "-"), bytes(xml));
             int release = box.hook(tally, what + " release", List.of("qemu", name, "release", "end", "-"), bytes(xml));
             assertThat(release).as(what + ": release").isIn(0, 2);
-            assertThat(box.tree.snapshot().diff(before)).as(what + ": host after release").isEmpty();
+            assertThat(TreeSnapshot.of(box.tree).diff(before)).as(what + ": host after release").isEmpty();
             assertThat(Lifecycle.journals(box.state.path())).as(what + ": state after release (prepare exited " + prepare + ")")
                     .isEmpty();
         }
@@ -90,12 +90,12 @@ class HostileCorpusTest {
                         .toList()) + "/><isolcpu"))));
         for (Map.Entry<String, byte[]> c : cases) {
             Hostile.Sandbox box = sandbox();
-            TreeSnapshot before = box.tree.snapshot();
+            TreeSnapshot before = TreeSnapshot.of(box.tree);
             String what = "domain XML " + c.getKey();
             box.hook(tally, what + " prepare", List.of("qemu", "win10", "prepare", "begin", "-"), c.getValue());
             int release = box.hook(tally, what + " release", List.of("qemu", "win10", "release", "end", "-"), c.getValue());
             assertThat(release).as(what + ": release").isZero();
-            assertThat(box.tree.snapshot().diff(before)).as(what + ": host after release").isEmpty();
+            assertThat(TreeSnapshot.of(box.tree).diff(before)).as(what + ": host after release").isEmpty();
             assertThat(Lifecycle.journals(box.state.path())).as(what + ": state after release").isEmpty();
         }
         TOTAL.add(tally);
@@ -159,7 +159,7 @@ class HostileCorpusTest {
                 if (!qemuFile) {
                     box.tree.writeBytes(file, garbage);
                 }
-                TreeSnapshot before = box.tree.snapshot();
+                TreeSnapshot before = TreeSnapshot.of(box.tree);
                 String what = file + " = '" + printable(new String(garbage, StandardCharsets.ISO_8859_1)) + "'";
                 byte[] xml = bytes(Scenario.xml("win10", 64, true, "<vcpupin vcpu='0' cpuset='2,6'/><vcpupin vcpu='1' cpuset='3,7'/>",
                         scenario.hooks()));
@@ -177,7 +177,7 @@ class HostileCorpusTest {
                 // (An interrupt's smp_affinity mask is the same setting as its list.)
                 String garbageRel = file.substring(1);
                 String sameKnob = garbageRel.replace("smp_affinity_list", "smp_affinity");
-                List<String> diff = box.tree.snapshot().diff(before).stream()
+                List<String> diff = TreeSnapshot.of(box.tree).diff(before).stream()
                         .filter(d -> !d.startsWith("changed " + garbageRel + ":") && !d.startsWith("changed " + sameKnob + ":")
                                 && !d.contains(" " + garbageRel + " ")
                                 && !(qemuFile && d.startsWith("removed ")))

@@ -78,14 +78,14 @@ class HostileInputProperties {
         Hostile.Tally tally = new Hostile.Tally();
         for (String variant : variants(name, n -> n + (char) ('a' + n.length() % 26))) {
             Hostile.Sandbox box = sandbox();
-            TreeSnapshot before = box.tree.snapshot();
+            TreeSnapshot before = TreeSnapshot.of(box.tree);
             String xml = Scenario.xml(Hostile.xmlText(variant), 64, true, "<vcpupin vcpu='0' cpuset='2'/>",
                     "<hugepages/><isolcpu backend='cgroup'/>");
             byte[] bytes = xml.getBytes(StandardCharsets.UTF_8);
             box.hook(tally, "name " + HostileCorpusTest.printable(variant), List.of("qemu", variant, "prepare", "begin", "-"), bytes);
             int release = box.hook(tally, "name release", List.of("qemu", variant, "release", "end", "-"), bytes);
             assertThat(release).isIn(0, 2);
-            assertThat(box.tree.snapshot().diff(before)).isEmpty();
+            assertThat(TreeSnapshot.of(box.tree).diff(before)).isEmpty();
             assertThat(Lifecycle.journals(box.state.path())).isEmpty();
         }
         TOTAL.add(tally);
@@ -128,11 +128,11 @@ class HostileInputProperties {
             return copy;
         })) {
             Hostile.Sandbox box = sandbox();
-            TreeSnapshot before = box.tree.snapshot();
+            TreeSnapshot before = TreeSnapshot.of(box.tree);
             box.hook(tally, "xml " + HostileCorpusTest.printable(new String(variant, StandardCharsets.ISO_8859_1)),
                     List.of("qemu", "win10", "prepare", "begin", "-"), variant);
             assertThat(box.hook(tally, "xml release", List.of("qemu", "win10", "release", "end", "-"), variant)).isZero();
-            assertThat(box.tree.snapshot().diff(before)).isEmpty();
+            assertThat(TreeSnapshot.of(box.tree).diff(before)).isEmpty();
             assertThat(Lifecycle.journals(box.state.path())).isEmpty();
         }
         TOTAL.add(tally);
@@ -167,12 +167,12 @@ class HostileInputProperties {
     void anyCpuListInTheXmlWorksOrIsRefusedByTheHook(@ForAll("cpuLists") String list) {
         Hostile.Tally tally = new Hostile.Tally();
         Hostile.Sandbox box = sandbox();
-        TreeSnapshot before = box.tree.snapshot();
+        TreeSnapshot before = TreeSnapshot.of(box.tree);
         byte[] xml = Scenario.xml("win10", 64, false, "<vcpupin vcpu='0' cpuset='" + Hostile.xmlText(list) + "'/>",
                 "<isolcpu backend='cgroup'/>").getBytes(StandardCharsets.UTF_8);
         box.hook(tally, "vcpupin '" + list + "' prepare", List.of("qemu", "win10", "prepare", "begin", "-"), xml);
         assertThat(box.hook(tally, "vcpupin release", List.of("qemu", "win10", "release", "end", "-"), xml)).isZero();
-        assertThat(box.tree.snapshot().diff(before)).isEmpty();
+        assertThat(TreeSnapshot.of(box.tree).diff(before)).isEmpty();
         TOTAL.add(tally);
         assertThat(tally.problems).isEmpty();
     }

@@ -9,6 +9,7 @@ import io.github.libvirthooks.features.engine.HookOutcome;
 import io.github.libvirthooks.features.hook.HookLog;
 import io.github.libvirthooks.features.hook.QemuHook;
 import io.github.libvirthooks.features.state.StateDirectory;
+import io.github.libvirthooks.testkit.FakeHost;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,7 +30,7 @@ import java.util.stream.Stream;
  */
 final class Lifecycle {
     final Scenario scenario;
-    final FakeHostTree tree;
+    final FakeHost tree;
     final FakeHostCommands commands;
     final StateDirectory state;
     final Path logDir;
@@ -41,7 +42,7 @@ final class Lifecycle {
     Lifecycle(Scenario scenario, Path dir) {
         this.scenario = scenario;
         this.tree = scenario.host(dir.resolve("host"));
-        this.commands = new FakeHostCommands(tree.root);
+        this.commands = new FakeHostCommands(tree.root());
         this.state = new StateDirectory(dir.resolve("state"));
         this.logDir = dir.resolve("log");
         this.xml = scenario.xml();

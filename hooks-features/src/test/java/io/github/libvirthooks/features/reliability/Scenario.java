@@ -2,6 +2,7 @@ package io.github.libvirthooks.features.reliability;
 
 import static io.github.libvirthooks.sysfs.hugetlb.HugePageSize.TWO_MIB;
 
+import io.github.libvirthooks.testkit.FakeHost;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -13,9 +14,9 @@ import java.util.function.Consumer;
  * @param hooks  the {@code <hooks>} children of the VM's metadata
  * @param memory whether the VM is hugepage-backed
  * @param qemu   whether a QEMU process runs between {@code started} and {@code stopped} (cfscpu needs its threads)
- * @param setup  what the host has on top of {@link FakeHostTree}'s defaults
+ * @param setup  what the host has on top of {@link FakeHost#vfioDesktop}
  */
-record Scenario(String name, String hooks, boolean memory, boolean qemu, Consumer<FakeHostTree> setup) {
+record Scenario(String name, String hooks, boolean memory, boolean qemu, Consumer<FakeHost> setup) {
     static final String VM = "win10";
     static final int QEMU_ID = 1;
     static final int QEMU_PID = 4000;
@@ -26,19 +27,19 @@ record Scenario(String name, String hooks, boolean memory, boolean qemu, Consume
         return List.of(
                 new Scenario("hugepages", "<hugepages/>", true, false, t -> { }),
                 new Scenario("hugepages-compaction", "<hugepages/>", true, false,
-                        t -> t.kernel.limitAllocatable(TWO_MIB, 0, 10).onCompaction(TWO_MIB, 0, 1000)),
+                        t -> t.hugePages().limitAllocatable(TWO_MIB, 0, 10).onCompaction(TWO_MIB, 0, 1000)),
                 new Scenario("isolcpu-cgroup", "<isolcpu backend='cgroup'/>", false, false, t -> { }),
                 new Scenario("isolcpu-cgroup-all-knobs", "<isolcpu backend='cgroup' partition='isolated' workqueue='true'"
                         + " irq='true' timer-migration='false'/>", false, false, t -> { }),
-                new Scenario("isolcpu-systemd", "<isolcpu backend='systemd'/>", false, false, FakeHostTree::systemd),
+                new Scenario("isolcpu-systemd", "<isolcpu backend='systemd'/>", false, false, FakeHostCommands::systemd),
                 new Scenario("cfscpu", "<cfscpu policy='fifo' priority='10' weight='200' rt-runtime='-1' iothreads='true'/>",
                         false, true, t -> { }),
                 new Scenario("hugepages+isolcpu+cfscpu", "<hugepages/><isolcpu backend='cgroup'/>"
                         + "<cfscpu policy='fifo' priority='10' weight='200' rt-runtime='-1'/>", true, true, t -> { }));
     }
 
-    FakeHostTree host(java.nio.file.Path root) {
-        FakeHostTree tree = new FakeHostTree(root);
+    FakeHost host(java.nio.file.Path root) {
+        FakeHost tree = FakeHost.vfioDesktop(root);
         setup.accept(tree);
         return tree;
     }

@@ -1,5 +1,6 @@
 package io.github.libvirthooks.features.reliability;
 
+import io.github.libvirthooks.testkit.FakeHost;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +35,13 @@ record TreeSnapshot(Map<String, Entry> entries) {
             return kind.equals("file") ? "'" + new String(bytes, StandardCharsets.UTF_8).replace("\n", "\\n") + "' " + mode
                     : kind + " " + mode;
         }
+    }
+
+    /** The snapshot the suites compare: every file of the fake host but the trigger files, which hold no state. */
+    static TreeSnapshot of(FakeHost host) {
+        String dropCaches = FakeHost.DROP_CACHES.substring(1);
+        String compactMemory = FakeHost.COMPACT_MEMORY.substring(1);
+        return of(host.root(), rel -> !rel.equals(dropCaches) && !rel.equals(compactMemory));
     }
 
     static TreeSnapshot of(Path dir) {

@@ -3,6 +3,7 @@ package io.github.libvirthooks.sysfs.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.libvirthooks.sysfs.FakeTree;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,7 +75,7 @@ class CgroupMountsTest {
 
     @Test
     void unifiedRootIsACgroupAtTheMountPoint(@TempDir Path dir) {
-        FakeCgroupTree tree = new FakeCgroupTree(dir).mountinfo(MountinfoSamples.HYBRID);
+        FakeTree tree = new FakeTree(dir).file(Mountinfo.PATH, MountinfoSamples.HYBRID);
         tree.file("/sys/fs/cgroup/unified/cgroup.controllers", "");
 
         Cgroup root = CgroupMounts.read(tree.host()).unifiedRoot(tree.host());

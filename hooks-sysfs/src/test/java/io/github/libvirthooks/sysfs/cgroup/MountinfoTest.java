@@ -3,6 +3,7 @@ package io.github.libvirthooks.sysfs.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.libvirthooks.sysfs.FakeTree;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -97,7 +98,7 @@ class MountinfoTest {
 
     @Test
     void readsThroughTheHostRoot(@TempDir Path dir) {
-        FakeCgroupTree tree = new FakeCgroupTree(dir).mountinfo(MountinfoSamples.HYBRID);
+        FakeTree tree = new FakeTree(dir).file(Mountinfo.PATH, MountinfoSamples.HYBRID);
 
         Mountinfo mountinfo = Mountinfo.read(tree.host());
 

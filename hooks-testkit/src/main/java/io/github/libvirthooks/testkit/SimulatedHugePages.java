@@ -1,4 +1,4 @@
-package io.github.libvirthooks.sysfs.sandbox;
+package io.github.libvirthooks.testkit;
 
 import io.github.libvirthooks.sysfs.hugetlb.HugePageSize;
 

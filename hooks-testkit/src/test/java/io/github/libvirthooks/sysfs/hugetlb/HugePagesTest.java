@@ -1,6 +1,7 @@
 package io.github.libvirthooks.sysfs.hugetlb;
 
-import io.github.libvirthooks.sysfs.sandbox.SimulatedHugePages;
+import io.github.libvirthooks.testkit.FakeClock;
+import io.github.libvirthooks.testkit.SimulatedHugePages;
 import io.github.libvirthooks.sysfs.Change;
 import io.github.libvirthooks.sysfs.HostAccessException;
 import io.github.libvirthooks.sysfs.HostRoot;
@@ -26,7 +27,7 @@ class HugePagesTest {
     @TempDir
     Path root;
 
-    private final FakeTime time = new FakeTime();
+    private final FakeClock time = new FakeClock();
 
     private HugePages hugePages(SimulatedHugePages kernel) {
         return new HugePages(kernel.host(), time, time);

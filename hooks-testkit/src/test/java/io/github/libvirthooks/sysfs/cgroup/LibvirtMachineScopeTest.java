@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.libvirthooks.sysfs.cgroup.LibvirtMachineScope.IothreadCgroup;
 import io.github.libvirthooks.sysfs.cgroup.LibvirtMachineScope.Layout;
 import io.github.libvirthooks.sysfs.cgroup.LibvirtMachineScope.VcpuCgroup;
+import io.github.libvirthooks.testkit.FakeHost;
 import java.nio.file.Path;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,13 +18,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 class LibvirtMachineScopeTest {
     @TempDir
     Path dir;
-    FakeCgroupTree tree;
+    FakeHost tree;
     Cgroup root;
 
     @BeforeEach
     void setUp() {
-        tree = new FakeCgroupTree(dir);
-        root = tree.unifiedRoot();
+        tree = FakeHost.at(dir).cgroup2();
+        root = tree.rootCgroup();
     }
 
     /** Expected names from libvirt's own tests (tests/virsystemdtest.c) and its algorithm. */

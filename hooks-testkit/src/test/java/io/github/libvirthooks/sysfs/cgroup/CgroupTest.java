@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.libvirthooks.sysfs.Change;
 import io.github.libvirthooks.sysfs.HostRoot;
+import io.github.libvirthooks.testkit.FakeHost;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,13 +16,13 @@ class CgroupTest {
 
     @TempDir
     Path dir;
-    FakeCgroupTree tree;
+    FakeHost tree;
     Cgroup root;
 
     @BeforeEach
     void setUp() {
-        tree = new FakeCgroupTree(dir);
-        root = tree.unifiedRoot();
+        tree = FakeHost.at(dir).cgroup2();
+        root = tree.rootCgroup();
     }
 
     @Test
@@ -132,7 +133,7 @@ class CgroupTest {
         HostRoot refusing = tree.host().withListener(change -> {
             throw new java.io.IOException("Device or resource busy");
         });
-        Cgroup slice = Cgroup.root(refusing, FakeCgroupTree.MOUNT).child("machine.slice");
+        Cgroup slice = Cgroup.root(refusing, FakeHost.CGROUP).child("machine.slice");
 
         assertThatThrownBy(() -> slice.enableControllers("cpuset"))
                 .isInstanceOf(CgroupException.class)
@@ -142,7 +143,8 @@ class CgroupTest {
 
     @Test
     void procsAndThreadsAreParsedAsPids() {
-        tree.cgroup("machine.slice", "")
+        tree.file("/sys/fs/cgroup/cgroup.procs", "1")
+                .cgroup("machine.slice", "")
                 .file("/sys/fs/cgroup/machine.slice/cgroup.procs", "1234\n5678")
                 .file("/sys/fs/cgroup/machine.slice/cgroup.threads", "1234\n1240\n0\n5678");
         Cgroup slice = root.child("machine.slice");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.libvirthooks.sysfs.Change;
+import io.github.libvirthooks.testkit.FakeHost;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -14,14 +15,14 @@ class CpuControllerTest {
 
     @TempDir
     Path dir;
-    FakeCgroupTree tree;
+    FakeHost tree;
     Cgroup root;
     CpuController cpu;
 
     @BeforeEach
     void setUp() {
-        tree = new FakeCgroupTree(dir);
-        root = tree.unifiedRoot();
+        tree = FakeHost.at(dir).cgroup2();
+        root = tree.rootCgroup();
         tree.cgroup("machine.slice/vm.scope/libvirt/vcpu0", "cpuset cpu").cpuFiles("machine.slice/vm.scope/libvirt/vcpu0");
         cpu = root.resolve("machine.slice/vm.scope/libvirt/vcpu0").cpu();
     }

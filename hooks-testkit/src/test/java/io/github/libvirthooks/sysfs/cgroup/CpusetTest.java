@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.libvirthooks.sysfs.Change;
 import io.github.libvirthooks.sysfs.cpu.CpuSet;
+import io.github.libvirthooks.testkit.FakeHost;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,14 +16,14 @@ class CpusetTest {
 
     @TempDir
     Path dir;
-    FakeCgroupTree tree;
+    FakeHost tree;
     Cgroup root;
     Cpuset slice;
 
     @BeforeEach
     void setUp() {
-        tree = new FakeCgroupTree(dir);
-        root = tree.unifiedRoot();
+        tree = FakeHost.at(dir).cgroup2();
+        root = tree.rootCgroup();
         tree.cgroup("machine.slice", "cpuset cpu").cpusetFiles("machine.slice", "2-7", "member");
         slice = root.child("machine.slice").cpuset();
     }
