@@ -1,5 +1,7 @@
 package io.github.libvirthooks.app;
 
+import io.github.libvirthooks.features.hook.ExitCodes;
+
 import io.quarkus.picocli.runtime.PicocliCommandLineFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;

@@ -1,5 +1,7 @@
 package io.github.libvirthooks.app;
 
+import io.github.libvirthooks.features.hook.ExitCodes;
+
 import io.github.libvirthooks.app.doctor.Check;
 import io.github.libvirthooks.app.doctor.Doctor;
 import io.github.libvirthooks.app.install.InstallLayout;
@@ -28,7 +30,7 @@ public class DoctorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        HookSetup setup = HookSetup.load(config.file, System.getenv());
+        HookSetup setup = config.setup();
         List<Path> path = Arrays.stream(System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(File.pathSeparator))
                 .filter(s -> !s.isEmpty()).map(Path::of).toList();
         List<Check> checks = new Doctor(setup.host(), new InstallLayout(root), CommandRunner.system(), path).run();

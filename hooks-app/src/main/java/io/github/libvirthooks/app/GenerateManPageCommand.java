@@ -1,5 +1,7 @@
 package io.github.libvirthooks.app;
 
+import io.github.libvirthooks.features.hook.ExitCodes;
+
 import io.github.libvirthooks.app.docs.ManPage;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;

@@ -21,6 +21,6 @@ public class HookCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return HookSetup.load(config.file, System.getenv()).qemuHook().run(args, System.in, System.err);
+        return config.setup().qemuHook().run(args, System.in, System.err);
     }
 }

@@ -1,5 +1,7 @@
 package io.github.libvirthooks.app;
 
+import io.github.libvirthooks.features.hook.ExitCodes;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.libvirthooks.app.plan.DryRun;
@@ -54,7 +56,7 @@ public class PlanCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         Domain domain = new DomainXmlParser().parse(xml());
-        DryRun.Plan plan = DryRun.plan(HookSetup.load(config.file, System.getenv()), domain, operation);
+        DryRun.Plan plan = DryRun.plan(config.setup(), domain, operation);
         // Whatever the hook would refuse, plan refuses: with the same message, and exit 1.
         int exit = plan.refuses() ? ExitCodes.FAILED : ExitCodes.OK;
         if (json) {

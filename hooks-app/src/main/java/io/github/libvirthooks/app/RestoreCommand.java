@@ -1,5 +1,7 @@
 package io.github.libvirthooks.app;
 
+import io.github.libvirthooks.features.hook.ExitCodes;
+
 import io.github.libvirthooks.features.engine.HookEngine;
 import io.github.libvirthooks.features.engine.HookOutcome;
 import io.github.libvirthooks.features.hook.HookSetup;
@@ -25,7 +27,7 @@ public class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        HookSetup setup = HookSetup.load(config.file, System.getenv());
+        HookSetup setup = config.setup();
         HookEngine engine = setup.engine();
         List<DamagedJournal> damaged = new ArrayList<>();
         List<VmJournal> readable = setup.state().loadAll(damaged);

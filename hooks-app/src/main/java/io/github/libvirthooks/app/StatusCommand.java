@@ -1,5 +1,7 @@
 package io.github.libvirthooks.app;
 
+import io.github.libvirthooks.features.hook.ExitCodes;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -26,7 +28,7 @@ public class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws JsonProcessingException {
-        StatusReport report = StatusReport.read(HookSetup.load(config.file, System.getenv()));
+        StatusReport report = StatusReport.read(config.setup());
         if (json) {
             System.out.println(mapper.copy().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                     .writerWithDefaultPrettyPrinter().writeValueAsString(report));

@@ -1,5 +1,7 @@
 package io.github.libvirthooks.app;
 
+import io.github.libvirthooks.features.hook.ExitCodes;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.libvirthooks.features.state.StateDirectory;

@@ -44,7 +44,7 @@ public final class DemoRun {
         Map<String, String> before = sandbox.snapshot();
         HostRoot host = sandbox.host();
         StateDirectory state = new StateDirectory(workDir.resolve("run/libvirt-hooks"));
-        HookEngine engine = new HookEngine(host, CommandRunner.system(), state, FeatureCatalog.all(), Duration.ofSeconds(5),
+        HookEngine engine = new HookEngine(host, CommandRunner.system(), state, FeatureCatalog.builtInOnly().all(), Duration.ofSeconds(5),
                 Clock.systemUTC());
 
         out.println("libvirt-hooks demo: VM '" + domain.name() + "', " + (domain.memoryBytes() >> 20)

@@ -1,7 +1,9 @@
 package io.github.libvirthooks.app.hostpower;
 
+import io.github.libvirthooks.features.hook.ExitCodes;
+
 import io.github.libvirthooks.app.ConfigOption;
-import io.github.libvirthooks.app.ExitCodes;
+import io.github.libvirthooks.features.hook.ExitCodes;
 import io.github.libvirthooks.features.hook.HookSetup;
 import io.github.libvirthooks.features.hostpower.HostPowerResult;
 import io.github.libvirthooks.features.hostpower.HostShutdown;
@@ -39,7 +41,7 @@ public class HostShutdownCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        HookSetup setup = HookSetup.load(config.file, System.getenv());
+        HookSetup setup = config.setup();
         CommandRunner commands = CommandRunner.system();
         HostShutdown shutdown = new HostShutdown(new Virsh(commands, libvirt.uri), commands, setup.stateDir(), setup.enabledFeatures(),
                 Clock.systemUTC(), Sleeper.SYSTEM);

@@ -1,7 +1,9 @@
 package io.github.libvirthooks.app.hostpower;
 
+import io.github.libvirthooks.features.hook.ExitCodes;
+
 import io.github.libvirthooks.app.ConfigOption;
-import io.github.libvirthooks.app.ExitCodes;
+import io.github.libvirthooks.features.hook.ExitCodes;
 import io.github.libvirthooks.features.hook.HookSetup;
 import io.github.libvirthooks.features.hostpower.HostPowerResult;
 import io.github.libvirthooks.features.hostpower.HostSleep;
@@ -44,7 +46,7 @@ public class HostSleepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        HookSetup setup = HookSetup.load(config.file, System.getenv());
+        HookSetup setup = config.setup();
         HostSleep sleep = new HostSleep(new Virsh(CommandRunner.system(), libvirt.uri), setup.stateDir(), setup.enabledFeatures(),
                 Clock.systemUTC(), Sleeper.SYSTEM);
         HostPowerResult result = phase == Phase.pre

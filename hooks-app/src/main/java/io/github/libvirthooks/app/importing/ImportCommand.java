@@ -1,7 +1,9 @@
 package io.github.libvirthooks.app.importing;
 
+import io.github.libvirthooks.features.hook.ExitCodes;
+
 import io.github.libvirthooks.app.ConfigOption;
-import io.github.libvirthooks.app.ExitCodes;
+import io.github.libvirthooks.features.hook.ExitCodes;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

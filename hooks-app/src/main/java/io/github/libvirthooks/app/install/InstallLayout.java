@@ -14,7 +14,7 @@ public record InstallLayout(Path root) {
     public static final String COMMAND = "usr/bin/libvirt-hooks";
     public static final String HOOKS_DIR = "etc/libvirt/hooks";
     public static final String LAUNCHER = "etc/libvirt/hooks/qemu.d/libvirt-hooks";
-    public static final String CONFIG = "etc/libvirt-hooks/application.properties";
+    public static final String CONFIG = io.github.libvirthooks.features.config.ConfigLoader.INSTALLED.substring(1);
     public static final String STATE_DIR = "run/libvirt-hooks";
     public static final String SYSTEMD_UNITS = "etc/systemd/system";
     public static final List<String> UNITS = List.of("libvirt-hooks-sleep.service", "libvirt-hooks-shutdown.service");

@@ -3,7 +3,6 @@ package io.github.libvirthooks.app.plan;
 import io.github.libvirthooks.app.status.DamagedJournalView;
 import io.github.libvirthooks.features.config.ConfigException;
 import io.github.libvirthooks.features.domain.Domain;
-import io.github.libvirthooks.features.engine.FeatureCatalog;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.FeaturePlan;
 import io.github.libvirthooks.features.engine.HookInvocation;
@@ -60,7 +59,6 @@ public final class DryRun {
         try {
             // As the hook does: release undoes the journal whatever the configuration says now.
             enabled = operation == HookOperation.RELEASE ? Map.of() : setup.enabledFeatures().apply(domain.name(), domain);
-            FeatureCatalog.validate(enabled);
         } catch (ConfigException | FeatureException e) {
             return new Plan(1, domain.name(), operation.word(), Map.of(), Map.of(), Map.of(), Map.of(CONFIGURATION, e.getMessage()),
                     damagedViews);
@@ -68,7 +66,14 @@ public final class DryRun {
         Map<String, List<String>> actions = new LinkedHashMap<>();
         Map<String, Map<String, Object>> effects = new LinkedHashMap<>();
         Map<String, String> refused = new LinkedHashMap<>();
-        for (FeaturePlan feature : setup.engine().plan(HookRequest.of(invocation, domain), enabled)) {
+        List<FeaturePlan> plans;
+        try {
+            plans = setup.engine().plan(HookRequest.of(invocation, domain), enabled);
+        } catch (FeatureException e) {
+            return new Plan(1, domain.name(), operation.word(), enabled, Map.of(), Map.of(), Map.of(CONFIGURATION, e.getMessage()),
+                    damagedViews);
+        }
+        for (FeaturePlan feature : plans) {
             actions.put(feature.feature(), lines(feature));
             effects.put(feature.feature(), effects(feature));
             feature.refused().ifPresent(message -> refused.put(feature.feature(), message));

@@ -3,6 +3,7 @@ package io.github.libvirthooks.features.cfscpu;
 import io.github.libvirthooks.features.engine.DamagedJournalException;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.sysfs.HostAccessException;
@@ -46,17 +47,32 @@ import java.util.function.Consumer;
  */
 public final class CfscpuFeature implements Feature {
     public static final String NAME = "cfscpu";
+    /** What this feature is: its events and options (the README's table is checked against it). */
+    public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "give the VM's vCPU threads a scheduling policy once QEMU runs")
+            .at(HookOperation.STARTED)
+            .option("policy", "`other`")
+            .option("priority", "`1` (fifo/rr)")
+            .option("nice", "`-1`")
+            .option("iothreads", "`false`")
+            .option("weight", "unchanged")
+            .option("rt-runtime", "unchanged")
+            .build();
     static final String RT_RUNTIME = "sched_rt_runtime_us";
     static final String WEIGHT = "cpu.weight";
 
     @Override
+    public FeatureSpec spec() {
+        return SPEC;
+    }
+
+    @Override
     public String name() {
-        return NAME;
+        return SPEC.name();
     }
 
     @Override
     public Set<HookOperation> actsOn() {
-        return Set.of(HookOperation.STARTED);
+        return SPEC.events();
     }
 
     @Override

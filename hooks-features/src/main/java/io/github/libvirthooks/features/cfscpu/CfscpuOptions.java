@@ -23,7 +23,7 @@ import java.util.Set;
 record CfscpuOptions(SchedPolicy policy, int priority, OptionalInt nice, OptionalInt weight, boolean iothreads,
         OptionalLong rtRuntime) {
 
-    static final Set<String> NAMES = Set.of("policy", "priority", "nice", "weight", "iothreads", "rt-runtime");
+    static final Set<String> NAMES = CfscpuFeature.SPEC.optionNames();
     static final int DEFAULT_NICE = -1;
 
     /** Parses and checks the options, naming the bad key, its value and what is allowed. */

@@ -63,7 +63,7 @@ final class ConfigKey {
             if (segments.size() > 4) {
                 // a VM name with dots, unquoted: point at the feature to suggest the quoted form
                 for (int i = 2; i < segments.size() - 1; i++) {
-                    if (HooksConfig.FEATURES.contains(segments.get(i))) {
+                    if (io.github.libvirthooks.features.engine.FeatureCatalog.builtInNames().contains(segments.get(i))) {
                         String vm = String.join(".", segments.subList(1, i));
                         return Optional.of("quote VM names that contain dots, e.g. " + vm(vm, segments.get(i),
                                 String.join(".", segments.subList(i + 1, segments.size()))));
@@ -82,8 +82,8 @@ final class ConfigKey {
         if (segments.isEmpty()) {
             return Optional.of("expected " + shape);
         }
-        if (!HooksConfig.FEATURES.contains(segments.get(0))) {
-            return Optional.of("unknown feature '" + segments.get(0) + "'; known features: " + String.join(", ", HooksConfig.FEATURES));
+        if (!io.github.libvirthooks.features.engine.FeatureCatalog.builtInNames().contains(segments.get(0))) {
+            return Optional.of("unknown feature '" + segments.get(0) + "'; known features: " + String.join(", ", io.github.libvirthooks.features.engine.FeatureCatalog.builtInNames()));
         }
         if (segments.size() < 2) {
             return Optional.of("a feature takes options, not a value: write " + name + "." + HooksConfig.ENABLED + "=true");
@@ -140,7 +140,7 @@ final class ConfigKey {
         }
         String allVms = envName(HooksConfig.PREFIX + ".all-vms.");
         String vm = envName(HooksConfig.PREFIX + ".vm.");
-        for (String feature : HooksConfig.FEATURES) {
+        for (String feature : io.github.libvirthooks.features.engine.FeatureCatalog.builtInNames()) {
             String f = envName(feature) + "_";
             if (env.startsWith(allVms + f) && env.length() > (allVms + f).length()) {
                 return true;

@@ -28,7 +28,11 @@ import java.util.function.Function;
  */
 public final class ConfigLoader {
     /** Where {@code install} puts the file and where the hook reads it. */
-    public static final Path INSTALLED_FILE = Path.of("/etc/libvirt-hooks/application.properties");
+    /** Where the installed configuration is: the one place this path is spelled. */
+    public static final String INSTALLED = "/etc/libvirt-hooks/application.properties";
+    public static final Path INSTALLED_FILE = Path.of(INSTALLED);
+    /** The system property the launcher sets to the configuration file it was installed with. */
+    public static final String FILE_PROPERTY = "libvirt-hooks.config-file";
 
     // application.properties and environment variables keep the ordinals Quarkus gives them
     static final int PROPERTIES_ORDINAL = 250;

@@ -1,5 +1,7 @@
 package io.github.libvirthooks.features.config;
 
+import io.github.libvirthooks.features.engine.FeatureCatalog;
+
 import io.smallrye.config.SmallRyeConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,6 +87,11 @@ public final class LoadedConfig {
      *                         features that exclude each other
      */
     public EffectiveVmConfig forVm(String vmName, Map<String, Map<String, String>> xmlFeatures) {
-        return VmSettings.merge(this, vmName, xmlFeatures);
+        return forVm(vmName, xmlFeatures, FeatureCatalog.builtInOnly());
+    }
+
+    /** {@link #forVm(String, Map)} where the features of {@code features}' jars may be enabled in the XML too. */
+    public EffectiveVmConfig forVm(String vmName, Map<String, Map<String, String>> xmlFeatures, FeatureCatalog features) {
+        return VmSettings.merge(this, vmName, xmlFeatures, features);
     }
 }

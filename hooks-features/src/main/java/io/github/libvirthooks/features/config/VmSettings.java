@@ -1,6 +1,7 @@
 package io.github.libvirthooks.features.config;
 
 import io.github.libvirthooks.features.engine.FeatureCatalog;
+import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.script.ScriptFeature;
 import io.github.libvirthooks.features.script.ScriptFolders;
 import io.github.libvirthooks.features.script.ScriptOptions;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -19,20 +21,19 @@ import java.util.function.Function;
  * set for all VMs (a size, say) does not switch the feature on everywhere.
  */
 final class VmSettings {
-    /** Features that do their own thing at host sleep, so a VM with one does not block sleep. */
-    private static final List<String> REPLACE_NOSLEEP = List.of("dosleep", "dohibernate");
-
     private VmSettings() {
     }
 
-    static EffectiveVmConfig merge(LoadedConfig loaded, String vmName, Map<String, Map<String, String>> xml) {
-        List<String> extensions = FeatureCatalog.extensionNames();
+    static EffectiveVmConfig merge(LoadedConfig loaded, String vmName, Map<String, Map<String, String>> xml, FeatureCatalog catalog) {
+        List<String> builtIn = FeatureCatalog.builtInNames();
+        List<String> extensions = catalog.extensionNames();
         for (String feature : xml.keySet()) {
-            if (!HooksConfig.FEATURES.contains(feature) && !extensions.contains(feature)) {
-                List<String> known = new ArrayList<>(HooksConfig.FEATURES);
+            if (!builtIn.contains(feature) && !extensions.contains(feature)) {
+                List<String> known = new ArrayList<>(builtIn);
                 known.addAll(extensions);
                 throw new ConfigException("unknown feature <" + feature + "> in the <hooks xmlns=\"urn:libvirt-hooks:1\"> metadata of VM '"
-                        + vmName + "'; known features: " + String.join(", ", known));
+                        + vmName + "'; known features: " + String.join(", ", known)
+                        + catalog.problem().map(p -> " (feature jars were not loaded: " + p + ")").orElse(""));
             }
         }
         HooksConfig hooks = loaded.hooks();
@@ -44,7 +45,7 @@ final class VmSettings {
         Map<String, ConfigOrigin> sources = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         Map<String, Boolean> explicit = new LinkedHashMap<>();
-        for (String feature : HooksConfig.FEATURES) {
+        for (String feature : builtIn) {
             Layered layered = new Layered(feature);
             hostDefaults(loaded, feature, layered);
             if (feature.equals(ScriptFeature.NAME) && scriptFolders(loaded).anyFor(vmName)) {
@@ -83,22 +84,28 @@ final class VmSettings {
                 options.keySet().forEach(option -> sources.put(extension + "." + option, ConfigOrigin.XML));
             }
         }
-        if (features.containsKey("dosleep") && features.containsKey("dohibernate")) {
-            throw new ConfigException("VM '" + vmName + "' enables both dosleep (" + sources.get("dosleep") + ") and dohibernate ("
-                    + sources.get("dohibernate") + "); at host sleep a VM either sleeps or hibernates: turn one of them off");
+        Optional<FeatureSpec.Conflict> conflict = FeatureSpec.conflictAmong(FeatureCatalog.builtInSpecs(), features.keySet());
+        if (conflict.isPresent()) {
+            FeatureSpec.Conflict c = conflict.get();
+            throw new ConfigException("VM '" + vmName + "' enables both " + c.first() + " (" + sources.get(c.first()) + ") and "
+                    + c.second() + " (" + sources.get(c.second()) + "); " + c.why() + ": turn one of them off");
         }
-        if (features.containsKey("nosleep")) {
-            for (String replacing : REPLACE_NOSLEEP) {
-                if (features.containsKey(replacing)) {
-                    if (explicit.get("nosleep")) {
-                        throw new ConfigException("VM '" + vmName + "' enables both nosleep and " + replacing + " (" + sources.get("nosleep")
-                                + ", " + sources.get(replacing) + "); " + replacing + " replaces nosleep: turn one of them off");
-                    }
-                    features.remove("nosleep");
-                    sources.keySet().removeIf(key -> key.equals("nosleep") || key.startsWith("nosleep."));
-                    notes.add("nosleep (all-vms) is replaced by " + replacing + " for this VM");
-                    break;
+        for (FeatureSpec replacing : FeatureCatalog.builtInSpecs()) {
+            if (!features.containsKey(replacing.name())) {
+                continue;
+            }
+            for (String replaced : replacing.replaces()) {
+                if (!features.containsKey(replaced)) {
+                    continue;
                 }
+                if (explicit.get(replaced)) {
+                    throw new ConfigException("VM '" + vmName + "' enables both " + replaced + " and " + replacing.name() + " ("
+                            + sources.get(replaced) + ", " + sources.get(replacing.name()) + "); " + replacing.name() + " replaces "
+                            + replaced + ": turn one of them off");
+                }
+                features.remove(replaced);
+                sources.keySet().removeIf(key -> key.equals(replaced) || key.startsWith(replaced + "."));
+                notes.add(replaced + " (all-vms) is replaced by " + replacing.name() + " for this VM");
             }
         }
         return new EffectiveVmConfig(vmName, features, sources, notes);

@@ -2,6 +2,7 @@ package io.github.libvirthooks.features.ddcutil;
 
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.state.JournalEntry;
@@ -27,6 +28,20 @@ import java.util.TreeMap;
  */
 public final class DdcutilFeature implements Feature {
     public static final String NAME = "ddcutil";
+    /** What this feature is: its events and options (the README's table is checked against it). */
+    public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "switch the monitor to the VM's input, and back")
+            .at(HookOperation.PREPARE, HookOperation.STARTED)
+            .option("vm-input", "(required)")
+            .option("host-input", "the input shown before the switch")
+            .option("display", "ddcutil's first display")
+            .option("bus", "")
+            .option("mfg", "")
+            .option("model", "")
+            .option("serial", "")
+            .option("verify", "`false`")
+            .option("sleep-multiplier", "ddcutil's")
+            .option("timeout", "`10s`")
+            .build();
     /** The claim's resource name. */
     static final String RESOURCE = "input";
 
@@ -46,14 +61,18 @@ public final class DdcutilFeature implements Feature {
     }
 
     @Override
+    public FeatureSpec spec() {
+        return SPEC;
+    }
+
+    @Override
     public String name() {
-        return NAME;
+        return SPEC.name();
     }
 
     @Override
     public Set<HookOperation> actsOn() {
-        // prepare only checks the options: bad configuration stops the start before anything runs.
-        return Set.of(HookOperation.PREPARE, HookOperation.STARTED);
+        return SPEC.events();
     }
 
     @Override

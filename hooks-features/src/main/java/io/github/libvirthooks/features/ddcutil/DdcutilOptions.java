@@ -23,8 +23,7 @@ import java.util.Set;
 record DdcutilOptions(List<String> display, InputSource vmInput, Optional<InputSource> hostInput, boolean verify,
         Optional<String> sleepMultiplier, Duration timeout) {
 
-    static final List<String> NAMES = List.of("display", "bus", "mfg", "model", "serial", "vm-input", "host-input", "verify",
-            "sleep-multiplier", "timeout");
+    static final List<String> NAMES = List.copyOf(DdcutilFeature.SPEC.optionNames());
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
     DdcutilOptions {

@@ -3,6 +3,7 @@ package io.github.libvirthooks.features.dohibernate;
 import io.github.libvirthooks.features.domain.Domain;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.hostpower.HibernateOptions;
@@ -24,20 +25,47 @@ import java.util.Set;
  * handlers, which read the live XML, say when it does not.
  */
 public final class HibernateFeature implements Feature {
+    /** {@code dohibernate}: what it is (the README's table is checked against it). */
+    public static final FeatureSpec AT_HOST_SLEEP = FeatureSpec.named(HibernateOptions.SLEEP_FEATURE,
+                    "hibernate the guest when the host sleeps")
+            .at(HookOperation.PREPARE)
+            .option("fallback", "`shutdown`")
+            .option("timeout", "`120s`")
+            .option("shutdown-timeout", "`60s`")
+            .option("restart-after-resume", "`false`")
+            .conflictsWith("dosleep", "both decide what happens at host sleep: a VM either sleeps or hibernates")
+            .replaces("nosleep")
+            .build();
+    /** {@code beforeoff-dohibernate}: what it is. */
+    public static final FeatureSpec BEFORE_HOST_SHUTDOWN = FeatureSpec.named(HibernateOptions.SHUTDOWN_FEATURE,
+                    "hibernate the guest before the host powers off or reboots")
+            .at(HookOperation.PREPARE)
+            .option("fallback", "`shutdown`")
+            .option("timeout", "`120s`")
+            .option("shutdown-timeout", "`60s`")
+            .build();
+
+    private final FeatureSpec spec;
     private final String name;
 
-    private HibernateFeature(String name) {
-        this.name = name;
+    private HibernateFeature(FeatureSpec spec) {
+        this.spec = spec;
+        this.name = spec.name();
     }
 
     /** {@code dohibernate}: at host sleep. */
     public static HibernateFeature atHostSleep() {
-        return new HibernateFeature(HibernateOptions.SLEEP_FEATURE);
+        return new HibernateFeature(AT_HOST_SLEEP);
     }
 
     /** {@code beforeoff-dohibernate}: at host shutdown. */
     public static HibernateFeature beforeHostShutdown() {
-        return new HibernateFeature(HibernateOptions.SHUTDOWN_FEATURE);
+        return new HibernateFeature(BEFORE_HOST_SHUTDOWN);
+    }
+
+    @Override
+    public FeatureSpec spec() {
+        return spec;
     }
 
     @Override
@@ -47,16 +75,11 @@ public final class HibernateFeature implements Feature {
 
     @Override
     public Set<HookOperation> actsOn() {
-        return Set.of(HookOperation.PREPARE);
+        return spec.events();
     }
 
     @Override
     public void apply(FeatureContext context) {
-        var xml = context.domain().hooksConfig();
-        if (name.equals(HibernateOptions.SLEEP_FEATURE) && xml.containsKey("dosleep") && !"false".equals(xml.get("dosleep").get("enabled"))) {
-            throw new FeatureException("the VM's <hooks> metadata enables both dosleep and dohibernate; both decide what happens"
-                    + " at host sleep: keep one");
-        }
         for (String line : lines(context)) {
             context.report().accept((line.startsWith("warn") ? "" : "info   ") + line);
         }

@@ -2,6 +2,7 @@ package io.github.libvirthooks.features.dosleep;
 
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.hostpower.DosleepOptions;
@@ -21,20 +22,33 @@ import java.util.Set;
  */
 public final class DosleepFeature implements Feature {
     public static final String NAME = DosleepOptions.FEATURE;
+    /** What this feature is: its events and options (the README's table is checked against it). */
+    public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "put the guest to sleep when the host sleeps, wake it after resume")
+            .at(HookOperation.PREPARE)
+            .option("mode", "`auto`")
+            .option("timeout", "`20s`")
+            .conflictsWith(io.github.libvirthooks.features.hostpower.HibernateOptions.SLEEP_FEATURE,
+                    "both decide what happens at host sleep: a VM either sleeps or hibernates")
+            .replaces("nosleep")
+            .build();
+
+    @Override
+    public FeatureSpec spec() {
+        return SPEC;
+    }
 
     @Override
     public String name() {
-        return NAME;
+        return SPEC.name();
     }
 
     @Override
     public Set<HookOperation> actsOn() {
-        return Set.of(HookOperation.PREPARE);
+        return SPEC.events();
     }
 
     @Override
     public void apply(FeatureContext context) {
-        excludesDohibernate(context.domain().hooksConfig());
         context.report().accept("info   " + what(context));
     }
 
@@ -51,15 +65,4 @@ public final class DosleepFeature implements Feature {
                 + " (else, or after " + options.timeout().toSeconds() + " s, it is paused); woken after the host wakes";
     }
 
-    /** dosleep and dohibernate both decide what happens at host sleep: one VM can have only one. */
-    static void excludesDohibernate(Map<String, Map<String, String>> xml) {
-        if (enabledIn(xml, NAME) && enabledIn(xml, "dohibernate")) {
-            throw new FeatureException("the VM's <hooks> metadata enables both dosleep and dohibernate; both decide what happens"
-                    + " at host sleep: keep one");
-        }
-    }
-
-    private static boolean enabledIn(Map<String, Map<String, String>> xml, String feature) {
-        return xml.containsKey(feature) && !"false".equals(xml.get(feature).get("enabled"));
-    }
 }

@@ -18,6 +18,14 @@ public interface Feature {
     Set<HookOperation> actsOn();
 
     /**
+     * What the feature is, as data. Built-in features declare it once and answer {@link #name}
+     * and {@link #actsOn} from it; a feature from a jar gets one made of those two.
+     */
+    default FeatureSpec spec() {
+        return FeatureSpec.of(name(), actsOn());
+    }
+
+    /**
      * Does the work. Every host write goes through {@link FeatureContext#host()}, which
      * journals it first; claims go through {@link FeatureContext#claim}. Throw
      * {@link FeatureException} to abort: the engine rolls back what was done.

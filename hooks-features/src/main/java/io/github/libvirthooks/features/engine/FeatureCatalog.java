@@ -5,88 +5,105 @@ import io.github.libvirthooks.features.ddcutil.DdcutilFeature;
 import io.github.libvirthooks.features.dohibernate.HibernateFeature;
 import io.github.libvirthooks.features.dosleep.DosleepFeature;
 import io.github.libvirthooks.features.extension.ExtensionFeatures;
+import io.github.libvirthooks.features.hugepages.HugepagesFeature;
+import io.github.libvirthooks.features.isolcpu.IsolcpuFeature;
 import io.github.libvirthooks.features.nosleep.NosleepFeature;
 import io.github.libvirthooks.features.script.SafePath;
 import io.github.libvirthooks.features.script.ScriptFeature;
 import io.github.libvirthooks.features.service.ServiceFeature;
 import io.github.libvirthooks.features.virtualnas.VirtualNasFeature;
-import io.github.libvirthooks.features.hugepages.HugepagesFeature;
-import io.github.libvirthooks.features.isolcpu.IsolcpuFeature;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
- * Every feature this version ships, in the order they run at start, plus the features of the jars
- * in the features folder ({@link ExtensionFeatures}), which run after the built-in ones and before
- * the user's scripts.
+ * The features of one process: every built-in feature, in the order they run at start, plus
+ * the features of the jars in the features folder ({@link ExtensionFeatures}), which run after
+ * the built-in ones and before the user's scripts. Built once at the edge (the hook's main, a
+ * command) and passed in: nothing here is global.
  */
 public final class FeatureCatalog {
-    private static volatile Extensions extensions;
+    /** Adding a built-in feature is one line here (and its own package). */
+    private static final List<BuiltIn> BUILT_IN = List.of(
+            new BuiltIn(HugepagesFeature.SPEC, HugepagesFeature::new),
+            new BuiltIn(IsolcpuFeature.SPEC, IsolcpuFeature::new),
+            new BuiltIn(CfscpuFeature.SPEC, CfscpuFeature::new),
+            new BuiltIn(NosleepFeature.SPEC, NosleepFeature::new),
+            new BuiltIn(DosleepFeature.SPEC, DosleepFeature::new),
+            new BuiltIn(HibernateFeature.AT_HOST_SLEEP, HibernateFeature::atHostSleep),
+            new BuiltIn(HibernateFeature.BEFORE_HOST_SHUTDOWN, HibernateFeature::beforeHostShutdown),
+            new BuiltIn(DdcutilFeature.SPEC, DdcutilFeature::new),
+            new BuiltIn(VirtualNasFeature.SPEC, VirtualNasFeature::new),
+            new BuiltIn(ServiceFeature.SPEC, ServiceFeature::new),
+            // Last, after the features from jars: the user's scripts see the host as the features left it.
+            new BuiltIn(ScriptFeature.SPEC, ScriptFeature::new));
 
-    private FeatureCatalog() {
+    private final List<Feature> extensions;
+    private final Optional<String> problem;
+
+    private FeatureCatalog(List<Feature> extensions, Optional<String> problem) {
+        this.extensions = List.copyOf(extensions);
+        this.problem = problem;
     }
 
-    /** The features, in run order. */
-    public static List<Feature> all() {
-        List<Feature> all = new ArrayList<>(List.of(new HugepagesFeature(), new IsolcpuFeature(), new CfscpuFeature(),
-                new NosleepFeature(), new DosleepFeature(), HibernateFeature.atHostSleep(), HibernateFeature.beforeHostShutdown(),
-                new DdcutilFeature(), new VirtualNasFeature(), new ServiceFeature()));
-        all.addAll(extensions().features());
-        all.add(new ScriptFeature());
+    /** The built-in features only (tests, the demo, the training run). */
+    public static FeatureCatalog builtInOnly() {
+        return new FeatureCatalog(List.of(), Optional.empty());
+    }
+
+    /**
+     * The built-in features and those of the jars in {@code folder}. A jar that cannot be loaded
+     * disables every extension but never the built-in features: a VM that does not use
+     * extensions must still start and release; the problem is named when a VM asks for an
+     * unknown feature.
+     */
+    public static FeatureCatalog withExtensionsFrom(Path folder) {
+        try {
+            return new FeatureCatalog(ExtensionFeatures.load(folder, builtInNames(), SafePath.rootOnly(),
+                    Feature.class.getClassLoader()), Optional.empty());
+        } catch (FeatureException e) {
+            return new FeatureCatalog(List.of(), Optional.of(e.getMessage()));
+        }
+    }
+
+    /** The specs of the built-in features, in run order. */
+    public static List<FeatureSpec> builtInSpecs() {
+        return BUILT_IN.stream().map(BuiltIn::spec).toList();
+    }
+
+    /** The names of the built-in features, in run order. */
+    public static List<String> builtInNames() {
+        return BUILT_IN.stream().map(b -> b.spec().name()).toList();
+    }
+
+    /** The features, in run order: built-in, then from jars, then the user's scripts. */
+    public List<Feature> all() {
+        List<Feature> all = new ArrayList<>();
+        for (BuiltIn b : BUILT_IN.subList(0, BUILT_IN.size() - 1)) {
+            all.add(b.make().get());
+        }
+        all.addAll(extensions);
+        all.add(BUILT_IN.get(BUILT_IN.size() - 1).make().get());
         return all;
     }
 
+    /** The specs of every feature, in run order. */
+    public List<FeatureSpec> specs() {
+        return all().stream().map(Feature::spec).toList();
+    }
+
     /** The names of the features loaded from the features folder (enabled per VM by an XML element of that name). */
-    public static List<String> extensionNames() {
-        return extensions().features().stream().map(Feature::name).toList();
+    public List<String> extensionNames() {
+        return extensions.stream().map(Feature::name).toList();
     }
 
-    /**
-     * Checks that a VM's configuration names only known features, before anything changes.
-     *
-     * @throws FeatureException naming the unknown feature and the known ones
-     */
-    public static void validate(Map<String, Map<String, String>> enabled) {
-        Set<String> known = new TreeSet<>();
-        all().forEach(f -> known.add(f.name()));
-        for (String name : enabled.keySet()) {
-            if (!known.contains(name)) {
-                throw new FeatureException("unknown feature <" + name + "> in the VM's <hooks> metadata; this version knows: "
-                        + String.join(", ", known) + extensions().problem().map(p -> " (feature jars were not loaded: " + p + ")")
-                        .orElse(""));
-            }
-        }
+    /** Why the feature jars could not be loaded, if they could not: said where a VM asks for a feature that is missing then. */
+    public Optional<String> problem() {
+        return problem;
     }
 
-    /**
-     * Loaded once per process. A jar that cannot be loaded disables every extension but never the
-     * built-in features: a VM that does not use extensions must still start and release.
-     */
-    private static Extensions extensions() {
-        Extensions loaded = extensions;
-        if (loaded == null) {
-            synchronized (FeatureCatalog.class) {
-                loaded = extensions;
-                if (loaded == null) {
-                    List<String> builtIn = List.of("hugepages", "isolcpu", "cfscpu", "nosleep", "dosleep", "dohibernate",
-                            "beforeoff-dohibernate", "ddcutil", "virtual-nas", "service", "script");
-                    try {
-                        loaded = new Extensions(ExtensionFeatures.load(ExtensionFeatures.folder(), builtIn, SafePath.rootOnly(),
-                                Feature.class.getClassLoader()), Optional.empty());
-                    } catch (FeatureException e) {
-                        loaded = new Extensions(List.of(), Optional.of(e.getMessage()));
-                    }
-                    extensions = loaded;
-                }
-            }
-        }
-        return loaded;
-    }
-
-    private record Extensions(List<Feature> features, Optional<String> problem) {
+    private record BuiltIn(FeatureSpec spec, Supplier<Feature> make) {
     }
 }

@@ -93,6 +93,7 @@ public final class HookEngine {
      * refusal the remaining features are still planned, so that every problem shows at once.
      */
     public List<FeaturePlan> plan(HookRequest request, Map<String, Map<String, String>> enabled) {
+        validate(enabled);
         HostRoot dry = host.dryRun();
         JournalCursor cursor = new JournalCursor(state.load(request.invocation().vmName(), request.domain().uuid()));
         Map<String, PlanRecorder> recorders = new LinkedHashMap<>();
@@ -139,8 +140,34 @@ public final class HookEngine {
                 .toList();
     }
 
+    /**
+     * Every enabled feature is known and no two exclude each other (their specs say which), before anything changes.
+     *
+     * @throws FeatureException naming the feature, or both features and why
+     */
+    public void validate(Map<String, Map<String, String>> enabled) {
+        List<String> known = features.stream().map(Feature::name).toList();
+        for (String name : enabled.keySet()) {
+            if (!known.contains(name)) {
+                throw new FeatureException("unknown feature <" + name + "> in the VM's <hooks> metadata; this version knows: "
+                        + String.join(", ", new java.util.TreeSet<>(known)));
+            }
+        }
+        Optional<FeatureSpec.Conflict> conflict = FeatureSpec.conflictAmong(features.stream().map(Feature::spec).toList(),
+                enabled.keySet());
+        if (conflict.isPresent()) {
+            FeatureSpec.Conflict c = conflict.get();
+            throw new FeatureException("the VM enables both " + c.first() + " and " + c.second() + ": " + c.why() + "; turn one off");
+        }
+    }
+
     private HookOutcome apply(HookRequest request, Map<String, Map<String, String>> enabled, Access access,
             Consumer<String> report) {
+        try {
+            validate(enabled);
+        } catch (FeatureException e) {
+            throw new HookFailure(e.getMessage(), request.invocation().operation().abortsOnFailure(), e);
+        }
         List<String> applied = new ArrayList<>();
         List<String> lines = new ArrayList<>();
         Consumer<String> tee = line -> {

@@ -22,9 +22,10 @@ import java.util.function.BiFunction;
  * @param stateDir        the journal directory
  * @param lockTimeout     how long a run waits for another one
  * @param enabledFeatures for a VM name and domain: its enabled features and their options
+ * @param features        the features of this process
  */
 public record HookSetup(Path hostRoot, Path stateDir, Duration lockTimeout,
-        BiFunction<String, Domain, Map<String, Map<String, String>>> enabledFeatures) {
+        BiFunction<String, Domain, Map<String, Map<String, String>>> enabledFeatures, FeatureCatalog features) {
 
     /**
      * The setup from a configuration file and the environment (defaults &lt; file &lt;
@@ -32,10 +33,10 @@ public record HookSetup(Path hostRoot, Path stateDir, Duration lockTimeout,
      *
      * @throws io.github.libvirthooks.features.config.ConfigException naming the bad key and value
      */
-    public static HookSetup load(Path configFile, Map<String, String> environment) {
+    public static HookSetup load(Path configFile, Map<String, String> environment, FeatureCatalog features) {
         LoadedConfig config = ConfigLoader.load(configFile, environment);
         return new HookSetup(config.hooks().hostRoot(), config.hooks().stateDir(), config.hooks().lockTimeout(),
-                (name, domain) -> config.forVm(name, domain.hooksConfig()).features());
+                (name, domain) -> config.forVm(name, domain.hooksConfig(), features).features(), features);
     }
 
     public HostRoot host() {
@@ -51,7 +52,7 @@ public record HookSetup(Path hostRoot, Path stateDir, Duration lockTimeout,
     }
 
     public HookEngine engine() {
-        return new HookEngine(host(), CommandRunner.system(), state(), FeatureCatalog.all(), lockTimeout, Clock.systemUTC());
+        return new HookEngine(host(), CommandRunner.system(), state(), features.all(), lockTimeout, Clock.systemUTC());
     }
 
     public QemuHook qemuHook() {

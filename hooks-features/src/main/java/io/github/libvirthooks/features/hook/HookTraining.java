@@ -32,7 +32,7 @@ public final class HookTraining {
             layOutHugePages(host);
             Path config = dir.resolve("application.properties");
             Files.writeString(config, "libvirt-hooks.host-root=" + host + "\nlibvirt-hooks.state-dir=" + dir.resolve("state") + "\n");
-            HookSetup setup = HookSetup.load(config, Map.of());
+            HookSetup setup = HookSetup.load(config, Map.of(), io.github.libvirthooks.features.engine.FeatureCatalog.builtInOnly());
             PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
             int prepare = setup.qemuHook().run(List.of("qemu", "training", "prepare", "begin", "-"), stdin(), quiet);
             int release = setup.qemuHook().run(List.of("qemu", "training", "release", "end", "-"), stdin(), quiet);

@@ -4,7 +4,6 @@ import io.github.libvirthooks.features.config.ConfigException;
 import io.github.libvirthooks.features.domain.Domain;
 import io.github.libvirthooks.features.domain.DomainXmlException;
 import io.github.libvirthooks.features.domain.DomainXmlParser;
-import io.github.libvirthooks.features.engine.FeatureCatalog;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookEngine;
 import io.github.libvirthooks.features.engine.HookFailure;
@@ -24,14 +23,10 @@ import java.util.function.BiFunction;
 
 /**
  * What libvirt runs: {@code qemu <vm> <operation> <sub-operation> [extra]} with the domain XML
- * on standard input. Exits 0, or {@link #EXIT_ABORT} with one line on stderr when libvirt
+ * on standard input. Exits 0, or {@link ExitCodes#FAILED} with one line on stderr when libvirt
  * must abort the operation; on the stop path it never fails, because libvirt only logs it.
  */
 public final class QemuHook {
-    /** A feature failed at an operation libvirt aborts on a non-zero exit; the host was rolled back. */
-    public static final int EXIT_ABORT = 1;
-    /** The arguments are not a libvirt hook invocation. */
-    public static final int EXIT_USAGE = 2;
 
     private final HookEngine engine;
     private final BiFunction<String, Domain, Map<String, Map<String, String>>> enabledFeatures;
@@ -57,7 +52,7 @@ public final class QemuHook {
             invocation = HookInvocation.parse(args);
         } catch (InvalidInvocationException e) {
             err.println("libvirt-hooks: " + e.getMessage());
-            return EXIT_USAGE;
+            return ExitCodes.USAGE;
         }
         String prefix = "libvirt-hooks: " + invocation.vmName() + " " + invocation.event() + ": ";
         Domain domain;
@@ -83,7 +78,6 @@ public final class QemuHook {
             // At stopped only features acting there (the user's scripts) run.
             Map<String, Map<String, String>> enabled = invocation.operation() == HookOperation.RELEASE ? Map.of()
                     : enabledFeatures.apply(invocation.vmName(), domain);
-            FeatureCatalog.validate(enabled);
             // The XML kept as libvirt wrote it: the user's scripts get it on their standard input.
             HookOutcome outcome = engine.run(new HookRequest(invocation, xml, domain), enabled, line -> log.record(invocation, line));
             for (String warning : outcome.warnings()) {
@@ -116,6 +110,6 @@ public final class QemuHook {
 
     private static int fail(HookInvocation invocation, PrintStream err, String message) {
         err.println(message.replace('\n', ' '));
-        return invocation.operation().abortsOnFailure() ? EXIT_ABORT : 0;
+        return invocation.operation().abortsOnFailure() ? ExitCodes.FAILED : ExitCodes.OK;
     }
 }

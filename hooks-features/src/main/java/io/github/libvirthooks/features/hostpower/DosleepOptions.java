@@ -13,7 +13,7 @@ import java.util.Set;
  */
 public record DosleepOptions(Mode mode, Duration timeout) {
     public static final String FEATURE = "dosleep";
-    static final Set<String> KNOWN = Set.of("mode", "timeout");
+    static final Set<String> KNOWN = io.github.libvirthooks.features.dosleep.DosleepFeature.SPEC.optionNames();
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(20);
 
     /** How the guest is put to sleep. */

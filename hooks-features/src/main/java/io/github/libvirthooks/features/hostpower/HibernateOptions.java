@@ -17,8 +17,8 @@ public record HibernateOptions(Fallback fallback, Duration timeout, Duration shu
     public static final String SHUTDOWN_FEATURE = "beforeoff-dohibernate";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
-    static final Set<String> SHUTDOWN_KNOWN = Set.of("fallback", "timeout", "shutdown-timeout");
-    static final Set<String> SLEEP_KNOWN = Set.of("fallback", "timeout", "shutdown-timeout", "restart-after-resume");
+    static final Set<String> SHUTDOWN_KNOWN = io.github.libvirthooks.features.dohibernate.HibernateFeature.BEFORE_HOST_SHUTDOWN.optionNames();
+    static final Set<String> SLEEP_KNOWN = io.github.libvirthooks.features.dohibernate.HibernateFeature.AT_HOST_SLEEP.optionNames();
 
     /** What happens when hibernation is impossible or too slow. */
     public enum Fallback {

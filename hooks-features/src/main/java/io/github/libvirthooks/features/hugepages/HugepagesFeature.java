@@ -4,6 +4,7 @@ import io.github.libvirthooks.features.config.Durations;
 import io.github.libvirthooks.features.domain.Domain;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.state.JournalEntry;
@@ -33,7 +34,13 @@ import java.util.Set;
  */
 public final class HugepagesFeature implements Feature {
     public static final String NAME = "hugepages";
-    static final Set<String> OPTIONS = Set.of("size", "timeout");
+    /** What this feature is: its events and options (the README's table is checked against it). */
+    public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "reserve hugepages for the VM's memory before QEMU starts")
+            .at(HookOperation.PREPARE)
+            .option("size", "`2M` (`hugepages.default-size`)")
+            .option("timeout", "`10s` (`hugepages.timeout`)")
+            .build();
+    static final Set<String> OPTIONS = SPEC.optionNames();
     /** A claim's progress, so that an undo after a crash knows what may still be outstanding. */
     static final String PHASE = "phase";
     static final String RESERVING = "reserving";
@@ -41,13 +48,18 @@ public final class HugepagesFeature implements Feature {
     static final String RELEASING = "releasing";
 
     @Override
+    public FeatureSpec spec() {
+        return SPEC;
+    }
+
+    @Override
     public String name() {
-        return NAME;
+        return SPEC.name();
     }
 
     @Override
     public Set<HookOperation> actsOn() {
-        return Set.of(HookOperation.PREPARE);
+        return SPEC.events();
     }
 
     @Override

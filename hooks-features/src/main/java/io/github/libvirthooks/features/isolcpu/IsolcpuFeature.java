@@ -3,6 +3,7 @@ package io.github.libvirthooks.features.isolcpu;
 import io.github.libvirthooks.features.domain.Domain;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.isolcpu.IsolcpuOptions.Backend;
@@ -53,6 +54,16 @@ import java.util.stream.Collectors;
  */
 public final class IsolcpuFeature implements Feature {
     public static final String NAME = "isolcpu";
+    /** What this feature is: its events and options (the README's table is checked against it). */
+    public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "keep host work off the VM's CPUs while it runs")
+            .at(HookOperation.PREPARE)
+            .option("cpus", "pinned CPUs")
+            .option("backend", "`auto`")
+            .option("partition", "`off`")
+            .option("workqueue", "`false`")
+            .option("irq", "`false`")
+            .option("timer-migration", "unchanged")
+            .build();
     /** The claim's resource name. */
     static final String RESOURCE = "cpus";
     /** Exists when systemd runs as PID 1 (sd_booted). */
@@ -63,13 +74,18 @@ public final class IsolcpuFeature implements Feature {
     static final List<String> VM_CGROUPS = List.of("machine.slice", "machine");
 
     @Override
+    public FeatureSpec spec() {
+        return SPEC;
+    }
+
+    @Override
     public String name() {
-        return NAME;
+        return SPEC.name();
     }
 
     @Override
     public Set<HookOperation> actsOn() {
-        return Set.of(HookOperation.PREPARE);
+        return SPEC.events();
     }
 
     @Override

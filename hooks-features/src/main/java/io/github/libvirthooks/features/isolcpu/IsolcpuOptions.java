@@ -22,7 +22,7 @@ import java.util.Set;
 record IsolcpuOptions(Optional<CpuSet> cpus, Backend backend, Optional<String> partition, boolean workqueue, boolean irq,
         Optional<Boolean> timerMigration) {
 
-    static final Set<String> NAMES = Set.of("cpus", "backend", "partition", "workqueue", "irq", "timer-migration");
+    static final Set<String> NAMES = IsolcpuFeature.SPEC.optionNames();
 
     /** How host work is kept off the VMs' CPUs. */
     enum Backend {

@@ -2,6 +2,7 @@ package io.github.libvirthooks.features.nosleep;
 
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.state.JournalEntry;
@@ -27,19 +28,29 @@ import java.util.Set;
  */
 public final class NosleepFeature implements Feature {
     public static final String NAME = "nosleep";
+    /** What this feature is: its events and options (the README's table is checked against it). */
+    public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "keep the host awake while the VM runs")
+            .at(HookOperation.PREPARE)
+            .option("what", "`sleep`")
+            .build();
     /** Exists when systemd runs as PID 1 (sd_booted). */
     static final String SYSTEMD_RUNTIME = "/run/systemd/system";
     static final Set<String> LOCKS = Set.of("shutdown", "sleep", "idle", "handle-power-key", "handle-suspend-key",
             "handle-hibernate-key", "handle-lid-switch", "handle-reboot-key");
 
     @Override
+    public FeatureSpec spec() {
+        return SPEC;
+    }
+
+    @Override
     public String name() {
-        return NAME;
+        return SPEC.name();
     }
 
     @Override
     public Set<HookOperation> actsOn() {
-        return Set.of(HookOperation.PREPARE);
+        return SPEC.events();
     }
 
     @Override
@@ -70,9 +81,10 @@ public final class NosleepFeature implements Feature {
 
     static String what(Map<String, String> options) {
         List<String> unknown = new ArrayList<>(options.keySet());
-        unknown.remove("what");
+        unknown.removeAll(SPEC.optionNames());
         if (!unknown.isEmpty()) {
-            throw new FeatureException("unknown option '" + unknown.get(0) + "' for nosleep; it takes: what");
+            throw new FeatureException("unknown option '" + unknown.get(0) + "' for nosleep; it takes: "
+                    + String.join(", ", SPEC.optionNames()));
         }
         String what = options.getOrDefault("what", "sleep").strip();
         for (String lock : what.split(":", -1)) {

@@ -2,6 +2,7 @@ package io.github.libvirthooks.features.script;
 
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookInvocation;
 import io.github.libvirthooks.features.engine.HookOperation;
@@ -48,6 +49,19 @@ import java.util.Set;
  */
 public final class ScriptFeature implements Feature {
     public static final String NAME = "script";
+    /** What this feature is: its events and options (the README's table is checked against it). */
+    public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "run the user's own executables, per VM, with an undo at release")
+            // Every event but release, where scripts run from the journal (see the class comment).
+            .at(HookOperation.PREPARE, HookOperation.START, HookOperation.STARTED, HookOperation.STOPPED, HookOperation.MIGRATE,
+                    HookOperation.RESTORE, HookOperation.RECONNECT, HookOperation.ATTACH)
+            .option("exec", "(required)")
+            .option("event", "`prepare`")
+            .option("undo", "(none)")
+            .option("timeout", "`30s`")
+            .option("failure", "`abort`")
+            .option("opt-<name>", "")
+            .option("enabled", "`true`")
+            .build();
 
     private final SafePath safety;
 
@@ -65,16 +79,19 @@ public final class ScriptFeature implements Feature {
     }
 
     @Override
+    public FeatureSpec spec() {
+        return SPEC;
+    }
+
+    @Override
     public String name() {
-        return NAME;
+        return SPEC.name();
     }
 
     /** Every event but release, where scripts run from the journal (see the class comment). */
     @Override
     public Set<HookOperation> actsOn() {
-        Set<HookOperation> all = EnumSet.allOf(HookOperation.class);
-        all.remove(HookOperation.RELEASE);
-        return all;
+        return SPEC.events();
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.github.libvirthooks.features.service;
 import io.github.libvirthooks.features.config.Durations;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.state.JournalEntry;
@@ -32,23 +33,36 @@ import java.util.regex.Pattern;
  */
 public final class ServiceFeature implements Feature {
     public static final String NAME = "service";
+    /** What this feature is: its events and options (the README's table is checked against it). */
+    public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "start a systemd template unit per VM, stop it at release")
+            .at(HookOperation.PREPARE, HookOperation.START, HookOperation.STARTED)
+            .option("unit", "(required)")
+            .option("event", "`prepare`")
+            .option("failure", "`abort`")
+            .option("timeout", "`90s`")
+            .build();
     /** Exists when systemd runs as PID 1 (sd_booted). */
     static final String SYSTEMD_RUNTIME = "/run/systemd/system";
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(90);
-    private static final Set<String> OPTIONS = Set.of("unit", "event", "failure", "timeout");
+    private static final Set<String> OPTIONS = SPEC.optionNames();
 
     /** The feature's options, checked. */
     record Options(List<TemplateUnit> units, HookOperation event, boolean abort, Duration timeout) {
     }
 
     @Override
+    public FeatureSpec spec() {
+        return SPEC;
+    }
+
+    @Override
     public String name() {
-        return NAME;
+        return SPEC.name();
     }
 
     @Override
     public Set<HookOperation> actsOn() {
-        return Set.of(HookOperation.PREPARE, HookOperation.START, HookOperation.STARTED);
+        return SPEC.events();
     }
 
     @Override

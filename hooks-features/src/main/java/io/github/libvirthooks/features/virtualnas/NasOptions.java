@@ -24,7 +24,7 @@ import java.util.Set;
 record NasOptions(String path, Optional<String> network, boolean readOnly, boolean smb1, String share, String user,
         Duration timeout) {
 
-    static final List<String> NAMES = List.of("path", "network", "mode", "readonly", "protocol", "smb1", "share", "user", "timeout");
+    static final List<String> NAMES = List.copyOf(VirtualNasFeature.SPEC.optionNames());
     static final String DEFAULT_SHARE = "share";
     static final String DEFAULT_USER = "nobody";
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);

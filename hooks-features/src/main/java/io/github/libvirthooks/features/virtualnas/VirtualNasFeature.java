@@ -3,6 +3,7 @@ package io.github.libvirthooks.features.virtualnas;
 import io.github.libvirthooks.features.domain.Domain;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.state.JournalEntry;
@@ -41,6 +42,19 @@ import java.util.stream.Stream;
  */
 public final class VirtualNasFeature implements Feature {
     public static final String NAME = "virtual-nas";
+    /** What this feature is: its events and options (the README's table is checked against it). */
+    public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "serve a host directory to the guest over a virtual network only")
+            .at(HookOperation.PREPARE)
+            .option("path", "(required)")
+            .option("network", "the VM's only `<interface type='network'>`")
+            .option("mode", "`ro`")
+            .alias("readonly")
+            .option("share", "`share`")
+            .option("user", "`nobody`")
+            .option("smb1", "`false`")
+            .option("protocol", "`smb`")
+            .option("timeout", "`10s`")
+            .build();
     /** The claim's resource name. */
     static final String RESOURCE = "smbd";
     /** Where each VM's server keeps its configuration and state (tmpfs, like the journal). */
@@ -74,14 +88,18 @@ public final class VirtualNasFeature implements Feature {
     }
 
     @Override
+    public FeatureSpec spec() {
+        return SPEC;
+    }
+
+    @Override
     public String name() {
-        return NAME;
+        return SPEC.name();
     }
 
     @Override
     public Set<HookOperation> actsOn() {
-        // prepare: a share that cannot be served stops the start with a clear message, before QEMU runs.
-        return Set.of(HookOperation.PREPARE);
+        return SPEC.events();
     }
 
     @Override

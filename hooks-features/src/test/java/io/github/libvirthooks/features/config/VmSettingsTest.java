@@ -146,7 +146,7 @@ class VmSettingsTest {
         assertThatThrownBy(() -> loaded.forVm("win10", xml("hugepage", Map.of())))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("unknown feature <hugepage> in the <hooks xmlns=\"urn:libvirt-hooks:1\"> metadata of VM 'win10'; known features:"
-                        + " hugepages, isolcpu, cfscpu, nosleep, dosleep, ddcutil, dohibernate, beforeoff-dohibernate, virtual-nas, service, script");
+                        + " hugepages, isolcpu, cfscpu, nosleep, dosleep, dohibernate, beforeoff-dohibernate, ddcutil, virtual-nas, service, script");
     }
 
     @Test

@@ -289,7 +289,7 @@ class HookEngineTest {
     }
 
     private HookEngine engine(HostRoot host) {
-        return new HookEngine(host, CommandRunner.system(), state, FeatureCatalog.all(), Duration.ofSeconds(5), Clock.systemUTC());
+        return new HookEngine(host, CommandRunner.system(), state, FeatureCatalog.builtInOnly().all(), Duration.ofSeconds(5), Clock.systemUTC());
     }
 
     private static HookInvocation event(String vm, String op, String sub) {

@@ -77,11 +77,6 @@ final class ScriptedFeature implements Feature {
     }
 
     @Override
-    public List<String> plan(FeatureContext context) {
-        return List.of("scripted " + name);
-    }
-
-    @Override
     public void apply(FeatureContext context) {
         log.accept("apply " + name);
         if (claims) {

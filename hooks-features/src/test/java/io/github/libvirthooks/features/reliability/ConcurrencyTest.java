@@ -71,7 +71,7 @@ class ConcurrencyTest {
                 Path dir = tmp.resolve("seq-" + k + "-" + seed);
                 FakeHost tree = FakeHost.vfioDesktop(dir.resolve("host"));
                 StateDirectory state = new StateDirectory(dir.resolve("state"));
-                HookEngine engine = new HookEngine(tree.host(), new FakeHostCommands(tree.root()), state, FeatureCatalog.all(),
+                HookEngine engine = new HookEngine(tree.host(), new FakeHostCommands(tree.root()), state, FeatureCatalog.builtInOnly().all(),
                         Duration.ofSeconds(5), Clock.systemUTC());
                 TreeSnapshot before = TreeSnapshot.of(tree);
                 List<Vm> vms = vms(k, random);
@@ -224,7 +224,7 @@ class ConcurrencyTest {
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
             assertThat(out.readLine()).isEqualTo("locked");
-            HookEngine engine = new HookEngine(life.tree.host(), life.commands, life.state, FeatureCatalog.all(),
+            HookEngine engine = new HookEngine(life.tree.host(), life.commands, life.state, FeatureCatalog.builtInOnly().all(),
                     Duration.ofMillis(1500), Clock.systemUTC());
             long start = System.nanoTime();
             assertThatThrownBy(() -> engine.run(Lifecycle.event(Scenario.VM, "prepare"), life.domain, life.domain.hooksConfig(),

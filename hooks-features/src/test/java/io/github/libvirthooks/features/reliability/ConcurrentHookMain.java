@@ -40,7 +40,7 @@ public final class ConcurrentHookMain {
                 for (String operation : new String[] {"prepare", "release"}) {
                     Thread.sleep(random.nextInt(20));
                     HookEngine engine = new HookEngine(tree.host(), commands, state,
-                            ClaimProbe.around(FeatureCatalog.all(), tree, state, problems::add), Duration.ofSeconds(60),
+                            ClaimProbe.around(FeatureCatalog.builtInOnly().all(), tree, state, problems::add), Duration.ofSeconds(60),
                             Clock.systemUTC());
                     engine.run(Lifecycle.event(domain.name(), operation), domain, ClaimProbe.enabled(domain.hooksConfig()),
                             line -> { });

@@ -67,7 +67,7 @@ public final class CrashingHookMain {
             return result;
         };
         HookEngine engine = new HookEngine(tree.host().withListener(killer), commands, new StateDirectory(stateDir),
-                FeatureCatalog.all(), Duration.ofSeconds(10), Clock.systemUTC());
+                FeatureCatalog.builtInOnly().all(), Duration.ofSeconds(10), Clock.systemUTC());
         QemuHook hook = new QemuHook(engine, (name, domain) -> domain.hooksConfig(),
                 new HookLog(stateDir.resolveSibling("log").resolve("hooks.log"), Clock.systemUTC()));
         int status;

@@ -166,7 +166,7 @@ final class Hostile {
         int hook(Tally tally, String what, List<String> args, byte[] stdin) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int[] status = {-1};
-            HookEngine engine = new HookEngine(tree.host(), commands, state, FeatureCatalog.all(), Duration.ofSeconds(5),
+            HookEngine engine = new HookEngine(tree.host(), commands, state, FeatureCatalog.builtInOnly().all(), Duration.ofSeconds(5),
                     Clock.systemUTC());
             QemuHook hook = new QemuHook(engine, (name, domain) -> domain.hooksConfig(),
                     new HookLog(dir.resolve("log/hooks.log"), Clock.systemUTC()));

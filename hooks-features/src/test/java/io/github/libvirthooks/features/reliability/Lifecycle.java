@@ -50,7 +50,7 @@ final class Lifecycle {
     }
 
     HookEngine engine(Steps steps) {
-        return new HookEngine(steps.on(tree.host()), steps.on(commands), state, FeatureCatalog.all(), lockTimeout, Clock.systemUTC());
+        return new HookEngine(steps.on(tree.host()), steps.on(commands), state, FeatureCatalog.builtInOnly().all(), lockTimeout, Clock.systemUTC());
     }
 
     HookOutcome run(Steps steps, String operation) {

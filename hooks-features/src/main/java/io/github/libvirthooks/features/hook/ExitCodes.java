@@ -1,7 +1,7 @@
-package io.github.libvirthooks.app;
+package io.github.libvirthooks.features.hook;
 
 /**
- * The exit codes of {@code libvirt-hooks}, as documented in the README.
+ * The exit codes of {@code libvirt-hooks} and of the hook, as documented in the README: defined once, here.
  */
 public final class ExitCodes {
     /** Done. */
