@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -66,8 +65,7 @@ public final class HookEngine {
     public HookOutcome restore(String vmName, Consumer<String> report) {
         try (StateDirectory.HostLock lock = state.lock(lockTimeout)) {
             VmJournal journal = state.load(vmName, "");
-            Domain placeholder = new Domain(vmName, journal.uuid(), 0, Optional.empty(), 1, Map.of(), Optional.empty(),
-                    Map.of(), Optional.empty(), false, List.of(), false, Map.of());
+            Domain placeholder = Domain.placeholder(vmName, journal.uuid());
             HookInvocation invocation = new HookInvocation("qemu", vmName, HookOperation.RELEASE, "end", "-");
             return undoAll(invocation, placeholder, journal, report);
         }

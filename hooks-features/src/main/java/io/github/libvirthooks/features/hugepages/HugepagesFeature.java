@@ -189,7 +189,7 @@ public final class HugepagesFeature implements Feature {
         long pages = (domain.memoryBytes() + size.bytes() - 1) / size.bytes();
         OptionalInt node = OptionalInt.empty();
         if (domain.numaMemoryNodes().isPresent()) {
-            CpuSet nodes = CpuSet.parseList(domain.numaMemoryNodes().get());
+            CpuSet nodes = domain.numaMemoryNodes().get();
             if (nodes.size() == 1) {
                 node = OptionalInt.of(nodes.stream().findFirst().getAsInt());
             }

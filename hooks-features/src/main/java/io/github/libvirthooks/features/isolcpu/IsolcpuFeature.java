@@ -303,17 +303,10 @@ public final class IsolcpuFeature implements Feature {
         if (options.cpus().isPresent()) {
             return options.cpus().get();
         }
-        List<String> pins = new ArrayList<>(domain.vcpuPins().values());
+        List<CpuSet> pins = new ArrayList<>(domain.vcpuPins().values());
         domain.emulatorPin().ifPresent(pins::add);
         pins.addAll(domain.iothreadPins().values());
-        CpuSet cpus = CpuSet.empty();
-        for (String pin : pins) {
-            try {
-                cpus = cpus.union(CpuSet.parseList(pin));
-            } catch (IllegalArgumentException e) {
-                throw new FeatureException("cannot read a cpuset in <cputune> of " + domain.name() + ": " + e.getMessage());
-            }
-        }
+        CpuSet cpus = pins.stream().reduce(CpuSet.empty(), CpuSet::union);
         if (cpus.isEmpty()) {
             throw new FeatureException(domain.name() + " pins no CPUs (no <vcpupin>, <emulatorpin> or <iothreadpin> in <cputune>);"
                     + " pin its vCPUs, or name its CPUs with <isolcpu cpus=\"2-7\"/>");
