@@ -1,12 +1,10 @@
 package io.github.libvirthooks.features.hugepages;
 
-import io.github.libvirthooks.features.domain.Domain;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.state.JournalEntry;
-import io.github.libvirthooks.sysfs.cpu.CpuSet;
 import io.github.libvirthooks.sysfs.hugetlb.HugePageCounters;
 import io.github.libvirthooks.sysfs.hugetlb.HugePagePool;
 import io.github.libvirthooks.sysfs.hugetlb.HugePageRelease;
@@ -19,7 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -27,12 +25,19 @@ import java.util.Set;
  * needs on top of the free pages nobody else has claimed; at release, give back exactly the
  * pages this VM added, never pages in use.
  *
- * <p>Options: {@code size} (page size when the XML names none, default 2M) and
+ * <p>The pools come from {@link GuestMemoryBacking}: one per page size and host node the VM's
+ * guest NUMA cells and DIMMs use.
+ *
+ * <p>Options: {@code size} (page size for a bare {@code <hugepages/>}: {@code host}, the default,
+ * for the host's default hugepage size, {@code /proc/meminfo} Hugepagesize, as libvirt uses, or
+ * {@code 2M}, {@code 1G}, ...; a {@code <page size>} in the XML always wins) and
  * {@code timeout} (how long to drop caches, compact and retry on a shortfall, default 10s).
  */
 public final class HugepagesFeature implements Feature {
     public static final String NAME = "hugepages";
     static final Set<String> OPTIONS = Set.of("size", "timeout");
+    /** {@code size="host"}: the host's default hugepage size, {@code /proc/meminfo} Hugepagesize (the built-in default). */
+    static final String HOST_SIZE = "host";
     /** A claim's progress, so that an undo after a crash knows what may still be outstanding. */
     static final String PHASE = "phase";
     static final String RESERVING = "reserving";
@@ -54,11 +59,21 @@ public final class HugepagesFeature implements Feature {
         if (context.domain().hugepages().isEmpty()) {
             return List.of("nothing: the VM is not hugepage-backed (no <memoryBacking><hugepages/>)");
         }
-        Need need = need(context);
-        // What apply would refuse, plan refuses too.
-        context.requireCountableClaims();
-        return List.of("make " + need.pages + " x " + need.pool + " available for " + context.domain().name()
-                + " (" + (need.bytes >> 20) + " MiB of guest memory), reserving more if fewer are free");
+        GuestMemoryBacking backing = backing(context);
+        List<String> lines = new ArrayList<>();
+        if (backing.pools().isEmpty()) {
+            lines.add("nothing: libvirt maps all of " + context.domain().name() + "'s memory from regular pages");
+        } else {
+            // What apply would refuse, plan refuses too.
+            context.requireCountableClaims();
+        }
+        for (GuestMemoryBacking.PoolNeed need : backing.pools()) {
+            lines.add("make " + need.pages() + " x " + need.pool() + " available for " + context.domain().name()
+                    + " (" + (need.bytes() >> 20) + " MiB of guest memory" + (need.parts().isEmpty() ? "" : ": "
+                    + String.join(", ", need.parts())) + "), reserving more if fewer are free");
+        }
+        backing.notes().forEach(note -> lines.add("info: " + note));
+        return lines;
     }
 
     @Override
@@ -68,7 +83,18 @@ public final class HugepagesFeature implements Feature {
             context.report().accept("skip   hugepages: " + context.domain().name() + " is not hugepage-backed");
             return;
         }
-        Need need = need(context);
+        GuestMemoryBacking backing = backing(context);
+        backing.notes().forEach(note -> context.report().accept("info   hugepages: " + note));
+        if (backing.pools().isEmpty()) {
+            context.report().accept("skip   hugepages: libvirt maps all of " + context.domain().name() + "'s memory from regular pages");
+        }
+        for (GuestMemoryBacking.PoolNeed pool : backing.pools()) {
+            reserve(context, new Need(pool.pool(), pool.pages(), pool.bytes()));
+        }
+    }
+
+    /** Makes one pool hold what the VM needs from it, claimed so that release gives back exactly what was added. */
+    private void reserve(FeatureContext context, Need need) {
         HugePages pages = new HugePages(context.claimHost());
         long available = available(pages, need.pool, othersNeed(context, need.pool));
         long missing = Math.max(0, need.pages - available);
@@ -171,30 +197,19 @@ public final class HugepagesFeature implements Feature {
     private record Need(HugePagePool pool, long pages, long bytes) {
     }
 
-    private static Need need(FeatureContext context) {
-        Domain domain = context.domain();
-        HugePageSize size = HugePageSize.parse(context.options().getOrDefault("size", "2M"));
-        List<Domain.Page> xmlPages = domain.hugepages().orElseThrow().pages();
-        if (!xmlPages.isEmpty()) {
-            long first = xmlPages.get(0).sizeBytes();
-            if (xmlPages.stream().anyMatch(p -> p.sizeBytes() != first)) {
-                throw new FeatureException("the VM mixes hugepage sizes per guest node; libvirt-hooks reserves one size per VM,"
-                        + " use one <page size> or reserve at boot");
-            }
-            size = new HugePageSize(first);
+    /** The pools the VM's memory is mapped from: the XML's page sizes, else the size option, else the host's default. */
+    private static GuestMemoryBacking backing(FeatureContext context) {
+        Optional<HugePageSize> userSize = Optional.ofNullable(context.options().get("size"))
+                .filter(size -> !size.strip().equals(HOST_SIZE)).map(HugepagesFeature::size);
+        return GuestMemoryBacking.of(context.domain(), userSize, GuestMemoryBacking.hostDefault(context.host()));
+    }
+
+    private static HugePageSize size(String text) {
+        try {
+            return HugePageSize.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new FeatureException("invalid size '" + text + "': " + e.getMessage());
         }
-        if (domain.memoryBytes() <= 0) {
-            throw new FeatureException("the domain XML gives no <memory>; cannot tell how many hugepages to reserve");
-        }
-        long pages = (domain.memoryBytes() + size.bytes() - 1) / size.bytes();
-        OptionalInt node = OptionalInt.empty();
-        if (domain.numaMemoryNodes().isPresent()) {
-            CpuSet nodes = domain.numaMemoryNodes().get();
-            if (nodes.size() == 1) {
-                node = OptionalInt.of(nodes.stream().findFirst().getAsInt());
-            }
-        }
-        return new Need(new HugePagePool(size, node), pages, domain.memoryBytes());
     }
 
     /**
@@ -240,12 +255,8 @@ public final class HugepagesFeature implements Feature {
         if (!unknown.isEmpty()) {
             throw new FeatureException("unknown option '" + unknown.get(0) + "'; hugepages takes: size, timeout");
         }
-        if (options.containsKey("size")) {
-            try {
-                HugePageSize.parse(options.get("size"));
-            } catch (IllegalArgumentException e) {
-                throw new FeatureException("invalid size '" + options.get("size") + "': " + e.getMessage());
-            }
+        if (options.containsKey("size") && !options.get("size").strip().equals(HOST_SIZE)) {
+            size(options.get("size"));
         }
         timeout(options);
     }
