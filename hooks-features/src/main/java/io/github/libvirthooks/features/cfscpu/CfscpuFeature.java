@@ -65,6 +65,7 @@ public final class CfscpuFeature implements Feature {
         List<String> lines = new ArrayList<>();
         lines.add("once QEMU runs, set its vCPU threads" + (options.iothreads() ? " and IOThreads" : "") + " to " + options.describe()
                 + " (the threads die with QEMU: nothing to undo)");
+        lines.addAll(LibvirtSchedulers.describe(context.domain(), options));
         options.weight().ifPresent(w -> lines.add("set cpu.weight " + w + " on the vCPU cgroups"));
         options.rtRuntime().ifPresent(r -> lines.add("set sched_rt_runtime_us to " + r
                 + " while the VM runs, restored when the last VM that asked for it releases"));
@@ -90,6 +91,7 @@ public final class CfscpuFeature implements Feature {
                     + "); scheduling left unchanged");
             return;
         }
+        LibvirtSchedulers.describe(context.domain(), options).forEach(line -> report.accept("info   cfscpu: " + line));
         options.rtRuntime().ifPresent(runtime -> rtRuntime(context, runtime));
         options.weight().ifPresent(weight -> weight(context, found, weight));
 

@@ -180,6 +180,25 @@ class CfscpuFeatureTest {
     }
 
     @Test
+    void planSaysWhichOfLibvirtsOwnSchedulersCfscpuReplaces() {
+        String xml = "<domain type='kvm'><name>win10</name><memory unit='MiB'>64</memory><vcpu>2</vcpu><iothreads>2</iothreads>"
+                + "<cputune><vcpusched vcpus='0-1' scheduler='fifo' priority='1'/><iothreadsched iothreads='1-2,^2' scheduler='batch'/>"
+                + "<emulatorsched scheduler='idle'/></cputune>"
+                + "<metadata><hooks xmlns='urn:libvirt-hooks:1'><cfscpu/></hooks></metadata></domain>";
+        Domain vm = new DomainXmlParser().parse(xml.getBytes(StandardCharsets.UTF_8));
+        var context = new io.github.libvirthooks.features.engine.FeatureContext(event("win10", "started", "begin"), vm,
+                vm.hooksConfig().get("cfscpu"), qemu.host(), qemu.host(), qemu, List.of(), null, lines::add);
+
+        assertThat(new CfscpuFeature().plan(context))
+                .contains("libvirt gives vCPUs 0-1 fifo priority 1 (<vcpusched>); cfscpu replaces it with SCHED_OTHER nice -1",
+                        "libvirt gives IOThreads 1 batch (<iothreadsched>); cfscpu leaves them so (iothreads=\"false\")",
+                        "libvirt gives the emulator thread idle (<emulatorsched>); cfscpu leaves it so");
+        assertThat(new CfscpuFeature().plan(new io.github.libvirthooks.features.engine.FeatureContext(event("win10", "started", "begin"),
+                vm, java.util.Map.of("iothreads", "true"), qemu.host(), qemu.host(), qemu, List.of(), null, lines::add)))
+                .anyMatch(l -> l.startsWith("libvirt gives IOThreads 1 batch (<iothreadsched>); cfscpu replaces it"));
+    }
+
+    @Test
     void planSaysRtThrottlingWouldBeLeftAloneWhileAnotherJournalIsDamaged() {
         Path damaged = Damage.truncatedJournal(state, "other");
         Domain vm = vm("win10", "<cfscpu policy='fifo' rt-runtime='-1'/>");
