@@ -71,6 +71,11 @@ public final class HugepagesFeature implements Feature {
             lines.add("make " + need.pages() + " x " + need.pool() + " available for " + context.domain().name()
                     + " (" + (need.bytes() >> 20) + " MiB of guest memory" + (need.parts().isEmpty() ? "" : ": "
                     + String.join(", ", need.parts())) + "), reserving more if fewer are free");
+            java.util.OptionalInt node = need.pool().node();
+            if (node.isPresent() && !context.host().isDirectory(HugePagePool.NODES_DIR + "/node" + node.getAsInt())) {
+                lines.add("warn: this host has no NUMA node " + node.getAsInt() + " (" + HugePagePool.NODES_DIR
+                        + "): the start would fail; fix <numatune> or the cell's <memnode>");
+            }
         }
         backing.notes().forEach(note -> lines.add("info: " + note));
         return lines;

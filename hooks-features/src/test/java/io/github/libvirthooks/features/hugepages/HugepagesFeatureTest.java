@@ -95,6 +95,16 @@ class HugepagesFeatureTest {
                 .anyMatch(l -> l.startsWith("info: sized from the NUMA cells and DIMMs (2048 MiB), not <memory> (3071 MiB)"));
     }
 
+    @Test
+    void planWarnsOfAHostNodeThisHostLacks() {
+        Domain vm = vm("<memory unit='GiB'>1</memory><memoryBacking><hugepages/></memoryBacking>"
+                + "<numatune><memory mode='strict' nodeset='3'/></numatune>");
+        assertThat(plan(vm)).anyMatch(l -> l.startsWith("warn: this host has no NUMA node 3"));
+        Domain onNode1 = vm("<memory unit='GiB'>1</memory><memoryBacking><hugepages/></memoryBacking>"
+                + "<numatune><memory mode='strict' nodeset='1'/></numatune>");
+        assertThat(plan(onNode1)).noneMatch(l -> l.startsWith("warn:"));
+    }
+
     private List<String> plan(Domain vm) {
         HookInvocation invocation = HookInvocation.parse(List.of("qemu", "vm", "prepare", "begin", "-"));
         FeatureContext context = new FeatureContext(invocation, vm, Map.of("timeout", "0s"), kernel.host(), kernel.host(),
