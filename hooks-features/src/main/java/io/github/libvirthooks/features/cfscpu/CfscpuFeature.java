@@ -81,6 +81,8 @@ public final class CfscpuFeature implements Feature {
         Consumer<String> report = context.report();
         HostRoot host = context.claimHost();
         String vmName = context.domain().name();
+        // What the XML asks of libvirt, said even when no thread is found (plan, a QEMU that is already gone).
+        LibvirtSchedulers.describe(context.domain(), options).forEach(line -> report.accept("info   cfscpu: " + line));
         VmThreads found = findThreads(host, vmName, options.iothreads(), report);
         if (found.vcpus().isEmpty()) {
             report.accept("warn   cfscpu: no vCPU threads of " + vmName + " found (" + found.source()

@@ -80,6 +80,7 @@ public final class ConfigLoader {
         }
         LoadedConfig loaded = new LoadedConfig(config.getConfigMapping(HooksConfig.class), config, propertiesFile, environment);
         checkPaths(loaded);
+        checkDefaultHugepageSize(loaded);
         checkSwitches(loaded);
         return loaded;
     }
@@ -116,13 +117,7 @@ public final class ConfigLoader {
     private static void checkHostWide(SmallRyeConfig raw, Path file, Map<String, String> environment) {
         check(raw, "lock-timeout", Durations::parse, file, environment);
         check(raw, "hugepages.timeout", Durations::parse, file, environment);
-        check(raw, "hugepages.default-size", text -> {
-            try {
-                return HugePageSize.parse(text);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("expected a hugepage size such as 2M or 1G");
-            }
-        }, file, environment);
+        check(raw, "hugepages.default-size", DEFAULT_SIZE, file, environment);
     }
 
     private static void check(SmallRyeConfig raw, String key, Function<String, ?> parser, Path file, Map<String, String> environment) {
@@ -137,6 +132,28 @@ public final class ConfigLoader {
             throw invalid(name, value.getValue(), origin(value), file, environment, e.getMessage());
         }
     }
+
+    /** {@code host} or a hugepage size; a String in the mapping, so that {@code host} is a value too. */
+    private static void checkDefaultHugepageSize(LoadedConfig loaded) {
+        String name = ConfigKey.hostWide("hugepages.default-size");
+        String value = loaded.hooks().hugepages().defaultSize();
+        try {
+            DEFAULT_SIZE.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw invalid(name, value, loaded.originOf(name), loaded.file(), loaded.environment(), e.getMessage());
+        }
+    }
+
+    private static final Function<String, Object> DEFAULT_SIZE = text -> {
+        if (text.strip().equals(HooksConfig.Hugepages.HOST)) {
+            return text;
+        }
+        try {
+            return HugePageSize.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("expected host (the host's default hugepage size) or a hugepage size such as 2M or 1G");
+        }
+    };
 
     private static void checkPaths(LoadedConfig loaded) {
         for (String key : new String[] {"host-root", "state-dir"}) {

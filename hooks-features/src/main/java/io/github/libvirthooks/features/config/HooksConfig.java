@@ -1,6 +1,5 @@
 package io.github.libvirthooks.features.config;
 
-import io.github.libvirthooks.sysfs.hugetlb.HugePageSize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -50,10 +49,17 @@ public interface HooksConfig {
 
     /** {@code libvirt-hooks.hugepages.*}: used where a VM sets no {@code size} or {@code timeout} of its own. */
     interface Hugepages {
-        /** Page size when neither the domain XML nor the VM's settings name one. */
+        /** The word for "the host's default hugepage size" ({@code /proc/meminfo} Hugepagesize). */
+        String HOST = "host";
+
+        /**
+         * Page size for a bare {@code <hugepages/>} when the VM's settings name none: {@code host} (the default)
+         * for the host's default hugepage size ({@code /proc/meminfo} Hugepagesize), as libvirt uses, or a size
+         * ({@code 2M}, {@code 1G}). A {@code <page size>} in the domain XML always wins.
+         */
         @WithName("default-size")
-        @WithDefault("2M")
-        HugePageSize defaultSize();
+        @WithDefault(HOST)
+        String defaultSize();
 
         /** How long to compact memory and retry when the kernel falls short. */
         @WithDefault("10s")

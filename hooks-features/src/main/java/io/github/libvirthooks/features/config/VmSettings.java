@@ -5,6 +5,7 @@ import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.script.ScriptFeature;
 import io.github.libvirthooks.features.script.ScriptFolders;
 import io.github.libvirthooks.features.script.ScriptOptions;
+import io.github.libvirthooks.sysfs.hugetlb.HugePageSize;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -143,7 +144,10 @@ final class VmSettings {
         }
         if (feature.equals("hugepages")) {
             HooksConfig.Hugepages hugepages = loaded.hooks().hugepages();
-            layered.put("size", hugepages.defaultSize().bootParameter(), loaded.originOf(ConfigKey.hostWide("hugepages.default-size")));
+            // "host": the host's default hugepage size, as libvirt uses for a bare <hugepages/>.
+            String size = hugepages.defaultSize().strip();
+            layered.put("size", size.equals(HooksConfig.Hugepages.HOST) ? size : HugePageSize.parse(size).bootParameter(),
+                    loaded.originOf(ConfigKey.hostWide("hugepages.default-size")));
             layered.put("timeout", Durations.format(hugepages.timeout()), loaded.originOf(ConfigKey.hostWide("hugepages.timeout")));
         }
     }

@@ -1,5 +1,6 @@
 package io.github.libvirthooks.features.domain;
 
+import io.github.libvirthooks.sysfs.cpu.CpuSet;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -62,29 +65,54 @@ public final class DomainXmlParser {
         Optional<Domain.HugePageBacking> hugepages = child(root, "memoryBacking")
                 .flatMap(mb -> child(mb, "hugepages"))
                 .map(this::hugepages);
-        int vcpus = child(root, "vcpu").map(e -> (int) number(e.getTextContent(), "vcpu", 1, 16384)).orElse(1);
+        Optional<Element> vcpuElement = child(root, "vcpu");
+        int vcpus = vcpuElement.map(e -> (int) number(e.getTextContent(), "vcpu", 1, 16384)).orElse(1);
 
-        Map<Integer, String> vcpuPins = new LinkedHashMap<>();
-        Map<Integer, String> iothreadPins = new LinkedHashMap<>();
-        Optional<String> emulatorPin = Optional.empty();
+        Map<Integer, CpuSet> vcpuPins = new LinkedHashMap<>();
+        Map<Integer, CpuSet> iothreadPins = new LinkedHashMap<>();
+        Optional<CpuSet> emulatorPin = Optional.empty();
+        List<Domain.ThreadSched> vcpuScheds = new ArrayList<>();
+        List<Domain.ThreadSched> iothreadScheds = new ArrayList<>();
+        Optional<Domain.ThreadSched> emulatorSched = Optional.empty();
         Optional<Element> cputune = child(root, "cputune");
         if (cputune.isPresent()) {
             for (Element pin : children(cputune.get(), "vcpupin")) {
                 int vcpu = (int) number(pin.getAttribute("vcpu"), "vcpupin vcpu", 0, 16383);
-                if (vcpuPins.put(vcpu, requireAttr(pin, "cpuset")) != null) {
+                if (vcpuPins.put(vcpu, cpuList(pin, "cpuset")) != null) {
                     throw new DomainXmlException("duplicate <vcpupin vcpu='" + vcpu + "'>");
                 }
             }
             for (Element pin : children(cputune.get(), "iothreadpin")) {
                 int id = (int) number(pin.getAttribute("iothread"), "iothreadpin iothread", 0, 16383);
-                if (iothreadPins.put(id, requireAttr(pin, "cpuset")) != null) {
+                if (iothreadPins.put(id, cpuList(pin, "cpuset")) != null) {
                     throw new DomainXmlException("duplicate <iothreadpin iothread='" + id + "'>");
                 }
             }
-            emulatorPin = child(cputune.get(), "emulatorpin").map(e -> requireAttr(e, "cpuset"));
+            emulatorPin = child(cputune.get(), "emulatorpin").map(e -> cpuList(e, "cpuset"));
+            for (Element sched : children(cputune.get(), "vcpusched")) {
+                vcpuScheds.add(sched(sched, "vcpus"));
+            }
+            for (Element sched : children(cputune.get(), "iothreadsched")) {
+                iothreadScheds.add(sched(sched, "iothreads"));
+            }
+            emulatorSched = child(cputune.get(), "emulatorsched").map(e -> sched(e, null));
         }
-        Optional<String> numaNodes = child(root, "numatune").flatMap(n -> child(n, "memory"))
-                .map(e -> e.getAttribute("nodeset")).filter(s -> !s.isBlank());
+        Domain.VcpuPlacement placement = vcpuPlacement(vcpuElement, child(root, "vcpus"), vcpus, vcpuScheds, iothreadScheds,
+                emulatorSched);
+
+        Optional<Element> numatune = child(root, "numatune");
+        Optional<Element> numaMemory = numatune.flatMap(n -> child(n, "memory"));
+        Optional<CpuSet> numaNodes = numaMemory.filter(e -> !e.getAttribute("nodeset").isBlank()).map(e -> cpuList(e, "nodeset"));
+        boolean numad = numaMemory.map(e -> "auto".equals(e.getAttribute("placement"))).orElse(false);
+        Map<Integer, CpuSet> memnodes = new LinkedHashMap<>();
+        for (Element memnode : numatune.map(n -> children(n, "memnode")).orElse(List.of())) {
+            int cell = (int) number(memnode.getAttribute("cellid"), "memnode cellid", 0, 16383);
+            if (memnodes.put(cell, cpuList(memnode, "nodeset")) != null) {
+                throw new DomainXmlException("duplicate <memnode cellid='" + cell + "'>");
+            }
+        }
+        List<Domain.Cell> cells = cells(root);
+        List<Domain.Dimm> dimms = new ArrayList<>();
 
         boolean hostdev = false;
         List<String> networks = new ArrayList<>();
@@ -92,6 +120,11 @@ public final class DomainXmlParser {
         Optional<Element> devices = child(root, "devices");
         if (devices.isPresent()) {
             hostdev = !children(devices.get(), "hostdev").isEmpty();
+            for (Element device : children(devices.get(), "memory")) {
+                if ("dimm".equals(device.getAttribute("model"))) {
+                    dimms.add(dimm(device));
+                }
+            }
             for (Element iface : children(devices.get(), "interface")) {
                 if ("network".equals(iface.getAttribute("type"))) {
                     child(iface, "source").map(s -> s.getAttribute("network")).filter(s -> !s.isEmpty()).ifPresent(networks::add);
@@ -105,17 +138,114 @@ public final class DomainXmlParser {
         }
         Map<String, Map<String, String>> hooks = child(root, "metadata").map(this::hooksConfig).orElse(Map.of());
         return new Domain(name, uuid, memory, hugepages, vcpus, vcpuPins, emulatorPin, iothreadPins, numaNodes,
-                hostdev, networks, agent, hooks);
+                hostdev, networks, agent, hooks, placement, new Domain.GuestNuma(cells, dimms, memnodes, numad));
     }
 
     private Domain.HugePageBacking hugepages(Element element) {
         List<Domain.Page> pages = new ArrayList<>();
         for (Element page : children(element, "page")) {
-            long size = sizeAttr(page, "size", "unit", "hugepages page size", "KiB");
-            String nodeset = page.getAttribute("nodeset");
-            pages.add(new Domain.Page(size, nodeset.isBlank() ? Optional.empty() : Optional.of(nodeset)));
+            long size = pageSize(sizeAttr(page, "size", "unit", "hugepages page size", "KiB"), "<page size>");
+            Optional<CpuSet> nodeset = page.getAttribute("nodeset").isBlank() ? Optional.empty()
+                    : Optional.of(cpuList(page, "nodeset"));
+            pages.add(new Domain.Page(size, nodeset));
         }
         return new Domain.HugePageBacking(pages);
+    }
+
+    /** The system page size: a {@code <page>} of it means regular memory to libvirt. */
+    public static final long SYSTEM_PAGE_BYTES = 4096;
+
+    /** A page size is the system page size or a hugepage size: a power of two of at least 64 KiB. */
+    private static long pageSize(long bytes, String what) {
+        if (bytes != SYSTEM_PAGE_BYTES && (bytes < 64 * 1024 || Long.bitCount(bytes) != 1)) {
+            throw new DomainXmlException("invalid " + what + " of " + bytes + " bytes: a page is the system page size (4 KiB)"
+                    + " or a hugepage size, a power of two of at least 64 KiB such as 2048 KiB or 1 GiB");
+        }
+        return bytes;
+    }
+
+    private Domain.VcpuPlacement vcpuPlacement(Optional<Element> vcpu, Optional<Element> vcpusList, int max,
+            List<Domain.ThreadSched> vcpuScheds, List<Domain.ThreadSched> iothreadScheds, Optional<Domain.ThreadSched> emulatorSched) {
+        Domain.Placement placement = Domain.Placement.STATIC;
+        Optional<CpuSet> cpuset = Optional.empty();
+        int current = max;
+        if (vcpu.isPresent()) {
+            Element e = vcpu.get();
+            placement = switch (e.getAttribute("placement")) {
+                case "", "static" -> Domain.Placement.STATIC;
+                case "auto" -> Domain.Placement.AUTO;
+                default -> throw new DomainXmlException("invalid <vcpu placement='" + printable(abbreviate(e.getAttribute("placement")))
+                        + "'>: libvirt knows static and auto");
+            };
+            if (!e.getAttribute("cpuset").isBlank()) {
+                cpuset = Optional.of(cpuList(e, "cpuset"));
+            }
+            if (!e.getAttribute("current").isBlank()) {
+                current = (int) number(e.getAttribute("current"), "vcpu current", 1, max);
+            }
+        }
+        CpuSet online = CpuSet.range(0, current - 1);
+        if (vcpusList.isPresent()) {
+            List<Integer> enabled = new ArrayList<>();
+            for (Element v : children(vcpusList.get(), "vcpu")) {
+                int id = (int) number(v.getAttribute("id"), "vcpus vcpu id", 0, max - 1);
+                if ("yes".equals(v.getAttribute("enabled"))) {
+                    enabled.add(id);
+                }
+            }
+            online = CpuSet.of(enabled.stream().mapToInt(Integer::intValue).toArray());
+        }
+        return new Domain.VcpuPlacement(placement, cpuset, online, vcpuScheds, iothreadScheds, emulatorSched);
+    }
+
+    private static Domain.ThreadSched sched(Element e, String idsAttr) {
+        Optional<CpuSet> ids = idsAttr == null ? Optional.empty() : Optional.of(cpuList(e, idsAttr));
+        String scheduler = requireAttr(e, "scheduler");
+        if (!List.of("batch", "idle", "fifo", "rr").contains(scheduler)) {
+            throw new DomainXmlException("invalid <" + e.getTagName() + " scheduler='" + printable(abbreviate(scheduler))
+                    + "'>: libvirt knows batch, idle, fifo and rr");
+        }
+        OptionalInt priority = e.getAttribute("priority").isBlank() ? OptionalInt.empty()
+                : OptionalInt.of((int) number(e.getAttribute("priority"), e.getTagName() + " priority", 0, 99));
+        return new Domain.ThreadSched(ids, scheduler, priority);
+    }
+
+    private static List<Domain.Cell> cells(Element root) {
+        List<Domain.Cell> cells = new ArrayList<>();
+        Optional<Element> numa = child(root, "cpu").flatMap(c -> child(c, "numa"));
+        if (numa.isEmpty()) {
+            return cells;
+        }
+        java.util.Set<Integer> ids = new java.util.HashSet<>();
+        for (Element cell : children(numa.get(), "cell")) {
+            int id = cell.getAttribute("id").isBlank() ? cells.size() : (int) number(cell.getAttribute("id"), "numa cell id", 0, 16383);
+            if (!ids.add(id)) {
+                throw new DomainXmlException("duplicate <cell id='" + id + "'> in <cpu><numa>");
+            }
+            long bytes = sizeAttr(cell, "memory", "unit", "numa cell memory", "KiB");
+            cells.add(new Domain.Cell(id, bytes));
+        }
+        return cells;
+    }
+
+    private static Domain.Dimm dimm(Element memory) {
+        Optional<Element> target = child(memory, "target");
+        Optional<Element> source = child(memory, "source");
+        long size = target.flatMap(t -> child(t, "size")).map(e -> size(e, "dimm target size", "KiB"))
+                .orElseThrow(() -> new DomainXmlException("<memory model='dimm'> lacks <target><size>"));
+        OptionalInt node = target.flatMap(t -> child(t, "node"))
+                .map(e -> OptionalInt.of((int) number(e.getTextContent(), "dimm target node", 0, 16383))).orElse(OptionalInt.empty());
+        OptionalLong pageSize = source.flatMap(s -> child(s, "pagesize"))
+                .map(e -> OptionalLong.of(pageSize(size(e, "dimm source pagesize", "KiB"), "<memory model='dimm'><source><pagesize>")))
+                .orElse(OptionalLong.empty());
+        Optional<CpuSet> nodemask = source.flatMap(s -> child(s, "nodemask"))
+                .map(e -> LibvirtCpuList.parse(e.getTextContent(), "<memory model='dimm'><source><nodemask>"));
+        return new Domain.Dimm(size, node, pageSize, nodemask);
+    }
+
+    /** A libvirt CPU or node list attribute, its errors naming the element and attribute. */
+    private static CpuSet cpuList(Element e, String attr) {
+        return LibvirtCpuList.parse(requireAttr(e, attr), "<" + e.getTagName() + " " + attr + ">");
     }
 
     private Map<String, Map<String, String>> hooksConfig(Element metadata) {
@@ -259,7 +389,20 @@ public final class DomainXmlParser {
         return s == null ? "unknown error" : s.replaceAll("\\s+", " ").strip();
     }
 
-    private static String abbreviate(String s) {
+    static String abbreviate(String s) {
         return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    }
+
+    /** Control characters from hostile XML must not break a one-line message. */
+    static String printable(String s) {
+        StringBuilder out = new StringBuilder();
+        s.codePoints().limit(200).forEach(c -> {
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+                out.append(String.format("\\x%02x", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
     }
 }

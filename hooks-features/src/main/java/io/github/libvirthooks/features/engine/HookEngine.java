@@ -126,8 +126,7 @@ public final class HookEngine {
     public HookOutcome restore(String vmName, Consumer<String> report) {
         try (StateDirectory.HostLock lock = state.lock(lockTimeout)) {
             VmJournal journal = state.load(vmName, "");
-            Domain placeholder = new Domain(vmName, journal.uuid(), 0, Optional.empty(), 1, Map.of(), Optional.empty(),
-                    Map.of(), Optional.empty(), false, List.of(), false, Map.of());
+            Domain placeholder = Domain.placeholder(vmName, journal.uuid());
             HookInvocation invocation = new HookInvocation("qemu", vmName, HookOperation.RELEASE, "end", "-");
             return undoAll(HookRequest.of(invocation, placeholder), journal, new Access(host, commands, scripts, Effects.IGNORED,
                     state::save), report);

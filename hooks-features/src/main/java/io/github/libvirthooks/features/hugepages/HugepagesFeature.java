@@ -1,14 +1,12 @@
 package io.github.libvirthooks.features.hugepages;
 
 import io.github.libvirthooks.features.config.Durations;
-import io.github.libvirthooks.features.domain.Domain;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.state.JournalEntry;
-import io.github.libvirthooks.sysfs.cpu.CpuSet;
 import io.github.libvirthooks.sysfs.hugetlb.HugePageCounters;
 import io.github.libvirthooks.sysfs.hugetlb.HugePagePool;
 import io.github.libvirthooks.sysfs.hugetlb.HugePageRelease;
@@ -21,7 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -29,7 +27,12 @@ import java.util.Set;
  * needs on top of the free pages nobody else has claimed; at release, give back exactly the
  * pages this VM added, never pages in use.
  *
- * <p>Options: {@code size} (page size when the XML names none, default 2M) and
+ * <p>The pools come from {@link GuestMemoryBacking}: one per page size and host node the VM's
+ * guest NUMA cells and DIMMs use.
+ *
+ * <p>Options: {@code size} (page size for a bare {@code <hugepages/>}: {@code host}, the default,
+ * for the host's default hugepage size, {@code /proc/meminfo} Hugepagesize, as libvirt uses, or
+ * {@code 2M}, {@code 1G}, ...; a {@code <page size>} in the XML always wins) and
  * {@code timeout} (how long to drop caches, compact and retry on a shortfall, default 10s).
  */
 public final class HugepagesFeature implements Feature {
@@ -37,10 +40,12 @@ public final class HugepagesFeature implements Feature {
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "reserve hugepages for the VM's memory before QEMU starts")
             .at(HookOperation.PREPARE)
-            .option("size", "`2M` (`hugepages.default-size`)")
+            .option("size", "`host` (`hugepages.default-size`)")
             .option("timeout", "`10s` (`hugepages.timeout`)")
             .build();
     static final Set<String> OPTIONS = SPEC.optionNames();
+    /** {@code size="host"}: the host's default hugepage size, {@code /proc/meminfo} Hugepagesize (the built-in default). */
+    static final String HOST_SIZE = "host";
     /** A claim's progress, so that an undo after a crash knows what may still be outstanding. */
     static final String PHASE = "phase";
     static final String RESERVING = "reserving";
@@ -70,8 +75,19 @@ public final class HugepagesFeature implements Feature {
             context.report().accept("skip   hugepages: " + context.domain().name() + " is not hugepage-backed");
             return;
         }
-        Need need = need(context);
-        context.effect("pools", List.of(need.shown()));
+        GuestMemoryBacking backing = backing(context);
+        context.effect("pools", backing.pools().stream().map(HugepagesFeature::shown).toList());
+        backing.notes().forEach(note -> context.report().accept("info   hugepages: " + note));
+        if (backing.pools().isEmpty()) {
+            context.report().accept("skip   hugepages: libvirt maps all of " + context.domain().name() + "'s memory from regular pages");
+        }
+        for (GuestMemoryBacking.PoolNeed pool : backing.pools()) {
+            reserve(context, new Need(pool.pool(), pool.pages(), pool.bytes()));
+        }
+    }
+
+    /** Makes one pool hold what the VM needs from it, claimed so that release gives back exactly what was added. */
+    private void reserve(FeatureContext context, Need need) {
         HugePages pages = new HugePages(context.claimHost());
         long available = available(pages, need.pool, othersNeed(context, need.pool));
         long missing = Math.max(0, need.pages - available);
@@ -172,40 +188,30 @@ public final class HugepagesFeature implements Feature {
             + " 'hugetlbfs filesystem is not mounted' means libvirtd started before /dev/hugepages was mounted: mount it and restart libvirtd";
 
     private record Need(HugePagePool pool, long pages, long bytes) {
-        /** As {@code plan --json} shows a pool: {@code sizeKiB}, {@code node} (null for the global pool), {@code pages}. */
-        Map<String, Object> shown() {
-            Map<String, Object> shown = new java.util.LinkedHashMap<>();
-            shown.put("sizeKiB", pool.size().bytes() >> 10);
-            shown.put("node", pool.node().isPresent() ? pool.node().getAsInt() : null);
-            shown.put("pages", pages);
-            return shown;
-        }
     }
 
-    private static Need need(FeatureContext context) {
-        Domain domain = context.domain();
-        HugePageSize size = HugePageSize.parse(context.options().getOrDefault("size", "2M"));
-        List<Domain.Page> xmlPages = domain.hugepages().orElseThrow().pages();
-        if (!xmlPages.isEmpty()) {
-            long first = xmlPages.get(0).sizeBytes();
-            if (xmlPages.stream().anyMatch(p -> p.sizeBytes() != first)) {
-                throw new FeatureException("the VM mixes hugepage sizes per guest node; libvirt-hooks reserves one size per VM,"
-                        + " use one <page size> or reserve at boot");
-            }
-            size = new HugePageSize(first);
+    /** As {@code plan --json} shows a pool: {@code sizeKiB}, {@code node} (null for the global pool), {@code pages}. */
+    private static Map<String, Object> shown(GuestMemoryBacking.PoolNeed need) {
+        Map<String, Object> shown = new java.util.LinkedHashMap<>();
+        shown.put("sizeKiB", need.pool().size().bytes() >> 10);
+        shown.put("node", need.pool().node().isPresent() ? need.pool().node().getAsInt() : null);
+        shown.put("pages", need.pages());
+        return shown;
+    }
+
+    /** The pools the VM's memory is mapped from: the XML's page sizes, else the size option, else the host's default. */
+    private static GuestMemoryBacking backing(FeatureContext context) {
+        Optional<HugePageSize> userSize = Optional.ofNullable(context.options().get("size"))
+                .filter(size -> !size.strip().equals(HOST_SIZE)).map(HugepagesFeature::size);
+        return GuestMemoryBacking.of(context.domain(), userSize, GuestMemoryBacking.hostDefault(context.host()));
+    }
+
+    private static HugePageSize size(String text) {
+        try {
+            return HugePageSize.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new FeatureException("invalid size '" + text + "': " + e.getMessage());
         }
-        if (domain.memoryBytes() <= 0) {
-            throw new FeatureException("the domain XML gives no <memory>; cannot tell how many hugepages to reserve");
-        }
-        long pages = (domain.memoryBytes() + size.bytes() - 1) / size.bytes();
-        OptionalInt node = OptionalInt.empty();
-        if (domain.numaMemoryNodes().isPresent()) {
-            CpuSet nodes = CpuSet.parseList(domain.numaMemoryNodes().get());
-            if (nodes.size() == 1) {
-                node = OptionalInt.of(nodes.stream().findFirst().getAsInt());
-            }
-        }
-        return new Need(new HugePagePool(size, node), pages, domain.memoryBytes());
     }
 
     /**
@@ -246,12 +252,8 @@ public final class HugepagesFeature implements Feature {
         if (!unknown.isEmpty()) {
             throw new FeatureException("unknown option '" + unknown.get(0) + "'; hugepages takes: size, timeout");
         }
-        if (options.containsKey("size")) {
-            try {
-                HugePageSize.parse(options.get("size"));
-            } catch (IllegalArgumentException e) {
-                throw new FeatureException("invalid size '" + options.get("size") + "': " + e.getMessage());
-            }
+        if (options.containsKey("size") && !options.get("size").strip().equals(HOST_SIZE)) {
+            size(options.get("size"));
         }
         timeout(options);
     }

@@ -38,8 +38,9 @@ import java.util.stream.Collectors;
  * {@code isolcpu}: before QEMU starts, keep host work off the VM's CPUs, and give the host its
  * old settings back when the last isolating VM releases.
  *
- * <p>The VM's CPUs are those its XML pins ({@code <vcpupin>}, {@code <emulatorpin>},
- * {@code <iothreadpin>}) or the {@code cpus} option; the host keeps every online CPU that no
+ * <p>The VM's CPUs are those its vCPUs are pinned to ({@link VmCpus}: {@code <vcpupin>}, with
+ * {@code <vcpu cpuset>} for vCPUs without a pin; {@code <emulatorpin>} and {@code <iothreadpin>}
+ * only with {@code include}) or the {@code cpus} option; the host keeps every online CPU that no
  * isolating VM uses. The host's cgroups are confined through systemd ({@code AllowedCPUs} of
  * {@code init.scope}, {@code system.slice}, {@code user.slice}) or by writing
  * {@code cpuset.cpus} of the top-level cgroups directly; optionally the VMs' cgroup becomes a
@@ -57,7 +58,8 @@ public final class IsolcpuFeature implements Feature {
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "keep host work off the VM's CPUs while it runs")
             .at(HookOperation.PREPARE)
-            .option("cpus", "pinned CPUs")
+            .option("cpus", "the vCPUs' CPUs")
+            .option("include", "(none)")
             .option("backend", "`auto`")
             .option("partition", "`off`")
             .option("workqueue", "`false`")
@@ -94,8 +96,10 @@ public final class IsolcpuFeature implements Feature {
         Consumer<String> report = context.report();
         HostRoot host = context.claimHost();
         String vmName = context.domain().name();
-        CpuSet vm = vmCpus(context.domain(), options);
+        VmCpus vmCpus = VmCpus.of(context.domain(), options);
+        CpuSet vm = vmCpus.cpus();
         context.effect("vmCpus", vm.toList());
+        vmCpus.notes().forEach(note -> report.accept("info   isolcpu: " + note));
         CpuTopology topology = CpuTopology.read(host);
         CpuSet offline = vm.difference(topology.online());
         if (!offline.isEmpty()) {
@@ -115,12 +119,7 @@ public final class IsolcpuFeature implements Feature {
         CpuSet hostCpus = topology.online().difference(vms);
         context.effect("hostCpus", hostCpus.toList());
         context.effect("backend", backend.word());
-        if (hostCpus.isEmpty()) {
-            throw new FeatureException("isolating CPUs " + vm + " for " + vmName
-                    + (others.isEmpty() ? "" : " (and " + vms.difference(vm) + " for " + names(others) + ")")
-                    + " would leave the host no CPU (online: " + topology.online() + "); leave at least one core to the host"
-                    + " (pin <emulatorpin> there, or name the VM's CPUs with cpus=\"...\")");
-        }
+        requireHostCpu(hostCpus, vm, vms, others, topology, vmName);
         for (SplitCore split : topology.splitCores(vm)) {
             if (split.outside().intersects(hostCpus)) {
                 report.accept("warn   isolcpu: " + splitWarning(split, vmName));
@@ -280,27 +279,15 @@ public final class IsolcpuFeature implements Feature {
                         + hostCpus));
     }
 
-    /** The VM's CPUs: the cpus option, else the union of its vCPU, emulator and IOThread pins. */
-    static CpuSet vmCpus(Domain domain, IsolcpuOptions options) {
-        if (options.cpus().isPresent()) {
-            return options.cpus().get();
+    /** Refuses what would leave the host without a CPU: the hook refuses it, and plan says so too. */
+    private static void requireHostCpu(CpuSet hostCpus, CpuSet vm, CpuSet vms, List<OtherClaim> others, CpuTopology topology,
+            String vmName) {
+        if (hostCpus.isEmpty()) {
+            throw new FeatureException("isolating CPUs " + vm + " for " + vmName
+                    + (others.isEmpty() ? "" : " (and " + vms.difference(vm) + " for " + names(others) + ")")
+                    + " would leave the host no CPU (online: " + topology.online() + "); leave at least one core to the host"
+                    + " (pin <emulatorpin> there, or name the VM's CPUs with cpus=\"...\")");
         }
-        List<String> pins = new ArrayList<>(domain.vcpuPins().values());
-        domain.emulatorPin().ifPresent(pins::add);
-        pins.addAll(domain.iothreadPins().values());
-        CpuSet cpus = CpuSet.empty();
-        for (String pin : pins) {
-            try {
-                cpus = cpus.union(CpuSet.parseList(pin));
-            } catch (IllegalArgumentException e) {
-                throw new FeatureException("cannot read a cpuset in <cputune> of " + domain.name() + ": " + e.getMessage());
-            }
-        }
-        if (cpus.isEmpty()) {
-            throw new FeatureException(domain.name() + " pins no CPUs (no <vcpupin>, <emulatorpin> or <iothreadpin> in <cputune>);"
-                    + " pin its vCPUs, or name its CPUs with <isolcpu cpus=\"2-7\"/>");
-        }
-        return cpus;
     }
 
     /** Why nothing needs doing when the kernel command line already isolates the VM's CPUs. */

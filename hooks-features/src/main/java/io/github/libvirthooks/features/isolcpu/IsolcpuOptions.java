@@ -18,11 +18,19 @@ import java.util.Set;
  * @param workqueue      also confine unbound and writeback workqueues to the host CPUs
  * @param irq            also move movable interrupts to the host CPUs
  * @param timerMigration false to turn {@code timer_migration} off; empty or true leaves it alone
+ * @param include        threads besides the vCPUs whose pinned CPUs are the VM's too: {@code emulator}, {@code iothreads}
  */
 record IsolcpuOptions(Optional<CpuSet> cpus, Backend backend, Optional<String> partition, boolean workqueue, boolean irq,
-        Optional<Boolean> timerMigration) {
+        Optional<Boolean> timerMigration, Set<String> include) {
 
     static final Set<String> NAMES = IsolcpuFeature.SPEC.optionNames();
+    /** {@code include} words. */
+    static final String EMULATOR = "emulator";
+    static final String IOTHREADS = "iothreads";
+
+    IsolcpuOptions {
+        include = Set.copyOf(include);
+    }
 
     /** How host work is kept off the VMs' CPUs. */
     enum Backend {
@@ -44,7 +52,7 @@ record IsolcpuOptions(Optional<CpuSet> cpus, Backend backend, Optional<String> p
         unknown.removeAll(NAMES);
         if (!unknown.isEmpty()) {
             throw new FeatureException("unknown option '" + unknown.get(0)
-                    + "'; isolcpu takes: cpus, backend, partition, workqueue, irq, timer-migration");
+                    + "'; isolcpu takes: cpus, backend, partition, workqueue, irq, timer-migration, include");
         }
         Optional<CpuSet> cpus = Optional.empty();
         if (options.containsKey("cpus")) {
@@ -74,7 +82,19 @@ record IsolcpuOptions(Optional<CpuSet> cpus, Backend backend, Optional<String> p
         boolean workqueue = bool(options, "workqueue").orElse(false);
         boolean irq = bool(options, "irq").orElse(false);
         Optional<Boolean> timerMigration = bool(options, "timer-migration");
-        return new IsolcpuOptions(cpus, backend, partition, workqueue, irq, timerMigration);
+        Set<String> include = new java.util.TreeSet<>();
+        String includeText = options.getOrDefault("include", "").strip();
+        if (!includeText.isEmpty()) {
+            for (String word : includeText.split(",", -1)) {
+                String w = word.strip();
+                if (!w.equals(EMULATOR) && !w.equals(IOTHREADS)) {
+                    throw new FeatureException("invalid include '" + includeText + "': use emulator, iothreads or emulator,iothreads"
+                            + " (the CPUs of <emulatorpin> and <iothreadpin> become the VM's too)");
+                }
+                include.add(w);
+            }
+        }
+        return new IsolcpuOptions(cpus, backend, partition, workqueue, irq, timerMigration, include);
     }
 
     /** The groups of knobs these options ask for; the host's slices always. */

@@ -3,7 +3,6 @@ package io.github.libvirthooks.features.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.libvirthooks.sysfs.hugetlb.HugePageSize;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,7 +40,7 @@ class ConfigLoaderTest {
         assertThat(hooks.hostRoot()).isEqualTo(Path.of("/"));
         assertThat(hooks.stateDir()).isEqualTo(Path.of("/run/libvirt-hooks"));
         assertThat(hooks.lockTimeout()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(hooks.hugepages().defaultSize()).isEqualTo(HugePageSize.TWO_MIB);
+        assertThat(hooks.hugepages().defaultSize()).as("the host's default hugepage size, as libvirt").isEqualTo("host");
         assertThat(hooks.hugepages().timeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(hooks.vm()).isEmpty();
         assertThat(loaded.hostWide()).extracting(LoadedConfig.Setting::origin).containsOnly(ConfigOrigin.DEFAULT);
@@ -58,7 +57,7 @@ class ConfigLoaderTest {
 
         assertThat(loaded.hooks().lockTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(loaded.hooks().stateDir()).isEqualTo(Path.of("/tmp/from-env"));
-        assertThat(loaded.hooks().hugepages().defaultSize()).isEqualTo(HugePageSize.ONE_GIB);
+        assertThat(loaded.hooks().hugepages().defaultSize()).isEqualTo("1G");
         assertThat(loaded.originOf("libvirt-hooks.lock-timeout")).isEqualTo(ConfigOrigin.PROPERTIES);
         assertThat(loaded.originOf("libvirt-hooks.state-dir")).isEqualTo(ConfigOrigin.ENV);
         assertThat(loaded.originOf("libvirt-hooks.hugepages.timeout")).isEqualTo(ConfigOrigin.DEFAULT);
@@ -138,7 +137,7 @@ class ConfigLoaderTest {
 
         assertOneLine(assertThatThrownBy(() -> ConfigLoader.load(file, Map.of())))
                 .hasMessage("invalid value libvirt-hooks.hugepages.default-size=3M (in " + file
-                        + "): expected a hugepage size such as 2M or 1G");
+                        + "): expected host (the host's default hugepage size) or a hugepage size such as 2M or 1G");
     }
 
     @Test

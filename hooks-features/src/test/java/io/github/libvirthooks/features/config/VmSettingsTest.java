@@ -31,7 +31,8 @@ class VmSettingsTest {
     void hugepagesSizeFollowsDefaultsThenFileThenEnvironmentThenXml() throws IOException {
         Map<String, Map<String, String>> on = xml("hugepages", Map.of());
         EffectiveVmConfig builtIn = ConfigLoader.load(dir.resolve("none"), Map.of()).forVm("win10", on);
-        assertThat(builtIn.features()).containsExactly(entry("hugepages", Map.of("size", "2M", "timeout", "10s")));
+        assertThat(builtIn.features()).as("size=host: the host's default hugepage size, as libvirt uses")
+                .containsExactly(entry("hugepages", Map.of("size", "host", "timeout", "10s")));
         assertThat(builtIn.sources()).containsExactly(entry("hugepages", ConfigOrigin.XML),
                 entry("hugepages.size", ConfigOrigin.DEFAULT), entry("hugepages.timeout", ConfigOrigin.DEFAULT));
 

@@ -3,6 +3,7 @@ package io.github.libvirthooks.features.domain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.libvirthooks.sysfs.cpu.CpuSet;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,12 +24,12 @@ class DomainXmlParserTest {
         assertThat(d.uuid()).isEqualTo("6f1c3e52-8a4e-4b8e-9d0e-4c1f3a2b7e10");
         assertThat(d.memoryBytes()).isEqualTo(8L << 30);
         assertThat(d.hugepages()).contains(new Domain.HugePageBacking(
-                java.util.List.of(new Domain.Page(2L << 20, Optional.of("0")))));
+                java.util.List.of(new Domain.Page(2L << 20, Optional.of(CpuSet.of(0))))));
         assertThat(d.vcpus()).isEqualTo(4);
-        assertThat(d.vcpuPins()).isEqualTo(Map.of(0, "2", 1, "6", 2, "3", 3, "7"));
-        assertThat(d.emulatorPin()).contains("1,5");
-        assertThat(d.iothreadPins()).isEqualTo(Map.of(1, "1"));
-        assertThat(d.numaMemoryNodes()).contains("0");
+        assertThat(d.vcpuPins()).isEqualTo(Map.of(0, CpuSet.of(2), 1, CpuSet.of(6), 2, CpuSet.of(3), 3, CpuSet.of(7)));
+        assertThat(d.emulatorPin()).contains(CpuSet.of(1, 5));
+        assertThat(d.iothreadPins()).isEqualTo(Map.of(1, CpuSet.of(1)));
+        assertThat(d.numaMemoryNodes()).contains(CpuSet.of(0));
         assertThat(d.hasHostDevices()).isTrue();
         assertThat(d.networks()).containsExactly("nas-net");
         assertThat(d.hasGuestAgent()).isTrue();
@@ -108,6 +109,100 @@ class DomainXmlParserTest {
     void ignoresHooksElementsOfOtherNamespaceVersions() {
         Domain d = parse("<domain><name>a</name><metadata><hooks xmlns='urn:libvirt-hooks:0'><nosleep/></hooks></metadata></domain>");
         assertThat(d.hooksConfig()).isEmpty();
+    }
+
+    // --- libvirt's CPU and memory semantics -----------------------------------------------------
+
+    @Test
+    void vcpuCpusetStandsInForVcpusWithoutAPin() {
+        Domain d = parse("<domain><name>a</name><vcpu placement='static' cpuset='4-7,^6'>3</vcpu>"
+                + "<cputune><vcpupin vcpu='0' cpuset='1-3,^2'/></cputune></domain>");
+        assertThat(d.vcpuPins()).containsExactly(Map.entry(0, CpuSet.of(1, 3)));
+        assertThat(d.vcpuPlacement().cpuset()).contains(CpuSet.of(4, 5, 7));
+        assertThat(d.vcpuCpus(0)).contains(CpuSet.of(1, 3));
+        assertThat(d.vcpuCpus(1)).contains(CpuSet.of(4, 5, 7));
+        assertThat(d.vcpuPlacement().online()).isEqualTo(CpuSet.range(0, 2));
+    }
+
+    @Test
+    void numadPlacementLeavesUnpinnedVcpusUnknown() {
+        Domain d = parse("<domain><name>a</name><vcpu placement='auto' cpuset='0-1'>2</vcpu>"
+                + "<numatune><memory mode='strict' placement='auto'/></numatune></domain>");
+        assertThat(d.vcpuPlacement().auto()).isTrue();
+        assertThat(d.vcpuCpus(0)).isEmpty();
+        assertThat(d.numa().memoryPlacementAuto()).isTrue();
+        assertThat(d.numaMemoryNodes()).isEmpty();
+    }
+
+    @Test
+    void onlineVcpusComeFromCurrentOrFromTheEnabledOnes() {
+        assertThat(parse("<domain><name>a</name><vcpu current='2'>6</vcpu></domain>").vcpuPlacement().online())
+                .isEqualTo(CpuSet.of(0, 1));
+        Domain d = parse("<domain><name>a</name><vcpu current='3'>4</vcpu><vcpus>"
+                + "<vcpu id='0' enabled='yes' hotpluggable='no'/><vcpu id='1' enabled='no' hotpluggable='yes'/>"
+                + "<vcpu id='2' enabled='yes' hotpluggable='yes'/><vcpu id='3' enabled='yes' hotpluggable='yes'/></vcpus></domain>");
+        assertThat(d.vcpus()).isEqualTo(4);
+        assertThat(d.vcpuPlacement().online()).isEqualTo(CpuSet.of(0, 2, 3));
+    }
+
+    @Test
+    void readsLibvirtsOwnSchedulers() {
+        Domain d = parse("<domain><name>a</name><vcpu>2</vcpu><cputune><vcpusched vcpus='0-1' scheduler='fifo' priority='1'/>"
+                + "<iothreadsched iothreads='1-3,^2' scheduler='batch'/><emulatorsched scheduler='idle'/></cputune></domain>");
+        assertThat(d.vcpuPlacement().vcpuScheds()).containsExactly(
+                new Domain.ThreadSched(Optional.of(CpuSet.of(0, 1)), "fifo", java.util.OptionalInt.of(1)));
+        assertThat(d.vcpuPlacement().iothreadScheds()).extracting(Domain.ThreadSched::ids).containsExactly(Optional.of(CpuSet.of(1, 3)));
+        assertThat(d.vcpuPlacement().emulatorSched()).map(Domain.ThreadSched::describe).contains("idle");
+    }
+
+    @Test
+    void readsCellsDimmsAndMemnodes() {
+        Domain d = parse("<domain><name>a</name><memory unit='KiB'>3145728</memory>"
+                + "<numatune><memory mode='strict' nodeset='0-5,^4'/><memnode cellid='1' mode='strict' nodeset='1'/></numatune>"
+                + "<cpu><numa><cell id='0' cpus='0' memory='1' unit='GiB'/><cell id='1' cpus='1' memory='524288'/></numa></cpu>"
+                + "<devices><memory model='dimm'><source><nodemask>1-3</nodemask><pagesize unit='KiB'>2048</pagesize></source>"
+                + "<target><size unit='MiB'>512</size><node>1</node></target></memory></devices></domain>");
+        assertThat(d.numaMemoryNodes()).contains(CpuSet.parseList("0-3,5"));
+        assertThat(d.numa().memnodes()).containsExactly(Map.entry(1, CpuSet.of(1)));
+        assertThat(d.numa().cells()).containsExactly(new Domain.Cell(0, 1L << 30), new Domain.Cell(1, 512L << 20));
+        assertThat(d.numa().dimms()).containsExactly(new Domain.Dimm(512L << 20, java.util.OptionalInt.of(1),
+                java.util.OptionalLong.of(2L << 20), Optional.of(CpuSet.range(1, 3))));
+        assertThat(d.numa().bytes()).isEqualTo(2L << 30);
+    }
+
+    @Test
+    void theSystemPageSizeIsAPageButNotAHugepage() {
+        Domain d = parse("<domain><name>a</name><memoryBacking><hugepages><page size='4' unit='KiB'/></hugepages></memoryBacking></domain>");
+        assertThat(d.hugepages().orElseThrow().pages()).containsExactly(new Domain.Page(4096, Optional.empty()));
+    }
+
+    @Test
+    void malformedCpuAndMemoryValuesAreTypedErrorsNamingTheElement() {
+        String[][] cases = {
+            {"<memoryBacking><hugepages><page size='8' unit='KiB'/></hugepages></memoryBacking>", "<page size>"},
+            {"<memoryBacking><hugepages><page size='2048' nodeset='0-'/></hugepages></memoryBacking>", "<page nodeset>"},
+            {"<memoryBacking><hugepages><page size='x'/></hugepages></memoryBacking>", "hugepages page size"},
+            {"<vcpu cpuset='1;2'>2</vcpu>", "<vcpu cpuset>"},
+            {"<vcpu placement='numad'>2</vcpu>", "<vcpu placement='numad'>"},
+            {"<vcpu current='3'>2</vcpu>", "vcpu current"},
+            {"<cputune><emulatorpin cpuset='^1'/></cputune>", "<emulatorpin cpuset>"},
+            {"<cputune><iothreadpin iothread='1' cpuset='a'/></cputune>", "<iothreadpin cpuset>"},
+            {"<cputune><vcpusched vcpus='0' scheduler='deadline'/></cputune>", "<vcpusched scheduler='deadline'>"},
+            {"<cputune><vcpusched vcpus='0' scheduler='fifo' priority='high'/></cputune>", "vcpusched priority"},
+            {"<numatune><memory nodeset='0--1'/></numatune>", "<memory nodeset>"},
+            {"<numatune><memnode cellid='0' nodeset=''/></numatune>", "<memnode> lacks the attribute nodeset"},
+            {"<cpu><numa><cell id='0' memory='lots'/></numa></cpu>", "numa cell memory"},
+            {"<cpu><numa><cell id='0' memory='1'/><cell id='0' memory='1'/></numa></cpu>", "duplicate <cell id='0'>"},
+            {"<devices><memory model='dimm'><target><node>0</node></target></memory></devices>", "lacks <target><size>"},
+            {"<devices><memory model='dimm'><source><pagesize>3</pagesize></source><target><size>1024</size></target></memory>"
+                    + "</devices>", "<memory model='dimm'><source><pagesize>"},
+            {"<devices><memory model='dimm'><source><nodemask>x</nodemask></source><target><size>1024</size></target></memory>"
+                    + "</devices>", "<memory model='dimm'><source><nodemask>"},
+        };
+        for (String[] c : cases) {
+            assertThatThrownBy(() -> parse("<domain><name>a</name>" + c[0] + "</domain>")).as(c[0])
+                    .isInstanceOf(DomainXmlException.class).hasMessageContaining(c[1]);
+        }
     }
 
     private Domain parse(String xml) {

@@ -91,10 +91,37 @@ class IsolcpuFeatureTest {
     }
 
     @Test
-    void emulatorAndIothreadPinsCountAsTheVmsCpus() {
-        Domain vm = vm("win10", "<isolcpu/>", "<vcpupin vcpu='0' cpuset='3'/><emulatorpin cpuset='7'/><iothreadpin iothread='1' cpuset='2,6'/>");
+    void emulatorAndIothreadPinsCountAsTheVmsCpusOnlyWhenIncluded() {
+        String cputune = "<vcpupin vcpu='0' cpuset='3'/><vcpupin vcpu='1' cpuset='3'/><emulatorpin cpuset='7'/>"
+                + "<iothreadpin iothread='1' cpuset='2,6'/>";
+        Domain guide = vm("win10", "<isolcpu/>", cputune);
+        prepare(guide);
+        assertThat(fake.cpus("user.slice")).as("guides pin the emulator and IOThreads to host cores").isEqualTo("0-2,4-7");
+        assertThat(lines).anyMatch(l -> l.startsWith("info   isolcpu: the emulator's CPUs 7 (<emulatorpin>) stay host CPUs"));
+        release(guide);
+
+        Domain vm = vm("win10", "<isolcpu include='emulator,iothreads'/>", cputune);
         prepare(vm);
         assertThat(fake.cpus("user.slice")).isEqualTo("0-1,4-5");
+    }
+
+    @Test
+    void vcpuCpusetPinsTheVcpusWithoutAPin() {
+        String xml = "<domain type='kvm'><name>win10</name><memory unit='MiB'>64</memory>"
+                + "<vcpu placement='static' cpuset='2-3,6-7,^6'>2</vcpu><cputune><vcpupin vcpu='1' cpuset='6'/></cputune>"
+                + "<metadata><hooks xmlns='urn:libvirt-hooks:1'><isolcpu/></hooks></metadata></domain>";
+        Domain vm = new DomainXmlParser().parse(xml.getBytes(StandardCharsets.UTF_8));
+        prepare(vm);
+        assertThat(fake.cpus("user.slice")).isEqualTo("0-1,4-5");
+    }
+
+    @Test
+    void planRefusesToLeaveTheHostWithoutACpuAsTheHookDoes() {
+        Domain vm = vm("greedy", "<isolcpu/>", pins("0-3", "4-7"));
+        var plan = engine(fake.host()).plan(io.github.libvirthooks.features.engine.HookRequest.of(event("greedy", "prepare"), vm),
+                vm.hooksConfig()).get(0);
+        assertThat(plan.refused()).get().asString().contains("would leave the host no CPU");
+        assertThatThrownBy(() -> prepare(fake.host(), vm)).hasMessage(plan.refused().get());
     }
 
     @Test

@@ -48,12 +48,17 @@ record Scenario(String name, String hooks, boolean memory, boolean qemu, Consume
         return xml(VM, 64, memory, "<vcpupin vcpu='0' cpuset='2,6'/><vcpupin vcpu='1' cpuset='3,7'/>", hooks);
     }
 
-    /** A domain XML as libvirt passes it on stdin. */
+    /**
+     * A domain XML as libvirt passes it on stdin. A VM that pins only vCPU 0 gives its other vCPUs the same CPUs
+     * through {@code <vcpu cpuset>}, so that every vCPU is pinned (libvirt pins vCPUs without a pin there).
+     */
     static String xml(String name, int memoryMiB, boolean hugepages, String cputune, String hooks) {
+        java.util.regex.Matcher first = java.util.regex.Pattern.compile("<vcpupin vcpu='0' cpuset='([^']*)'/>").matcher(cputune);
+        String cpuset = !cputune.contains("<vcpupin vcpu='1'") && first.find() ? " cpuset='" + first.group(1) + "'" : "";
         return "<domain type='kvm'><name>" + name + "</name><uuid>6f1c2b9e-0000-4000-8000-000000000001</uuid>"
                 + "<memory unit='MiB'>" + memoryMiB + "</memory>"
                 + (hugepages ? "<memoryBacking><hugepages/></memoryBacking>" : "")
-                + "<vcpu>" + VCPUS + "</vcpu>"
+                + "<vcpu" + cpuset + ">" + VCPUS + "</vcpu>"
                 + (cputune.isEmpty() ? "" : "<cputune>" + cputune + "</cputune>")
                 + "<metadata><hooks xmlns='urn:libvirt-hooks:1'>" + hooks + "</hooks></metadata></domain>";
     }
