@@ -54,6 +54,7 @@ public final class CfscpuFeature implements Feature {
             .option("priority", "`1` (fifo/rr)")
             .option("nice", "`-1`")
             .option("iothreads", "`false`")
+            .option("override-libvirt", "`false`")
             .option("weight", "unchanged")
             .option("rt-runtime", "unchanged")
             .build();
@@ -94,8 +95,14 @@ public final class CfscpuFeature implements Feature {
 
         ThreadScheduling scheduling = new ThreadScheduling(host, context.commands());
         int done = 0;
-        List<Target> targets = new ArrayList<>(found.vcpus());
-        targets.addAll(found.iothreads());
+        List<Target> targets = new ArrayList<>();
+        for (Target target : concat(found.vcpus(), found.iothreads())) {
+            if (!options.overrideLibvirt() && LibvirtSchedulers.schedules(context.domain(), target)) {
+                // libvirt set this thread's scheduler at start, as the XML asks: it stays so unless told otherwise.
+                continue;
+            }
+            targets.add(target);
+        }
         for (Target target : targets) {
             try {
                 Scheduling before = scheduling.read(target.tid());
@@ -156,8 +163,19 @@ public final class CfscpuFeature implements Feature {
         }
     }
 
-    /** One thread to schedule, as the report names it. */
-    record Target(String label, int tid) {
+    private static List<Target> concat(List<Target> a, List<Target> b) {
+        List<Target> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /**
+     * One thread to schedule, as the report names it.
+     *
+     * @param iothread true for an IOThread, false for a vCPU
+     * @param id       the vCPU number or IOThread id as the domain XML counts them; -1 when unknown
+     */
+    record Target(String label, int tid, boolean iothread, int id) {
         @Override
         public String toString() {
             return label + " (thread " + tid + ")";
@@ -206,12 +224,14 @@ public final class CfscpuFeature implements Feature {
             ProcessThreads threads = new ProcessThreads(host);
             List<Target> vcpus = new ArrayList<>();
             for (VcpuThread v : threads.vcpuThreads(pid)) {
-                vcpus.add(new Target("vCPU " + v.vcpu(), v.thread().tid()));
+                vcpus.add(new Target("vCPU " + v.vcpu(), v.thread().tid(), false, v.vcpu()));
             }
             List<Target> io = new ArrayList<>();
             if (iothreads) {
                 for (TaskThread t : threads.ioThreads(pid)) {
-                    io.add(new Target("IOThread '" + t.name().substring(3) + "'", t.tid()));
+                    String name = t.name().substring(3);
+                    java.util.regex.Matcher id = java.util.regex.Pattern.compile("iothread([0-9]{1,6})").matcher(name);
+                    io.add(new Target("IOThread '" + name + "'", t.tid(), true, id.matches() ? Integer.parseInt(id.group(1)) : -1));
                 }
             }
             return new VmThreads("thread names of QEMU process " + pid, vcpus, io, List.of());
@@ -237,7 +257,7 @@ public final class CfscpuFeature implements Feature {
         for (LibvirtMachineScope.VcpuCgroup vcpu : scope.get().vcpus()) {
             cgroups.add(vcpu.cgroup());
             for (int tid : vcpu.cgroup().threads()) {
-                vcpus.add(new Target("vCPU " + vcpu.vcpu(), tid));
+                vcpus.add(new Target("vCPU " + vcpu.vcpu(), tid, false, vcpu.vcpu()));
             }
         }
         if (vcpus.isEmpty()) {
@@ -247,7 +267,7 @@ public final class CfscpuFeature implements Feature {
         if (iothreads) {
             for (LibvirtMachineScope.IothreadCgroup iothread : scope.get().iothreads()) {
                 for (int tid : iothread.cgroup().threads()) {
-                    io.add(new Target("IOThread " + iothread.iothread(), tid));
+                    io.add(new Target("IOThread " + iothread.iothread(), tid, true, iothread.iothread()));
                 }
             }
         }

@@ -18,9 +18,10 @@ import java.util.Set;
  * @param nice      the nice value for other and batch (default -1); empty for the others, which ignore it
  * @param weight    {@code cpu.weight} of the vCPU cgroups, when given
  * @param iothreads true to treat the IOThreads like the vCPU threads
+ * @param overrideLibvirt true to set threads libvirt already schedules ({@code <vcpusched>}, {@code <iothreadsched>}) too
  * @param rtRuntime {@code sched_rt_runtime_us} while the VM runs ({@code -1}: no RT throttling), when given
  */
-record CfscpuOptions(SchedPolicy policy, int priority, OptionalInt nice, OptionalInt weight, boolean iothreads,
+record CfscpuOptions(SchedPolicy policy, int priority, OptionalInt nice, OptionalInt weight, boolean iothreads, boolean overrideLibvirt,
         OptionalLong rtRuntime) {
 
     static final Set<String> NAMES = CfscpuFeature.SPEC.optionNames();
@@ -32,7 +33,7 @@ record CfscpuOptions(SchedPolicy policy, int priority, OptionalInt nice, Optiona
         unknown.removeAll(NAMES);
         if (!unknown.isEmpty()) {
             throw new FeatureException("unknown option '" + unknown.get(0)
-                    + "'; cfscpu takes: policy, priority, nice, weight, iothreads, rt-runtime");
+                    + "'; cfscpu takes: " + String.join(", ", NAMES));
         }
         SchedPolicy policy = switch (options.getOrDefault("policy", "other")) {
             case "other" -> SchedPolicy.OTHER;
@@ -71,6 +72,11 @@ record CfscpuOptions(SchedPolicy policy, int priority, OptionalInt nice, Optiona
             case "false" -> false;
             default -> throw new FeatureException("invalid iothreads '" + options.get("iothreads") + "': use true or false");
         };
+        boolean overrideLibvirt = switch (options.getOrDefault("override-libvirt", "false")) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new FeatureException("invalid override-libvirt '" + options.get("override-libvirt") + "': use true or false");
+        };
         OptionalLong rtRuntime = OptionalLong.empty();
         if (options.containsKey("rt-runtime")) {
             if (!policy.isRealTime()) {
@@ -78,7 +84,7 @@ record CfscpuOptions(SchedPolicy policy, int priority, OptionalInt nice, Optiona
             }
             rtRuntime = OptionalLong.of(number(options, "rt-runtime", -1, Integer.MAX_VALUE));
         }
-        return new CfscpuOptions(policy, priority, nice, weight, iothreads, rtRuntime);
+        return new CfscpuOptions(policy, priority, nice, weight, iothreads, overrideLibvirt, rtRuntime);
     }
 
     private static long number(Map<String, String> options, String name, long min, long max) {

@@ -7,8 +7,9 @@ import java.util.List;
 /**
  * The schedulers libvirt itself gives the VM's threads ({@code <cputune><vcpusched>},
  * {@code <iothreadsched>}, {@code <emulatorsched>}) when QEMU starts, before cfscpu runs at
- * {@code started}: cfscpu replaces them on the threads it sets (the vCPUs, and the IOThreads
- * with {@code iothreads="true"}) and leaves the others as libvirt set them.
+ * {@code started}: cfscpu leaves the threads libvirt schedules as libvirt set them, unless
+ * {@code override-libvirt="true"}; then it replaces them on the threads it sets (the vCPUs, and
+ * the IOThreads with {@code iothreads="true"}).
  */
 final class LibvirtSchedulers {
     private LibvirtSchedulers() {
@@ -19,15 +20,28 @@ final class LibvirtSchedulers {
         Domain.VcpuPlacement placement = domain.vcpuPlacement();
         List<String> lines = new ArrayList<>();
         for (Domain.ThreadSched sched : placement.vcpuScheds()) {
-            lines.add("libvirt gives vCPUs " + sched.ids().orElseThrow() + " " + sched.describe() + " (<vcpusched>); cfscpu replaces it"
-                    + " with " + options.describe());
+            lines.add("libvirt gives vCPUs " + sched.ids().orElseThrow() + " " + sched.describe() + " (<vcpusched>); "
+                    + (options.overrideLibvirt() ? "cfscpu replaces it with " + options.describe() + " (override-libvirt=\"true\")"
+                    : "cfscpu leaves them so (override-libvirt=\"true\" would replace it)"));
         }
         for (Domain.ThreadSched sched : placement.iothreadScheds()) {
             lines.add("libvirt gives IOThreads " + sched.ids().orElseThrow() + " " + sched.describe() + " (<iothreadsched>); "
-                    + (options.iothreads() ? "cfscpu replaces it with " + options.describe() : "cfscpu leaves them so (iothreads=\"false\")"));
+                    + (!options.iothreads() ? "cfscpu leaves them so (iothreads=\"false\")"
+                    : options.overrideLibvirt() ? "cfscpu replaces it with " + options.describe() + " (override-libvirt=\"true\")"
+                    : "cfscpu leaves them so (override-libvirt=\"true\" would replace it)"));
         }
         placement.emulatorSched().ifPresent(sched -> lines.add("libvirt gives the emulator thread " + sched.describe()
                 + " (<emulatorsched>); cfscpu leaves it so"));
         return lines;
+    }
+
+    /** True when the XML has libvirt schedule this thread itself ({@code <vcpusched vcpus>}, {@code <iothreadsched iothreads>}). */
+    static boolean schedules(Domain domain, CfscpuFeature.Target target) {
+        if (target.id() < 0) {
+            return false;
+        }
+        List<Domain.ThreadSched> scheds = target.iothread() ? domain.vcpuPlacement().iothreadScheds()
+                : domain.vcpuPlacement().vcpuScheds();
+        return scheds.stream().anyMatch(s -> s.ids().map(ids -> ids.contains(target.id())).orElse(false));
     }
 }

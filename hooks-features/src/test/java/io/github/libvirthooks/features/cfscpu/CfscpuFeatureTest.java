@@ -180,20 +180,28 @@ class CfscpuFeatureTest {
     }
 
     @Test
-    void planSaysWhichOfLibvirtsOwnSchedulersCfscpuReplaces() {
+    void libvirtsOwnSchedulersAreKeptUnlessOverriddenAndPlanSaysWhich() {
         String xml = "<domain type='kvm'><name>win10</name><memory unit='MiB'>64</memory><vcpu>2</vcpu><iothreads>2</iothreads>"
-                + "<cputune><vcpusched vcpus='0-1' scheduler='fifo' priority='1'/><iothreadsched iothreads='1-2,^2' scheduler='batch'/>"
+                + "<cputune><vcpusched vcpus='0' scheduler='fifo' priority='1'/><iothreadsched iothreads='1-2,^2' scheduler='batch'/>"
                 + "<emulatorsched scheduler='idle'/></cputune>"
                 + "<metadata><hooks xmlns='urn:libvirt-hooks:1'><cfscpu/></hooks></metadata></domain>";
         Domain vm = new DomainXmlParser().parse(xml.getBytes(StandardCharsets.UTF_8));
         var started = io.github.libvirthooks.features.engine.HookRequest.of(event("win10", "started", "begin"), vm);
 
-        assertThat(engine(qemu.host()).plan(started, vm.hooksConfig()).get(0).notes())
-                .contains("info   cfscpu: libvirt gives vCPUs 0-1 fifo priority 1 (<vcpusched>); cfscpu replaces it with SCHED_OTHER nice -1",
-                        "info   cfscpu: libvirt gives IOThreads 1 batch (<iothreadsched>); cfscpu leaves them so (iothreads=\"false\")",
-                        "info   cfscpu: libvirt gives the emulator thread idle (<emulatorsched>); cfscpu leaves it so");
-        assertThat(engine(qemu.host()).plan(started, java.util.Map.of("cfscpu", java.util.Map.of("iothreads", "true"))).get(0).notes())
+        assertThat(engine(qemu.host()).plan(started, vm.hooksConfig()).get(0).notes()).contains(
+                "info   cfscpu: libvirt gives vCPUs 0 fifo priority 1 (<vcpusched>); cfscpu leaves them so"
+                        + " (override-libvirt=\"true\" would replace it)",
+                "info   cfscpu: libvirt gives IOThreads 1 batch (<iothreadsched>); cfscpu leaves them so (iothreads=\"false\")",
+                "info   cfscpu: libvirt gives the emulator thread idle (<emulatorsched>); cfscpu leaves it so");
+        assertThat(engine(qemu.host()).plan(started, java.util.Map.of("cfscpu", java.util.Map.of("iothreads", "true",
+                "override-libvirt", "true"))).get(0).notes())
                 .anyMatch(l -> l.startsWith("info   cfscpu: libvirt gives IOThreads 1 batch (<iothreadsched>); cfscpu replaces it"));
+
+        qemu.process("win10", 4000, 2).scope("win10", 1, 4000, 2);
+        started(vm);
+        assertThat(qemu.ran).as("vCPU 0 keeps libvirt's fifo; vCPU 1 gets cfscpu's").containsExactly(
+                List.of("renice", "-n", "-1", "-p", "4002"));
+        assertThat(lines).anyMatch(l -> l.startsWith("info   cfscpu: 1 of 1 threads of win10 run"));
     }
 
     @Test
