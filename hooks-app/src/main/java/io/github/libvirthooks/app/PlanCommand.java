@@ -43,6 +43,9 @@ public class PlanCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Stable JSON output.")
     boolean json;
 
+    @Option(names = "--check", description = "Exit 1 when the hook would refuse the event (the refusal is shown either way).")
+    boolean check;
+
     @Inject
     ObjectMapper mapper;
 
@@ -57,8 +60,9 @@ public class PlanCommand implements Callable<Integer> {
         }
         Domain domain = new DomainXmlParser().parse(xml());
         DryRun.Plan plan = DryRun.plan(config.setup(), domain, operation);
-        // Whatever the hook would refuse, plan refuses: with the same message, and exit 1.
-        int exit = plan.refuses() ? ExitCodes.FAILED : ExitCodes.OK;
+        // Whatever the hook would refuse, plan shows refused, with the hook's message; exit 1 only with --check, because
+        // plan itself did its job (as 'terraform plan -detailed-exitcode' tells changes apart from errors).
+        int exit = check && plan.refuses() ? ExitCodes.FAILED : ExitCodes.OK;
         if (json) {
             System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(plan));
             return exit;

@@ -68,7 +68,7 @@ public final class DryRun {
         Map<String, String> refused = new LinkedHashMap<>();
         List<FeaturePlan> plans;
         try {
-            plans = setup.engine().plan(HookRequest.of(invocation, domain), enabled);
+            plans = setup.planEngine().plan(HookRequest.of(invocation, domain), enabled);
         } catch (FeatureException e) {
             return new Plan(1, domain.name(), operation.word(), enabled, Map.of(), Map.of(), Map.of(CONFIGURATION, e.getMessage()),
                     damagedViews);

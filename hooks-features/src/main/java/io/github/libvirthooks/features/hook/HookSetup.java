@@ -55,6 +55,26 @@ public record HookSetup(Path hostRoot, Path stateDir, Duration lockTimeout,
         return new HookEngine(host(), CommandRunner.system(), state(), features.all(), lockTimeout, Clock.systemUTC());
     }
 
+    /**
+     * The engine for {@code plan}: on the real host ({@code host-root} {@code /}) commands that only
+     * read run, on a sandbox tree they answer nothing, since this machine's tools know nothing of it.
+     */
+    public HookEngine planEngine() {
+        CommandRunner real = CommandRunner.system();
+        CommandRunner commands = hostRoot.equals(Path.of("/")) ? real : new CommandRunner() {
+            @Override
+            public io.github.libvirthooks.sysfs.exec.CommandResult run(java.util.List<String> argv, Duration timeout) {
+                return real.run(argv, timeout);
+            }
+
+            @Override
+            public io.github.libvirthooks.sysfs.exec.CommandResult query(java.util.List<String> argv, Duration timeout) {
+                return io.github.libvirthooks.sysfs.exec.CommandResult.recorded(argv);
+            }
+        };
+        return new HookEngine(host(), commands, state(), features.all(), lockTimeout, Clock.systemUTC());
+    }
+
     public QemuHook qemuHook() {
         return new QemuHook(engine(), enabledFeatures, log());
     }
