@@ -158,8 +158,13 @@ public final class ScriptFeature implements Feature {
             }
         });
         Map<String, String> env = environment(context, stateDir, exec, timeout, opts);
+        // libvirt 10.5 and later say why the VM stopped: release end shutdown|destroyed|crashed|failed|...
+        String reason = "-";
         if (invocation.operation() != HookOperation.RELEASE) {
             env.put("LIBVIRT_HOOKS_ROLLBACK", invocation.event());
+        } else if (!invocation.extra().equals("-")) {
+            reason = invocation.extra();
+            env.put("LIBVIRT_HOOKS_REASON", reason);
         }
         String script = claim.values().getOrDefault("script", "");
         if (!script.equals(exec.toString())) {
@@ -168,7 +173,7 @@ public final class ScriptFeature implements Feature {
         // Checked again: the file may have changed since prepare, and it still runs as root.
         check(exec);
         Path log = logOf(stateDir, vm);
-        ScriptResult result = context.scripts().run(call(context, exec, List.of(vm, "release", "end", "-"), env, timeout, log));
+        ScriptResult result = context.scripts().run(call(context, exec, List.of(vm, "release", "end", reason), env, timeout, log));
         if (result.succeeded()) {
             context.report().accept("undo   script: " + exec + " exit 0 after " + result.elapsed().toMillis() + " ms; output in " + log);
             return;

@@ -77,6 +77,31 @@ class ScriptFeatureTest {
     }
 
     @Test
+    void everyReleaseReasonOfLibvirtReachesTheUndoAndReleaseScriptsAsArgumentAndVariable() throws IOException {
+        Path bind = host.script("bind.sh", "true");
+        Path unbind = host.script("unbind.sh", "echo undo \"$*\" \"$LIBVIRT_HOOKS_REASON\" >> " + host.trace());
+        host.script(host.etc.resolve("hooks.d/win10/release/end/10-release"),
+                "echo release \"$4\" \"${LIBVIRT_HOOKS_REASON-unset}\" >> " + host.trace());
+        String xml = ScriptHost.xml("win10", "<script exec='" + bind + "' undo='" + unbind + "'/>");
+        List<String> expected = new java.util.ArrayList<>();
+        // libvirt's virDomainShutoffReason words, as it passes them since 10.5; '-' is what older versions pass.
+        for (String reason : List.of("shutdown", "destroyed", "crashed", "migrated", "saved", "failed", "from-snapshot", "daemon",
+                "unknown")) {
+            host.run(xml, "prepare", "begin");
+            host.run(xml, "release", "end", reason);
+            // Newest first: the undo was journaled after the release scripts.
+            expected.add("undo win10 release end " + reason + " " + reason);
+            expected.add("release " + reason + " " + reason);
+            assertThat(host.state.fileFor("win10")).as(reason).doesNotExist();
+        }
+        host.run(xml, "prepare", "begin");
+        host.run(xml, "release", "end", "-");
+        expected.add("undo win10 release end - ");
+        expected.add("release - unset");
+        assertThat(host.traced()).containsExactlyElementsOf(expected);
+    }
+
+    @Test
     void anUndoRunsAtReleaseWithReleaseArgumentsOnlyBecauseItsScriptSucceeded() throws IOException {
         Path bind = host.script("bind.sh", "echo bind \"$LIBVIRT_HOOKS_EVENT\" >> " + host.trace());
         Path unbind = host.script("unbind.sh", "echo unbind \"$*\" \"$LIBVIRT_HOOKS_EVENT\" \"$LIBVIRT_HOOKS_UNDO_OF\" >> " + host.trace());

@@ -91,9 +91,14 @@ final class ScriptHost {
 
     /** Runs one event as QemuHook would: the XML kept for the scripts, the features enabled from the XML plus the folders. */
     HookOutcome run(String xml, String op, String sub) {
+        return run(xml, op, sub, "-");
+    }
+
+    /** With libvirt's extra argument (at release, libvirt 10.5 and later give the reason there). */
+    HookOutcome run(String xml, String op, String sub, String extra) {
         byte[] bytes = xml.getBytes(StandardCharsets.UTF_8);
         Domain domain = new DomainXmlParser().parse(bytes);
-        HookInvocation invocation = HookInvocation.parse(List.of("qemu", domain.name(), op, sub, "-"));
+        HookInvocation invocation = HookInvocation.parse(List.of("qemu", domain.name(), op, sub, extra));
         Map<String, Map<String, String>> enabled = new LinkedHashMap<>();
         domain.hooksConfig().forEach((feature, options) -> {
             Map<String, String> withDirs = new LinkedHashMap<>(options);
