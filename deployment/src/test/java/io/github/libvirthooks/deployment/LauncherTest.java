@@ -229,6 +229,37 @@ class LauncherTest {
         assertThat(run(CONFIGURED, "win10", "prepare", "begin", "-")).isEqualTo(1);
     }
 
+    @Test
+    void aNonAsciiNameReachesTheRealJvmByteForByteUnderLibvirtsCLocale() throws Exception {
+        // A stand-in HookMain on the real JVM, started by the launcher exactly as libvirtd starts it: clean environment, LC_ALL=C.
+        Path classes = Files.createDirectories(tmp.resolve("classes"));
+        Path source = Files.createDirectories(classes.resolve("io/github/libvirthooks/features/hook")).resolve("HookMain.java");
+        Path seen = tmp.resolve("seen");
+        Files.writeString(source, "package io.github.libvirthooks.features.hook;\n"
+                + "public class HookMain { public static void main(String[] a) throws Exception {"
+                + " java.nio.file.Files.writeString(java.nio.file.Path.of(\"" + seen + "\"), a[1], java.nio.charset.StandardCharsets.UTF_8);"
+                + " } }\n");
+        javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+        assertThat(javac.run(null, null, null, "-d", classes.toString(), source.toString())).isZero();
+        Path javaHome = Path.of(System.getProperty("java.home"));
+        Files.writeString(launcher, Files.readString(LAUNCHER)
+                .replace("@LIBDIR@", tmp.resolve("lib").toString()).replace("@CONFIG@", config.toString())
+                .replace("@STATEDIR@", state.toString()).replace("@JAVA@", javaHome.resolve("bin/java").toString())
+                .replace("@JVM_OPTIONS@", "-Xshare:auto").replace("@HOOK_CLASSPATH@", classes.toString()));
+        String name = "b\u00fcro-\u00e9t\u00e9-\u6f22";
+
+        ProcessBuilder p = new ProcessBuilder(launcher.toString(), name, "prepare", "begin", "-").redirectErrorStream(true);
+        p.environment().clear();
+        p.environment().putAll(java.util.Map.of("PATH", "/usr/bin:/bin", "LC_ALL", "C", "HOME", "/"));
+        Process started = p.start();
+        try (var stdin = started.getOutputStream()) {
+            stdin.write(CONFIGURED.replace("win10", name).getBytes(StandardCharsets.UTF_8));
+        }
+        assertThat(started.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(new String(started.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEmpty();
+        assertThat(Files.readString(seen, StandardCharsets.UTF_8)).isEqualTo(name);
+    }
+
     private int run(String xml, String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of(launcher.toString()));
         argv.addAll(List.of(args));

@@ -69,7 +69,8 @@ public final class QemuHook {
             }
             return fail(invocation, err, prefix + e.getMessage());
         }
-        if (!domain.name().equals(invocation.vmName())) {
+        // libvirt strips blanks around <name>; argv is compared the same way.
+        if (!domain.name().strip().equals(invocation.vmName().strip())) {
             return fail(invocation, err, prefix + "the domain XML on stdin is for '" + domain.name() + "', not '"
                     + invocation.vmName() + "'");
         }
