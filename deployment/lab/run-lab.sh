@@ -68,8 +68,9 @@ image=$("$here/build-image.sh" | tail -n 1) || { log "FAIL: build-image.sh could
 
 half=$(( memory_mib / 2 ))
 machine_args=(
-  -machine pc -cpu Nehalem
-  # SMT needs an Intel model under TCG: with it cpu0's thread_siblings_list reads 0-1.
+  -machine pc -cpu Nehalem,+pdpe1gb
+  # SMT needs an Intel model under TCG: with it cpu0's thread_siblings_list reads 0-1. pdpe1gb gives the
+  # guest kernel 1 GiB pages (61-hugepages-per-cell).
   -smp 4,sockets=1,cores=2,threads=2
   -m "$(( half * 2 ))M"
   -object "memory-backend-ram,id=m0,size=${half}M" -numa node,nodeid=0,cpus=0-1,memdev=m0

@@ -4,8 +4,8 @@
 # - hugepages: both 64 MiB domains are bound to node 1 (numatune strict) with hugepage backing;
 #   each gets its own 32 x 2 MiB pages on node 1 at prepare, node 0 untouched, and gives back
 #   exactly its own at release.
-# - isolcpu (backend systemd), counted across the two VMs: lab-iso-a pins CPUs 2-3 (a whole
-#   core: no SMT warning) and the host's slices get AllowedCPUs=0-1; lab-iso-b pins CPU 1, half
+# - isolcpu (backend systemd), counted across the two VMs: lab-iso-a pins CPUs 2-3 (its vCPU on 2,
+#   its emulator on 3 with include='emulator'; a whole core: no SMT warning) and the host's slices get AllowedCPUs=0-1; lab-iso-b pins CPU 1, half
 #   of core 0-1, so the hook warns about the split core and the host keeps only CPU 0; when
 #   lab-iso-a stops the host gets 0,2-3, and when lab-iso-b stops the old (empty) values.
 . "$LAB_PROGRAM/bin/lab-vm.sh"
@@ -34,10 +34,10 @@ expect_host() {
     cpus_equal "$cpus" "$2" || fail "isolcpu, $1: /sys/fs/cgroup/$u/cpuset.cpus reads '$cpus', expected $2"
   done
 }
-domain() { # name, cputune
+domain() { # name, cputune, isolcpu attributes
   tiny_domain "$1" "<cputune>$2</cputune>
   <numatune><memory mode='strict' nodeset='1'/></numatune>
-  <memoryBacking><hugepages/></memoryBacking>" "<hugepages/><isolcpu backend='systemd'/>"
+  <memoryBacking><hugepages/></memoryBacking>" "<hugepages/><isolcpu backend='systemd' ${3:-}/>"
 }
 [ "$(cat /sys/devices/system/cpu/cpu2/topology/thread_siblings_list)" = 2-3 ] || fail "CPUs 2 and 3 are not SMT siblings"
 base0=$(pages 0) base1=$(pages 1)
@@ -45,7 +45,7 @@ before=$(snapshot)
 echo "before:"; echo "$before"
 
 hooklog_mark
-domain lab-iso-a "<vcpupin vcpu='0' cpuset='2'/><emulatorpin cpuset='3'/>" | vm_start lab-iso-a
+domain lab-iso-a "<vcpupin vcpu='0' cpuset='2'/><emulatorpin cpuset='3'/>" "include='emulator'" | vm_start lab-iso-a
 expect_pages "lab-iso-a running" 32
 hooklog_new | grep -q 'lab-iso-a prepare begin: change hugepages: .*/node1/hugepages/hugepages-2048kB/nr_hugepages' \
   || { hooklog_new; fail "hugepages: the hook log does not show lab-iso-a's reservation on node 1"; }

@@ -18,7 +18,7 @@ before=$(snapshot)
 echo "before:"; echo "$before"
 
 tiny_domain lab-iso-part "<cputune><vcpupin vcpu='0' cpuset='2'/><emulatorpin cpuset='3'/></cputune>" \
-  "<isolcpu backend='systemd' partition='isolated' workqueue='true' irq='true' timer-migration='false'/>" | vm_start lab-iso-part
+  "<isolcpu backend='systemd' include='emulator' partition='isolated' workqueue='true' irq='true' timer-migration='false'/>" | vm_start lab-iso-part
 partition=$(cat /sys/fs/cgroup/machine.slice/cpuset.cpus.partition)
 effective=$(cat /sys/fs/cgroup/machine.slice/cpuset.cpus.effective)
 echo "machine.slice: cpuset.cpus.partition=$partition cpuset.cpus.effective=$effective"

@@ -14,7 +14,7 @@ base1=$(pages1) base_allowed=$(allowed)
 xml=$(mktemp)
 tiny_domain "$name" "<cputune><vcpupin vcpu='0' cpuset='2'/><emulatorpin cpuset='3'/></cputune>
   <numatune><memory mode='strict' nodeset='1'/></numatune>
-  <memoryBacking><hugepages/></memoryBacking>" "<hugepages/><isolcpu backend='systemd'/><nosleep/>" > "$xml"
+  <memoryBacking><hugepages/></memoryBacking>" "<hugepages/><isolcpu backend='systemd' include='emulator'/><nosleep/>" > "$xml"
 
 start=$SECONDS
 libvirt-hooks hook qemu "$name" prepare begin - < "$xml" || fail "the prepare hook run by hand failed"

@@ -32,7 +32,7 @@ try() {
 before=$(snapshot)
 
 # 1. backend=cgroup alone, and a daemon-reload (what every package install does) while it runs.
-rc=0; try lab-cg-plain "<isolcpu backend='cgroup'/>" || rc=$?
+rc=0; try lab-cg-plain "<isolcpu backend='cgroup' include='emulator'/>" || rc=$?
 if [ "$rc" -eq 0 ]; then
   systemctl daemon-reload
   sleep 1
@@ -46,7 +46,7 @@ fi
 wait_until 60 test "$(snapshot)" = "$before" || problems+=("backend=cgroup: the cgroups are not as before after the VM stopped")
 
 # 2. backend=cgroup with partition=isolated on machine.slice.
-rc=0; try lab-cg-part "<isolcpu backend='cgroup' partition='isolated'/>" || rc=$?
+rc=0; try lab-cg-part "<isolcpu backend='cgroup' include='emulator' partition='isolated'/>" || rc=$?
 if [ "$rc" -eq 0 ]; then
   partition=$(cat /sys/fs/cgroup/machine.slice/cpuset.cpus.partition 2>/dev/null || echo absent)
   [ "$partition" = isolated ] || problems+=("partition: the VM runs but machine.slice's partition reads '$partition'")

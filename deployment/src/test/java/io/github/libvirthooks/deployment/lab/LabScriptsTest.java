@@ -235,7 +235,7 @@ class LabScriptsTest {
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.output()).contains("PASS 10-a", "lab: 1 passed, 0 failed");
         List<String> argv = Files.readAllLines(tmp.resolve("qemu-argv"));
-        assertThat(argv).containsSubsequence("-cpu", "Nehalem")
+        assertThat(argv).containsSubsequence("-cpu", "Nehalem,+pdpe1gb")
                 .containsSubsequence("-smp", "4,sockets=1,cores=2,threads=2")
                 .containsSubsequence("-numa", "node,nodeid=0,cpus=0-1,memdev=m0")
                 .containsSubsequence("-numa", "node,nodeid=1,cpus=2-3,memdev=m1")
