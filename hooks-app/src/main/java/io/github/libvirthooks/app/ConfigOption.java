@@ -18,4 +18,9 @@ public class ConfigOption {
     public HookSetup setup() {
         return HookSetup.load(file, System.getenv(), FeatureCatalog.withExtensionsFrom(ExtensionFeatures.folder()));
     }
+
+    /** Where the journals are, from a configuration that does not load ({@link HookSetup#forUndo}). */
+    public HookSetup setupForUndo(RuntimeException problem) {
+        return HookSetup.forUndo(file, System.getenv(), FeatureCatalog.withExtensionsFrom(ExtensionFeatures.folder()), problem);
+    }
 }

@@ -27,7 +27,16 @@ public class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        HookSetup setup = config.setup();
+        HookSetup loaded;
+        String broken = null;
+        try {
+            loaded = config.setup();
+        } catch (RuntimeException e) {
+            // Undo does not need the configuration, only where the journals are: a typo made while a VM ran must not keep its changes.
+            loaded = config.setupForUndo(e);
+            broken = e.getMessage();
+        }
+        HookSetup setup = loaded;
         HookEngine engine = setup.engine();
         List<DamagedJournal> damaged = new ArrayList<>();
         List<VmJournal> readable = setup.state().loadAll(damaged);
@@ -46,6 +55,9 @@ public class RestoreCommand implements Callable<Integer> {
                 + d.byHand()));
         if (names.isEmpty() && damaged.isEmpty()) {
             System.out.println("nothing to restore: no VM has host changes recorded in " + setup.stateDir());
+            if (broken != null) {
+                System.err.println("libvirt-hooks restore: the configuration is broken: " + broken);
+            }
             return ExitCodes.OK;
         }
         int warnings = 0;
@@ -56,6 +68,10 @@ public class RestoreCommand implements Callable<Integer> {
                 System.err.println("libvirt-hooks restore: " + name + ": " + w);
                 warnings++;
             }
+        }
+        if (broken != null) {
+            System.err.println("libvirt-hooks restore: undone from the journals in " + setup.stateDir() + ", but the configuration"
+                    + " is broken: " + broken + "; fix it before the next VM start");
         }
         return warnings == 0 && damaged.isEmpty() ? ExitCodes.OK : ExitCodes.FAILED;
     }

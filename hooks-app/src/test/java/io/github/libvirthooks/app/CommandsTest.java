@@ -159,6 +159,44 @@ class CommandsTest {
     }
 
     @Test
+    void restoreUndoesTheJournalThoughTheConfigurationBrokeAndSaysSo(QuarkusMainLauncher launcher) throws IOException {
+        Path host = dir.resolve("host");
+        Files.createDirectories(host.resolve("sys/marker"));
+        Files.writeString(host.resolve("sys/marker/value"), "host\n");
+        io.github.libvirthooks.features.engine.Feature marker = new io.github.libvirthooks.features.engine.Feature() {
+            @Override
+            public String name() {
+                return "marker";
+            }
+
+            @Override
+            public java.util.Set<io.github.libvirthooks.features.engine.HookOperation> actsOn() {
+                return java.util.Set.of(io.github.libvirthooks.features.engine.HookOperation.PREPARE);
+            }
+
+            @Override
+            public void apply(io.github.libvirthooks.features.engine.FeatureContext context) {
+                context.host().write("/sys/marker/value", "vm");
+            }
+        };
+        new io.github.libvirthooks.features.engine.HookEngine(io.github.libvirthooks.sysfs.HostRoot.at(host),
+                io.github.libvirthooks.sysfs.exec.CommandRunner.system(), new StateDirectory(dir.resolve("state")), java.util.List.of(marker),
+                java.time.Duration.ofSeconds(5), java.time.Clock.systemUTC())
+                .run(io.github.libvirthooks.features.engine.HookInvocation.parse(java.util.List.of("qemu", "vm", "prepare", "begin", "-")),
+                        new io.github.libvirthooks.features.domain.DomainXmlParser().parse("<domain><name>vm</name></domain>".getBytes()),
+                        java.util.Map.of("marker", java.util.Map.of()), line -> { });
+        // A typo made while the VM ran.
+        Files.writeString(config, Files.readString(config) + "libvirt-hooks.lock-timeout=30\n");
+
+        LaunchResult r = launcher.launch("restore", "--config", config.toString());
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(Files.readString(host.resolve("sys/marker/value")).strip()).isEqualTo("host");
+        assertThat(r.getErrorOutput()).contains("undone from the journals in " + dir.resolve("state") + ", but the configuration is broken")
+                .contains("lock-timeout=30");
+    }
+
+    @Test
     void restoreWithNothingRecordedSaysSo(QuarkusMainLauncher launcher) {
         LaunchResult r = launcher.launch("restore", "--config", config.toString());
         assertThat(r.exitCode()).isZero();

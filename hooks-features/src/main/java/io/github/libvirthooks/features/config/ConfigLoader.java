@@ -85,6 +85,41 @@ public final class ConfigLoader {
         return loaded;
     }
 
+    /**
+     * Where the journals are, read from the configuration even when the rest of it is broken:
+     * only {@code host-root} and {@code state-dir} (file, then environment), each falling back to
+     * its default when unreadable or not absolute. What release and restore need to undo a VM
+     * whatever became of the configuration while it ran.
+     */
+    public static JournalLocation journalLocation(Path propertiesFile, Map<String, String> environment) {
+        Map<String, String> properties;
+        try {
+            properties = read(propertiesFile);
+        } catch (ConfigException e) {
+            properties = Map.of();
+        }
+        return new JournalLocation(absolute(properties, environment, "host-root", "/"),
+                absolute(properties, environment, "state-dir", "/run/libvirt-hooks"));
+    }
+
+    /** The host root and the state directory, as the hook would use them. */
+    public record JournalLocation(Path hostRoot, Path stateDir) {
+    }
+
+    private static Path absolute(Map<String, String> properties, Map<String, String> environment, String key, String fallback) {
+        String name = ConfigKey.hostWide(key);
+        String value = environment.getOrDefault(ConfigKey.envName(name), properties.get(name));
+        if (value == null || value.isBlank() || value.indexOf('\0') >= 0) {
+            return Path.of(fallback);
+        }
+        try {
+            Path path = Path.of(value.strip());
+            return path.isAbsolute() ? path : Path.of(fallback);
+        } catch (java.nio.file.InvalidPathException e) {
+            return Path.of(fallback);
+        }
+    }
+
     private static SmallRyeConfigBuilder builder(Path file, Map<String, String> properties, Map<String, String> environment) {
         return new SmallRyeConfigBuilder()
                 .withSources(new PropertiesConfigSource(properties, file.toString(), PROPERTIES_ORDINAL))

@@ -3,8 +3,12 @@ package io.github.libvirthooks.features.hook;
 import io.github.libvirthooks.features.config.ConfigLoader;
 import io.github.libvirthooks.features.engine.FeatureCatalog;
 import io.github.libvirthooks.features.extension.ExtensionFeatures;
+import io.github.libvirthooks.features.engine.HookOperation;
+import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The hook's fast entry point: a plain JVM main, no framework, for the launcher in
@@ -21,16 +25,32 @@ public final class HookMain {
         }
         // The launcher's -D options are this process's inputs: read here, once, and passed on.
         Path config = Path.of(System.getProperty(ConfigLoader.FILE_PROPERTY, ConfigLoader.INSTALLED));
-        int status;
+        System.exit(run(List.of(args), System.in, System.err, config, System.getenv(),
+                FeatureCatalog.withExtensionsFrom(ExtensionFeatures.folder())));
+    }
+
+    /**
+     * One hook event. A configuration that does not load refuses the start where libvirt
+     * aborts it; at release the journal is still undone (its location is all release needs),
+     * and the error is said after.
+     */
+    static int run(List<String> args, InputStream stdin, PrintStream err, Path config, Map<String, String> environment,
+            FeatureCatalog features) {
+        HookSetup setup;
         try {
-            HookSetup setup = HookSetup.load(config, System.getenv(), FeatureCatalog.withExtensionsFrom(ExtensionFeatures.folder()));
-            status = setup.qemuHook().run(List.of(args), System.in, System.err);
+            setup = HookSetup.load(config, environment, features);
         } catch (RuntimeException e) {
+            if (args.size() >= 3 && args.get(2).equals(HookOperation.RELEASE.word())) {
+                int status = HookSetup.forUndo(config, environment, features, e).qemuHook().run(args, stdin, err);
+                err.println("libvirt-hooks: " + (args.size() >= 2 ? args.get(1) + " release: " : "") + "undone from the journal,"
+                        + " but the configuration is broken: " + e.getMessage() + "; fix it before the next start");
+                return status;
+            }
             // Configuration errors: before anything changed. Abort only where libvirt would.
-            boolean aborts = args.length >= 3 && List.of("prepare", "start", "migrate", "restore", "reconnect").contains(args[2]);
-            System.err.println("libvirt-hooks: " + e.getMessage());
-            status = aborts ? ExitCodes.FAILED : ExitCodes.OK;
+            boolean aborts = args.size() >= 3 && List.of("prepare", "start", "migrate", "restore", "reconnect").contains(args.get(2));
+            err.println("libvirt-hooks: " + e.getMessage());
+            return aborts ? ExitCodes.FAILED : ExitCodes.OK;
         }
-        System.exit(status);
+        return setup.qemuHook().run(args, stdin, err);
     }
 }

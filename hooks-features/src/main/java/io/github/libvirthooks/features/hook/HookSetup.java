@@ -39,6 +39,21 @@ public record HookSetup(Path hostRoot, Path stateDir, Duration lockTimeout,
                 (name, domain) -> config.forVm(name, domain.hooksConfig(), features).features(), features);
     }
 
+    /**
+     * A setup that can only undo: the journals' location from a configuration that does not
+     * load ({@link ConfigLoader#journalLocation}), the default lock timeout, and no VM's features
+     * (asking for them throws the configuration's error).
+     *
+     * @param problem the configuration's error, thrown if anything asks which features a VM enables
+     */
+    public static HookSetup forUndo(Path configFile, Map<String, String> environment, FeatureCatalog features,
+            RuntimeException problem) {
+        ConfigLoader.JournalLocation location = ConfigLoader.journalLocation(configFile, environment);
+        return new HookSetup(location.hostRoot(), location.stateDir(), Duration.ofSeconds(30), (name, domain) -> {
+            throw problem;
+        }, features);
+    }
+
     public HostRoot host() {
         return hostRoot.equals(Path.of("/")) ? HostRoot.system() : HostRoot.at(hostRoot);
     }

@@ -54,6 +54,24 @@ public final class QemuHook {
             err.println("libvirt-hooks: " + e.getMessage());
             return ExitCodes.USAGE;
         }
+        try {
+            return run(invocation, stdin, err);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            // A 4 MB domain XML under the hook's small heap, say. The engine's rollback catches only the failures it
+            // expects: undo here what the journal holds where the VM does not run (prepare: this start; release: all).
+            String what = "libvirt-hooks: " + invocation.vmName() + " " + invocation.event() + ": out of "
+                    + (e instanceof OutOfMemoryError ? "memory" : "stack");
+            HookOperation op = invocation.operation();
+            if (op == HookOperation.RELEASE || op == HookOperation.PREPARE) {
+                restoreByName(invocation, err, what + "; undoing the journal by VM name");
+                return op == HookOperation.PREPARE ? ExitCodes.FAILED : ExitCodes.OK;
+            }
+            return fail(invocation, err, what + "; the VM runs, its journal is kept: run 'libvirt-hooks restore --vm "
+                    + invocation.vmName() + "' after it stops if its release cannot undo it");
+        }
+    }
+
+    private int run(HookInvocation invocation, InputStream stdin, PrintStream err) {
         String prefix = "libvirt-hooks: " + invocation.vmName() + " " + invocation.event() + ": ";
         Domain domain;
         byte[] xml;
