@@ -228,6 +228,8 @@ public final class HookEngine {
             try {
                 if (entry.kind() == JournalEntry.Kind.CHANGE) {
                     Change change = entry.asChange();
+                    // A damaged or planted journal must not turn undo into "write anywhere".
+                    requireKernelInterface(change.path());
                     access.host.write(change.path(), change.before());
                     report.accept("undo   " + entry.feature() + ": " + change.path() + " = " + change.before()
                             + " (was " + change.after() + ")");
@@ -247,6 +249,17 @@ public final class HookEngine {
             access.save.accept(cursor.journal);
         }
         return warnings;
+    }
+
+    /** The host files whose changes a journal may undo: the kernel interfaces features write, nothing else. */
+    static final List<String> UNDOABLE = List.of("/sys/", "/proc/sys/", "/proc/irq/");
+
+    private static void requireKernelInterface(String path) {
+        String normal = java.nio.file.Path.of(path).normalize().toString();
+        if (!normal.equals(path) || UNDOABLE.stream().noneMatch(normal::startsWith)) {
+            throw new FeatureException("refused to write " + path + ": a journal may only undo changes to " + String.join(", ", UNDOABLE)
+                    + "; this entry was not written by libvirt-hooks (check the journal, then delete it)");
+        }
     }
 
     /** While undoing, a feature may only update the claim it is undoing (to record its progress). */

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -50,7 +51,9 @@ public final class StateDirectory {
         long deadline = System.nanoTime() + timeout.toNanos();
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            requireOwnRegularFile(lockFile);
+            // Never through a link: a planted one would make every hook create or truncate its target.
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
             while (true) {
                 FileLock lock;
                 try {
@@ -83,6 +86,30 @@ public final class StateDirectory {
                     // Nothing was locked through it.
                 }
             }
+        }
+    }
+
+    /**
+     * The lock file, if it is there, must be a plain file of the state directory's owner: opening
+     * a FIFO for writing would hang every hook (and libvirtd with it), a link would be followed.
+     */
+    private void requireOwnRegularFile(Path lockFile) throws IOException {
+        java.nio.file.attribute.PosixFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(lockFile, java.nio.file.attribute.PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return;
+        }
+        String kind = attributes.isSymbolicLink() ? "a symbolic link" : attributes.isDirectory() ? "a directory"
+                : attributes.isOther() ? "not a regular file (a FIFO, socket or device)" : null;
+        if (kind != null) {
+            throw new JournalException("refusing the lock file " + lockFile + ": it is " + kind + ", not the plain file libvirt-hooks"
+                    + " makes; remove it (rm " + lockFile + ") while no VM starts or stops");
+        }
+        java.nio.file.attribute.UserPrincipal owner = Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS);
+        if (!attributes.owner().equals(owner)) {
+            throw new JournalException("refusing the lock file " + lockFile + ": owned by " + attributes.owner().getName()
+                    + ", not by " + owner.getName() + " who owns " + dir + "; remove it while no VM starts or stops");
         }
     }
 

@@ -21,6 +21,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -245,6 +246,27 @@ class HookEngineTest {
         });
         assertThat(kernel.nr(TWO_MIB, 0)).isEqualTo(32);
         assertThat(state.load("win10", vm.uuid()).entries()).isNotEmpty();
+    }
+
+    @Test
+    void aPlantedJournalCannotMakeReleaseWriteOutsideTheKernelInterfaces() throws IOException {
+        Path outside = Files.createDirectories(tmp.resolve("host/etc"));
+        Files.writeString(outside.resolve("passwd"), "root:x:0:0::/root:/bin/bash\n");
+        kernel.write(SWAPPINESS, "10");
+        Domain vm = vm("win10", 64);
+        state.save(io.github.libvirthooks.features.state.VmJournal.empty("win10", vm.uuid())
+                .append(io.github.libvirthooks.features.state.JournalEntry.change("swappiness", new Change(SWAPPINESS, "60", "10")),
+                        java.time.Instant.EPOCH)
+                .append(io.github.libvirthooks.features.state.JournalEntry.change("swappiness",
+                        new Change("/etc/passwd", "evil::0:0::/:/bin/sh", "root:x:0:0::/root:/bin/bash")), java.time.Instant.EPOCH)
+                .append(io.github.libvirthooks.features.state.JournalEntry.change("swappiness",
+                        new Change("/sys/../etc/passwd", "evil", "x")), java.time.Instant.EPOCH));
+
+        HookOutcome outcome = engine(kernel.host()).run(event("win10", "release", "end"), vm, Map.of(), line -> { });
+
+        assertThat(outcome.warnings()).hasSize(2).allMatch(w -> w.contains("a journal may only undo changes to /sys/, /proc/sys/, /proc/irq/"));
+        assertThat(Files.readString(outside.resolve("passwd"))).startsWith("root:x:0:0");
+        assertThat(kernel.host().read(SWAPPINESS)).as("the real kernel change is still undone").isEqualTo("60");
     }
 
     @Test

@@ -160,4 +160,31 @@ class StateDirectoryTest {
             assertThat(again).isNotNull();
         }
     }
+
+    @Test
+    void aFifoAtTheLockIsRefusedAtOnceInsteadOfHangingTheHook() throws Exception {
+        StateDirectory state = new StateDirectory(tmp.resolve("run"));
+        state.lock(java.time.Duration.ofSeconds(1)).close();
+        Path lock = tmp.resolve("run/lock");
+        Files.delete(lock);
+        assertThat(new ProcessBuilder("mkfifo", lock.toString()).start().waitFor()).isZero();
+
+        assertThatThrownBy(() -> state.lock(java.time.Duration.ofSeconds(1))).isInstanceOf(JournalException.class)
+                .hasMessage("refusing the lock file " + lock + ": it is not a regular file (a FIFO, socket or device), not the plain"
+                        + " file libvirt-hooks makes; remove it (rm " + lock + ") while no VM starts or stops");
+    }
+
+    @Test
+    void aSymbolicLinkAtTheLockIsNeverFollowed() throws IOException {
+        StateDirectory state = new StateDirectory(tmp.resolve("run"));
+        state.lock(java.time.Duration.ofSeconds(1)).close();
+        Path lock = tmp.resolve("run/lock");
+        Files.delete(lock);
+        Path target = tmp.resolve("etc-shadow");
+        Files.createSymbolicLink(lock, target);
+
+        assertThatThrownBy(() -> state.lock(java.time.Duration.ofSeconds(1))).isInstanceOf(JournalException.class)
+                .hasMessageContaining("it is a symbolic link");
+        assertThat(target).doesNotExist();
+    }
 }
