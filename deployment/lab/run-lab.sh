@@ -66,15 +66,18 @@ command -v "$qemu" >/dev/null 2>&1 \
 image=$("$here/build-image.sh" | tail -n 1) || { log "FAIL: build-image.sh could not give the lab image (its messages are above)"; exit 3; }
 [ -f "$image/complete" ] || { log "build-image.sh gave no finished image ($image)"; exit 3; }
 
-half=$(( memory_mib / 2 ))
+# Node 0 gets a third, node 1 the rest: node 1 then starts at 1 GiB of a 3 GiB guest and holds the
+# whole aligned gigabyte [1 GiB, 2 GiB), so that it can give a 1 GiB page (61-hugepages-per-cell).
+node0=$(( memory_mib / 3 ))
+node1=$(( memory_mib - node0 ))
 machine_args=(
   -machine pc -cpu Nehalem,+pdpe1gb
   # SMT needs an Intel model under TCG: with it cpu0's thread_siblings_list reads 0-1. pdpe1gb gives the
   # guest kernel 1 GiB pages (61-hugepages-per-cell).
   -smp 4,sockets=1,cores=2,threads=2
-  -m "$(( half * 2 ))M"
-  -object "memory-backend-ram,id=m0,size=${half}M" -numa node,nodeid=0,cpus=0-1,memdev=m0
-  -object "memory-backend-ram,id=m1,size=${half}M" -numa node,nodeid=1,cpus=2-3,memdev=m1
+  -m "${memory_mib}M"
+  -object "memory-backend-ram,id=m0,size=${node0}M" -numa node,nodeid=0,cpus=0-1,memdev=m0
+  -object "memory-backend-ram,id=m1,size=${node1}M" -numa node,nodeid=1,cpus=2-3,memdev=m1
   -nic none -no-reboot
 )
 
