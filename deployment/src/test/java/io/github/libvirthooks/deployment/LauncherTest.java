@@ -111,6 +111,29 @@ class LauncherTest {
     }
 
     @Test
+    void perVmKeysWithPropertiesEscapesOrContinuationLinesStartTheJvm() throws Exception {
+        for (String properties : List.of("libvirt-hooks.vm.\"win\\ 10\".hugepages.enabled=true\n",
+                "libvirt-hooks.vm.b\\u00fcro.hugepages.enabled=true\n",
+                "libvirt-hooks.vm.\\\n  win10.hugepages.enabled=true\n")) {
+            Files.writeString(config, properties);
+            Files.deleteIfExists(calls);
+            run(PLAIN, "win 10", "prepare", "begin", "-");
+            assertThat(calls).as(properties).exists();
+        }
+        Files.writeString(config, "libvirt-hooks.vm.other.hugepages.enabled=true\n");
+        Files.deleteIfExists(calls);
+        run(PLAIN, "plain", "prepare", "begin", "-");
+        assertThat(calls).as("a plain key for another VM").doesNotExist();
+    }
+
+    @Test
+    void aStateDirectoryConfiguredElsewhereMakesReleaseAskJava() throws Exception {
+        Files.writeString(config, "libvirt-hooks.state-dir=/var/lib/elsewhere\n");
+        run(PLAIN, "plain", "release", "end", "-");
+        assertThat(calls).as("the journal may be in /var/lib/elsewhere, which the launcher was not installed with").exists();
+    }
+
+    @Test
     void theLaunchersStartedListMatchesTheFeaturesActingAtStarted() throws IOException {
         String line = Files.readAllLines(LAUNCHER).stream().filter(l -> l.startsWith("STARTED_FEATURES=")).findFirst().orElseThrow();
         List<String> listed = Arrays.asList(line.substring(line.indexOf('\'') + 1, line.lastIndexOf('\'')).split(" "));
