@@ -36,6 +36,10 @@ import java.util.concurrent.TimeUnit;
 public final class ProcessScriptRunner implements ScriptRunner {
     /** The script log is in /run (memory): past this size its older half is dropped. */
     static final long MAX_LOG_BYTES = 1 << 20;
+    /** One run's output kept in the log at most: the log never grows past twice its trim size. */
+    static final long MAX_RUN_OUTPUT_BYTES = MAX_LOG_BYTES / 2;
+    /** How long a finished script's output is still read: a child it left behind may hold the pipe open. */
+    private static final long DRAIN_MILLIS = 2000;
     private static final List<Path> SETSID = List.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"));
 
     private final CommandRunner commands;
@@ -65,10 +69,11 @@ public final class ProcessScriptRunner implements ScriptRunner {
         List<String> argv = new ArrayList<>();
         setsid.ifPresent(s -> argv.add(s.toString()));
         argv.addAll(call.argv());
+        // Through a pipe, not straight into the log: a script that prints without end must not fill the disk.
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .directory(new File("/"))
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.PIPE);
         // Our own configuration variables are not the script's business; its variables are set below.
         builder.environment().keySet().removeIf(k -> k.startsWith("LIBVIRT_HOOKS_"));
         builder.environment().putAll(call.environment());
@@ -89,6 +94,10 @@ public final class ProcessScriptRunner implements ScriptRunner {
         }, "script-stdin");
         feeder.setDaemon(true);
         feeder.start();
+        CappedOutput output = new CappedOutput(process.getInputStream(), log, MAX_RUN_OUTPUT_BYTES);
+        Thread drain = new Thread(output, "script-output");
+        drain.setDaemon(true);
+        drain.start();
         boolean timedOut = false;
         try {
             if (!process.waitFor(call.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -102,6 +111,13 @@ public final class ProcessScriptRunner implements ScriptRunner {
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
         int exit = timedOut ? -1 : process.exitValue();
+        try {
+            // A child the script left running may hold the pipe open: its output is not waited for.
+            drain.join(DRAIN_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        output.close();
         append(log, "--- " + (timedOut ? "killed after " + elapsed.toMillis() + " ms (timeout)" : "exit " + exit + " after "
                 + elapsed.toMillis() + " ms") + "\n");
         return new ScriptResult(exit, timedOut, elapsed, lastLine(log, offset), "");
@@ -131,9 +147,14 @@ public final class ProcessScriptRunner implements ScriptRunner {
         try {
             Files.createDirectories(log.getParent());
             if (Files.exists(log) && Files.size(log) > MAX_LOG_BYTES) {
-                byte[] all = Files.readAllBytes(log);
+                // Only the tail is read, whatever the size the file reached.
                 int keep = (int) (MAX_LOG_BYTES / 2);
-                Files.write(log, Arrays.copyOfRange(all, all.length - keep, all.length));
+                byte[] tail = new byte[keep];
+                try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
+                    file.seek(file.length() - keep);
+                    file.readFully(tail);
+                }
+                Files.write(log, tail);
             }
             if (!Files.exists(log)) {
                 Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -142,6 +163,47 @@ public final class ProcessScriptRunner implements ScriptRunner {
             return Files.size(log);
         } catch (IOException | UnsupportedOperationException e) {
             return 0;
+        }
+    }
+
+    /**
+     * Copies a script's output into its log up to {@code cap} bytes, then reads on without
+     * keeping, so that the script never blocks on a full pipe; says at the end how much it dropped.
+     */
+    private static final class CappedOutput implements Runnable {
+        private final java.io.InputStream in;
+        private final Path log;
+        private final long cap;
+        private volatile long seen;
+
+        CappedOutput(java.io.InputStream in, Path log, long cap) {
+            this.in = in;
+            this.log = log;
+            this.cap = cap;
+        }
+
+        @Override
+        public void run() {
+            byte[] buffer = new byte[8192];
+            try (OutputStream out = Files.newOutputStream(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    long kept = Math.max(0, Math.min(n, cap - seen));
+                    if (kept > 0) {
+                        out.write(buffer, 0, (int) kept);
+                        out.flush();
+                    }
+                    seen += n;
+                }
+            } catch (IOException e) {
+                // The pipe closed with the process, or the log cannot be written: the run's outcome is reported anyway.
+            }
+        }
+
+        void close() {
+            if (seen > cap) {
+                append(log, "\n--- output cut: " + cap + " bytes kept, " + (seen - cap) + " dropped\n");
+            }
         }
     }
 
