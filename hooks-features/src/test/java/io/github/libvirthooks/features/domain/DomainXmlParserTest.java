@@ -208,4 +208,25 @@ class DomainXmlParserTest {
     private Domain parse(String xml) {
         return parser.parse(xml.getBytes(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void hookMetadataIsBoundedAndItsScriptsCountedInOrder() {
+        String many = "<script exec='/bin/true'/>".repeat(DomainXmlParser.MAX_SCRIPTS);
+        Domain d = parse("<domain><name>a</name><metadata><hooks xmlns='urn:libvirt-hooks:1'>" + many + "</hooks></metadata></domain>");
+        assertThat(d.hooksConfig().get("script")).hasSize(DomainXmlParser.MAX_SCRIPTS)
+                .containsEntry("1.exec", "/bin/true").containsEntry(DomainXmlParser.MAX_SCRIPTS + ".exec", "/bin/true");
+
+        assertThatThrownBy(() -> parse("<domain><name>a</name><metadata><hooks xmlns='urn:libvirt-hooks:1'>" + many
+                + "<script exec='/bin/false'/></hooks></metadata></domain>")).isInstanceOf(DomainXmlException.class)
+                .hasMessage("more than " + DomainXmlParser.MAX_SCRIPTS + " <script> elements in <hooks>");
+        StringBuilder attributes = new StringBuilder();
+        for (int i = 0; i <= DomainXmlParser.MAX_ATTRIBUTES; i++) {
+            attributes.append(" opt-a").append(i).append("='x'");
+        }
+        assertThatThrownBy(() -> parse("<domain><name>a</name><metadata><hooks xmlns='urn:libvirt-hooks:1'><script exec='/bin/true'"
+                + attributes + "/></hooks></metadata></domain>")).hasMessageContaining("has more than " + DomainXmlParser.MAX_ATTRIBUTES
+                + " attributes");
+        assertThatThrownBy(() -> parse("<domain><name>a</name><description>" + "x".repeat(DomainXmlParser.MAX_XML_BYTES)
+                + "</description></domain>")).hasMessage("domain XML is larger than " + DomainXmlParser.MAX_XML_BYTES + " bytes");
+    }
 }

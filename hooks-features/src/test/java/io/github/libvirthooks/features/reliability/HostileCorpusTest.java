@@ -72,10 +72,13 @@ class HostileCorpusTest {
             cases.add(Map.entry(file.getFileName().toString(), Files.readAllBytes(file)));
         }
         String valid = Scenario.xml("win10", 64, true, "<vcpupin vcpu='0' cpuset='2'/>", HOOKS);
-        cases.add(Map.entry("larger than 10 MiB", bytes(valid.replace("</domain>",
-                "<description>" + "x".repeat(10 * 1024 * 1024) + "</description></domain>"))));
-        cases.add(Map.entry("just under 10 MiB of comments", bytes(valid.replace("</domain>",
-                "<!--" + "x".repeat(10 * 1024 * 1024 - valid.length() - 20) + "--></domain>"))));
+        int limit = io.github.libvirthooks.features.domain.DomainXmlParser.MAX_XML_BYTES;
+        cases.add(Map.entry("larger than the limit", bytes(valid.replace("</domain>",
+                "<description>" + "x".repeat(limit) + "</description></domain>"))));
+        cases.add(Map.entry("just under the limit of comments", bytes(valid.replace("</domain>",
+                "<!--" + "x".repeat(limit - valid.length() - 20) + "--></domain>"))));
+        cases.add(Map.entry("16000 script elements", bytes(valid.replace("</hooks>",
+                "<script exec='/bin/true'/>".repeat(16_000) + "</hooks>"))));
         cases.add(Map.entry("a million-character name", bytes(Scenario.xml("w".repeat(1_000_000), 64, true, "", HOOKS))));
         // 200000 nested elements inside <name> overflow the stack: FoundBugsRegressionTest.deeplyNestedXmlIsRefusedWithOneLine
         cases.add(Map.entry("200 nested elements inside <name>", bytes(valid.replace("<name>win10</name>",
