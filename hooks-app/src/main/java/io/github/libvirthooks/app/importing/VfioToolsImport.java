@@ -76,11 +76,17 @@ public final class VfioToolsImport {
         Path target = configDir.resolve(ScriptFolders.PER_VM);
         for (Path vm : list(source)) {
             String vmName = vm.getFileName().toString();
+            if (refusedLink(vm, unmapped)) {
+                continue;
+            }
             if (!Files.isDirectory(vm)) {
                 left.add(vm + " (not a VM folder: libvirt runs the executables in this folder itself)");
                 continue;
             }
             for (Path op : list(vm)) {
+                if (refusedLink(op, unmapped)) {
+                    continue;
+                }
                 HookOperation operation = operation(op);
                 if (operation == null) {
                     unmapped.add(op + ": not a libvirt operation (" + Arrays.stream(HookOperation.values()).map(HookOperation::word)
@@ -88,6 +94,9 @@ public final class VfioToolsImport {
                     continue;
                 }
                 for (Path sub : list(op)) {
+                    if (refusedLink(sub, unmapped)) {
+                        continue;
+                    }
                     String subName = sub.getFileName().toString();
                     if (!ScriptFolders.SUB_OPERATIONS.contains(subName)) {
                         unmapped.add(sub + ": not a sub-operation (begin, end or -)");
@@ -100,6 +109,9 @@ public final class VfioToolsImport {
                         continue;
                     }
                     for (Path script : list(sub)) {
+                        if (refusedLink(script, unmapped)) {
+                            continue;
+                        }
                         if (Files.isDirectory(script)) {
                             unmapped.add(script + ": a folder inside the sub-operation folder (VFIO-Tools did not run it either)");
                         } else if (!Files.isRegularFile(script)) {
@@ -130,6 +142,9 @@ public final class VfioToolsImport {
             }
             byte[] bytes = Files.readAllBytes(from);
             boolean executable = Files.isExecutable(from);
+            // Never more readable than the original (a root-only script stays root-only), never writable by others.
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(from, LinkOption.NOFOLLOW_LINKS);
+            mode.retainAll(PosixFilePermissions.fromString("rwxr-xr-x"));
             if (Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
                 if (Files.isRegularFile(to) && Arrays.equals(Files.readAllBytes(to), bytes)) {
                     copied.add(from + " -> " + to + " (already there)");
@@ -150,13 +165,31 @@ public final class VfioToolsImport {
                 Files.createDirectories(to.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
                 Path tmp = to.resolveSibling("." + to.getFileName() + ".import");
                 Files.write(tmp, bytes);
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
+                Files.setPosixFilePermissions(tmp, mode);
                 Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE);
             }
             copied.add(from + " -> " + to);
         } catch (IOException e) {
             throw new ImportException("import: cannot copy " + from + " to " + to + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * A symbolic link anywhere in the tree is not followed: it may point at any file of the host,
+     * and the copy would run as root from {@code hooks.d}.
+     */
+    private static boolean refusedLink(Path path, List<String> unmapped) {
+        if (!Files.isSymbolicLink(path)) {
+            return false;
+        }
+        String target;
+        try {
+            target = String.valueOf(Files.readSymbolicLink(path));
+        } catch (IOException e) {
+            target = "?";
+        }
+        unmapped.add(path + ": a symbolic link (to " + target + "), not followed; copy what it points to by hand if you trust it");
+        return true;
     }
 
     private static HookOperation operation(Path folder) {

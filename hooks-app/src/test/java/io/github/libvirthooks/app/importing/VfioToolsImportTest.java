@@ -124,4 +124,25 @@ class VfioToolsImportTest {
         assertThatThrownBy(() -> new VfioToolsImport(tmp.resolve("none"), etc).run(false))
                 .hasMessageStartingWith("import: " + tmp.resolve("none") + " is not a folder");
     }
+
+    @Test
+    void linksAreNeverFollowedAndARootOnlyScriptStaysRootOnly() throws IOException {
+        Path secret = file("../secret", "#!/bin/sh\necho secret\n", "rwx------");
+        Path own = file("win10/prepare/begin/10-own", "#!/bin/sh\ntrue\n", "rwx------");
+        Files.createSymbolicLink(qemuD.resolve("win10/prepare/begin/20-link"), secret);
+        Files.createDirectories(qemuD.resolve("win10/release"));
+        Files.createSymbolicLink(qemuD.resolve("win10/release/end"), secret.getParent());
+        Files.createSymbolicLink(qemuD.resolve("linked-vm"), qemuD.resolve("win10"));
+
+        VfioToolsImport.Report report = new VfioToolsImport(qemuD, etc).run(false);
+
+        Path copy = etc.resolve("hooks.d/win10/prepare/begin/10-own");
+        assertThat(Files.getPosixFilePermissions(copy)).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        assertThat(etc.resolve("hooks.d/win10/prepare/begin/20-link")).doesNotExist();
+        assertThat(etc.resolve("hooks.d/win10/release")).doesNotExist();
+        assertThat(etc.resolve("hooks.d/linked-vm")).doesNotExist();
+        assertThat(report.unmapped()).anyMatch(l -> l.contains("20-link: a symbolic link"))
+                .anyMatch(l -> l.contains("release/end: a symbolic link")).anyMatch(l -> l.contains("linked-vm: a symbolic link"));
+        assertThat(own).exists();
+    }
 }
