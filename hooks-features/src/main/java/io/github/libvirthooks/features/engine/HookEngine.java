@@ -76,7 +76,14 @@ public final class HookEngine {
      * @throws HookFailure when a feature failed; everything this run did has been undone
      */
     public HookOutcome run(HookRequest request, Map<String, Map<String, String>> enabled, Consumer<String> report) {
-        try (StateDirectory.HostLock lock = state.lock(lockTimeout)) {
+        HookInvocation invocation = request.invocation();
+        // A release must not give up while another VM's script holds the lock: that script may run its full timeout.
+        Duration wait = invocation.operation() == HookOperation.RELEASE && lockTimeout.compareTo(RELEASE_LOCK_WAIT) < 0
+                ? RELEASE_LOCK_WAIT : lockTimeout;
+        try (StateDirectory.HostLock lock = state.lock(wait, holder(invocation))) {
+            if (!lock.waitedFor().isEmpty() && lock.waited().toMillis() >= 1000) {
+                report.accept("info   waited " + lock.waited().toSeconds() + " s for the host lock, held by " + lock.waitedFor());
+            }
             Access access = new Access(host, commands, scripts, Effects.IGNORED, state::save);
             if (request.invocation().operation() == HookOperation.RELEASE) {
                 return release(request, access, report);
@@ -122,9 +129,20 @@ public final class HookEngine {
         return plans;
     }
 
+    /** How long a release waits for the host lock at least: the longest a script may hold it, and a minute. */
+    public static final Duration RELEASE_LOCK_WAIT = io.github.libvirthooks.features.script.ScriptOptions.MAX_TIMEOUT
+            .plusMinutes(1);
+
+    /** How this run names itself in the lock file, for a run that waits for it. */
+    private static String holder(HookInvocation invocation) {
+        return "pid " + ProcessHandle.current().pid() + ", VM " + io.github.libvirthooks.features.state.DamagedJournal.printable(
+                invocation.vmName()) + " " + invocation.event();
+    }
+
     /** Undoes everything recorded for a VM (by hand or after a crash); never throws for a failed step. */
     public HookOutcome restore(String vmName, Consumer<String> report) {
-        try (StateDirectory.HostLock lock = state.lock(lockTimeout)) {
+        try (StateDirectory.HostLock lock = state.lock(lockTimeout, "pid " + ProcessHandle.current().pid() + ", restore of VM "
+                + io.github.libvirthooks.features.state.DamagedJournal.printable(vmName))) {
             VmJournal journal = state.load(vmName, "");
             Domain placeholder = Domain.placeholder(vmName, journal.uuid());
             HookInvocation invocation = new HookInvocation("qemu", vmName, HookOperation.RELEASE, "end", "-");

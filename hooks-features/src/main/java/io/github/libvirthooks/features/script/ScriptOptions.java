@@ -40,7 +40,8 @@ public record ScriptOptions(List<ScriptSpec> scripts, Optional<Path> scriptsDir,
     /** A script's time limit when nothing sets one. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     /** No script may hold libvirtd longer than this. */
-    static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
+    /** The longest a script may run; it holds the host lock meanwhile. */
+    public static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
 
     private static final Set<String> PER_SCRIPT = Set.of("exec", "event", "undo", "timeout", "failure", "enabled");
     private static final Pattern NUMBERED = Pattern.compile("([0-9]{1,4})\\.(.+)");

@@ -46,6 +46,14 @@ public final class StateDirectory {
      * {@code timeout}; libvirtd may run hooks for several VMs at once.
      */
     public HostLock lock(Duration timeout) {
+        return lock(timeout, "pid " + ProcessHandle.current().pid());
+    }
+
+    /**
+     * {@link #lock(Duration)}, recording who holds it ({@code holder}, one line: the pid and the
+     * event) in the lock file, so that a run waiting for it can say what it waits for.
+     */
+    public HostLock lock(Duration timeout, String holder) {
         ensureDirectory();
         Path lockFile = dir.resolve("lock");
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -54,6 +62,7 @@ public final class StateDirectory {
             requireOwnRegularFile(lockFile);
             // Never through a link: a planted one would make every hook create or truncate its target.
             channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            String heldBy = null;
             while (true) {
                 FileLock lock;
                 try {
@@ -63,13 +72,19 @@ public final class StateDirectory {
                     lock = null;
                 }
                 if (lock != null) {
-                    HostLock held = new HostLock(channel, lock);
+                    channel.truncate(0);
+                    channel.write(java.nio.ByteBuffer.wrap((holder.replace('\n', ' ') + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+                    HostLock held = new HostLock(channel, lock, Duration.ofNanos(System.nanoTime() - (deadline - timeout.toNanos())),
+                            heldBy == null ? "" : heldBy);
                     channel = null;
                     return held;
                 }
+                if (heldBy == null) {
+                    heldBy = holderOf(lockFile);
+                }
                 if (System.nanoTime() > deadline) {
-                    throw new JournalException("another libvirt-hooks run has held " + lockFile + " for more than "
-                            + describe(timeout) + "; if no hook is running, check 'ps' for a stuck libvirt-hooks process");
+                    throw new JournalException("another libvirt-hooks run has held " + lockFile + " for more than " + describe(timeout)
+                            + " (" + holderOf(lockFile) + "); if no hook is running, check 'ps' for a stuck libvirt-hooks process");
                 }
                 Thread.sleep(20);
             }
@@ -110,6 +125,21 @@ public final class StateDirectory {
         if (!attributes.owner().equals(owner)) {
             throw new JournalException("refusing the lock file " + lockFile + ": owned by " + attributes.owner().getName()
                     + ", not by " + owner.getName() + " who owns " + dir + "; remove it while no VM starts or stops");
+        }
+    }
+
+    /** Who holds the lock, as its holder wrote it: for messages only. */
+    public String holderOf(Path lockFile) {
+        try {
+            byte[] bytes = new byte[200];
+            int n;
+            try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                n = ch.read(java.nio.ByteBuffer.wrap(bytes));
+            }
+            String text = n <= 0 ? "" : new String(bytes, 0, n, StandardCharsets.UTF_8).lines().findFirst().orElse("").strip();
+            return text.isEmpty() ? "holder unknown" : DamagedJournal.printable(text);
+        } catch (IOException e) {
+            return "holder unknown";
         }
     }
 
@@ -300,10 +330,24 @@ public final class StateDirectory {
     public static final class HostLock implements AutoCloseable {
         private final FileChannel channel;
         private final FileLock lock;
+        private final Duration waited;
+        private final String waitedFor;
 
-        private HostLock(FileChannel channel, FileLock lock) {
+        private HostLock(FileChannel channel, FileLock lock, Duration waited, String waitedFor) {
             this.channel = channel;
             this.lock = lock;
+            this.waited = waited;
+            this.waitedFor = waitedFor;
+        }
+
+        /** How long taking the lock waited for another run. */
+        public Duration waited() {
+            return waited;
+        }
+
+        /** The run it waited for, as that run described itself; empty when the lock was free. */
+        public String waitedFor() {
+            return waitedFor;
         }
 
         @Override

@@ -7,6 +7,7 @@ import io.github.libvirthooks.features.domain.Domain;
 import io.github.libvirthooks.features.domain.DomainXmlParser;
 import io.github.libvirthooks.features.engine.FeatureCatalog;
 import io.github.libvirthooks.features.engine.HookEngine;
+import io.github.libvirthooks.features.engine.HookOutcome;
 import io.github.libvirthooks.features.state.JournalException;
 import io.github.libvirthooks.features.state.StateDirectory;
 import io.github.libvirthooks.sysfs.cpu.CpuSet;
@@ -249,6 +250,34 @@ class ConcurrencyTest {
         life.run(Steps.counting(), "prepare");
         life.hook(Steps.counting(), "release");
         assertThat(TreeSnapshot.of(life.tree).diff(before)).isEmpty();
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aReleaseWaitsPastTheLockTimeoutWhileAnotherRunHoldsTheLockThenUndoesAndSaysWhatItWaitedFor() throws Exception {
+        Lifecycle life = new Lifecycle(Scenario.documented().get(0), tmp.resolve("release-waits"));
+        TreeSnapshot before = TreeSnapshot.of(life.tree);
+        life.run(Steps.counting(), "prepare");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // Another VM's script holding the lock for a few seconds: longer than this engine's lock timeout.
+        Process holder = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), LockHolderMain.class.getName(),
+                life.state.path().toString(), "3", "pid 4242, VM other prepare begin").redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("locked");
+            HookEngine engine = new HookEngine(life.tree.host(), life.commands, life.state, FeatureCatalog.builtInOnly().all(),
+                    Duration.ofMillis(200), Clock.systemUTC());
+            List<String> lines = new ArrayList<>();
+
+            HookOutcome released = engine.run(Lifecycle.event(Scenario.VM, "release"), life.domain, Map.of(), lines::add);
+
+            assertThat(released.warnings()).isEmpty();
+            assertThat(lines).anyMatch(l -> l.matches("info   waited [0-9]+ s for the host lock, held by pid 4242, VM other prepare begin"));
+            assertThat(TreeSnapshot.of(life.tree).diff(before)).isEmpty();
+        } finally {
+            holder.destroyForcibly();
+            holder.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test

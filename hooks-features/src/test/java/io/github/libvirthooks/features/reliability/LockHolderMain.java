@@ -19,6 +19,11 @@ public final class LockHolderMain {
         Files.createDirectories(dir);
         try (FileChannel channel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock lock = channel.lock()) {
+            if (args.length > 2) {
+                // As a hook run describes itself there.
+                channel.truncate(0);
+                channel.write(java.nio.ByteBuffer.wrap((args[2] + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0);
+            }
             System.out.println("locked");
             System.out.flush();
             Thread.sleep(Long.parseLong(args[1]) * 1000);
