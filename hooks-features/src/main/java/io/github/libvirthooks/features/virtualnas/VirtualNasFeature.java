@@ -129,7 +129,9 @@ public final class VirtualNasFeature implements Feature {
         boolean systemd = wrapper.isEmpty() && host.exists(SYSTEMD_RUNTIME);
         SmbServer.Supervisor supervisor = systemd ? SmbServer.Supervisor.SYSTEMD : SmbServer.Supervisor.PROCESS;
         String unit = "libvirt-hooks-nas-" + safe + ".service";
-        // A server left over from a crash before the journal was written: stop it, its directory is rewritten.
+        // A server left over from a crash before the journal was written: stop it, its directory is rewritten. Only this
+        // VM's own: the directory's owner record says whose it is.
+        requireOwnedBy(host, runDir, domain.name());
         server.stop(systemd ? Optional.of(unit) : Optional.empty(), config);
 
         SmbConf conf = new SmbConf(localRun.toString(), network.address(), network.prefix(), options.share(),
@@ -149,7 +151,7 @@ public final class VirtualNasFeature implements Feature {
         JournalEntry claim = JournalEntry.claim(NAME, RESOURCE, values);
         // Recorded before the server starts: release stops it whatever happens next.
         context.claims().record(claim);
-        writeRunDirectory(host, runDir, conf);
+        writeRunDirectory(host, runDir, conf, domain.name());
         long pid = server.start(supervisor, smbd, unit, config, conf, localRun, options.timeout());
         context.claims().update(claim.with("pid", Long.toString(pid)));
         context.report().accept("start  virtual-nas: \\\\" + network.address() + "\\" + options.share() + " serves " + dir.hostPath()
@@ -160,10 +162,11 @@ public final class VirtualNasFeature implements Feature {
     @Override
     public void undoClaim(JournalEntry claim, FeatureContext context) {
         String runDir = claim.values().getOrDefault("run-dir", "");
-        if (!runDir.matches(java.util.regex.Pattern.quote(RUN_DIR) + "/[A-Za-z0-9_-]{1,64}")) {
+        if (!runDir.matches(java.util.regex.Pattern.quote(RUN_DIR) + "/[A-Za-z0-9_-]{1,80}")) {
             throw new FeatureException("damaged virtual-nas claim: run-dir '" + SmbConf.printable(runDir) + "' is not under " + RUN_DIR);
         }
         Path localRun = context.claimHost().resolve(runDir);
+        requireOwnedBy(context.claimHost(), runDir, context.invocation().vmName());
         new SmbServer(context.commands(), processes, wrapper).stop(Optional.ofNullable(claim.values().get("unit")),
                 localRun.resolve("smb.conf"));
         context.claimHost().removeTree(runDir);
@@ -221,9 +224,10 @@ public final class VirtualNasFeature implements Feature {
         }
     }
 
-    private static void writeRunDirectory(HostRoot host, String runDir, SmbConf conf) {
+    private static void writeRunDirectory(HostRoot host, String runDir, SmbConf conf, String vmName) {
         host.removeTree(runDir);
         host.createDirectory(runDir, "rwx------");
+        host.createFile(runDir + "/" + OWNER, vmName + "\n", "rw-------");
         for (String sub : SmbConf.RUN_SUBDIRS) {
             host.createDirectory(runDir + "/" + sub, "rwxr-xr-x");
         }
@@ -244,16 +248,32 @@ public final class VirtualNasFeature implements Feature {
         return Optional.empty();
     }
 
-    /** A VM name as a file and unit name: a readable prefix plus a hash, so any name maps safely and uniquely. */
+    /** The file in a run directory that names the VM it belongs to. */
+    static final String OWNER = "owner";
+
+    /** A run directory another VM owns is never stopped or rewritten for this one. */
+    private static void requireOwnedBy(HostRoot host, String runDir, String vmName) {
+        Optional<String> owner = host.readIfExists(runDir + "/" + OWNER).map(String::strip);
+        if (owner.isPresent() && !owner.get().equals(vmName.strip())) {
+            throw new FeatureException("virtual-nas: " + runDir + " belongs to VM '" + SmbConf.printable(owner.get()) + "', not '"
+                    + SmbConf.printable(vmName) + "'; its server is left alone");
+        }
+    }
+
+    /**
+     * A VM name as a file and unit name: a readable prefix plus 128 bits of SHA-256, so that no
+     * two names meet (with 48 bits a colliding pair was found in a second: starting one VM
+     * stopped the other's server). Short enough for smbd's sockets below the run directory.
+     */
     static String safeName(String vmName) {
         StringBuilder safe = new StringBuilder();
-        for (int i = 0; i < vmName.length() && safe.length() < 32; i++) {
+        for (int i = 0; i < vmName.length() && safe.length() < 16; i++) {
             char c = vmName.charAt(i);
             safe.append((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ? c : '_');
         }
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(vmName.getBytes(StandardCharsets.UTF_8));
-            return safe + "-" + HexFormat.of().formatHex(digest, 0, 6);
+            return safe + "-" + HexFormat.of().formatHex(digest, 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }

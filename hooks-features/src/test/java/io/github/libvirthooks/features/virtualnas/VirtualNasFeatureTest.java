@@ -71,6 +71,7 @@ class VirtualNasFeatureTest {
         assertThat(text).contains("\tinterfaces = 192.168.150.1/24\n", "\thosts allow = 192.168.150.0/24\n",
                 "\tpath = " + root.toRealPath().resolve("srv/games") + "\n", "\tread only = yes\n", "\tpid directory = " + local + "/pid\n");
         assertThat(Files.getPosixFilePermissions(local)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        assertThat(local.resolve(VirtualNasFeature.OWNER)).hasContent("winxp\n");
         JournalEntry claim = claim("winxp");
         assertThat(claim.values()).containsEntry("address", "192.168.150.1").containsEntry("network", "nas")
                 .containsEntry("path", "/srv/games").containsEntry("mode", "ro").containsEntry("supervisor", "process")
@@ -204,9 +205,24 @@ class VirtualNasFeatureTest {
     }
 
     @Test
-    void anyVmNameMapsToOneSafeDirectory() {
-        assertThat(VirtualNasFeature.safeName("win xp/../..")).matches("win_xp______-[0-9a-f]{12}");
+    void anyVmNameMapsToOneSafeDirectoryCarrying128BitsOfItsHash() {
+        assertThat(VirtualNasFeature.safeName("win xp/../..")).matches("win_xp______-[0-9a-f]{32}");
         assertThat(VirtualNasFeature.safeName("a")).isNotEqualTo(VirtualNasFeature.safeName("b"));
+        assertThat(VirtualNasFeature.safeName("x".repeat(300))).hasSize(16 + 1 + 32);
+    }
+
+    @Test
+    void aRunDirectoryAnotherVmOwnsIsNeverStoppedOrRewritten() throws IOException {
+        Domain vm = vm("winxp", "<virtual-nas path='/srv/games'/>", "nas");
+        String runDir = VirtualNasFeature.RUN_DIR + "/" + VirtualNasFeature.safeName("winxp");
+        Path local = Files.createDirectories(root.resolve(runDir.substring(1)));
+        Files.writeString(local.resolve(VirtualNasFeature.OWNER), "someone-else\n");
+        Files.writeString(local.resolve("smb.conf"), "theirs\n");
+
+        assertThatThrownBy(() -> run(vm, "prepare")).hasMessageContaining(runDir + " belongs to VM 'someone-else', not 'winxp'");
+
+        assertThat(fake.ran).isEmpty();
+        assertThat(local.resolve("smb.conf")).hasContent("theirs\n");
     }
 
     private VirtualNasFeature feature() {
