@@ -135,13 +135,13 @@ public final class HookEngine {
 
     /** How this run names itself in the lock file, for a run that waits for it. */
     private static String holder(HookInvocation invocation) {
-        return "pid " + ProcessHandle.current().pid() + ", VM " + io.github.libvirthooks.features.state.DamagedJournal.printable(
+        return "pid " + StateDirectory.ownPid() + ", VM " + io.github.libvirthooks.features.state.DamagedJournal.printable(
                 invocation.vmName()) + " " + invocation.event();
     }
 
     /** Undoes everything recorded for a VM (by hand or after a crash); never throws for a failed step. */
     public HookOutcome restore(String vmName, Consumer<String> report) {
-        try (StateDirectory.HostLock lock = state.lock(lockTimeout, "pid " + ProcessHandle.current().pid() + ", restore of VM "
+        try (StateDirectory.HostLock lock = state.lock(lockTimeout, "pid " + StateDirectory.ownPid() + ", restore of VM "
                 + io.github.libvirthooks.features.state.DamagedJournal.printable(vmName))) {
             VmJournal journal = state.load(vmName, "");
             Domain placeholder = Domain.placeholder(vmName, journal.uuid());

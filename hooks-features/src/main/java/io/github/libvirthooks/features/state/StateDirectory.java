@@ -46,7 +46,7 @@ public final class StateDirectory {
      * {@code timeout}; libvirtd may run hooks for several VMs at once.
      */
     public HostLock lock(Duration timeout) {
-        return lock(timeout, "pid " + ProcessHandle.current().pid());
+        return lock(timeout, "pid " + ownPid());
     }
 
     /**
@@ -125,6 +125,18 @@ public final class StateDirectory {
         if (!attributes.owner().equals(owner)) {
             throw new JournalException("refusing the lock file " + lockFile + ": owned by " + attributes.owner().getName()
                     + ", not by " + owner.getName() + " who owns " + dir + "; remove it while no VM starts or stops");
+        }
+    }
+
+    /**
+     * This process's pid, for the lock file. Read from {@code /proc/self}: {@code ProcessHandle}
+     * starts a reaper thread pool on first use, a cost every hook event would pay.
+     */
+    public static String ownPid() {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self")).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return "?";
         }
     }
 
