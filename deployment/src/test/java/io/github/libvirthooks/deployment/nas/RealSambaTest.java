@@ -80,7 +80,8 @@ class RealSambaTest {
     @BeforeEach
     void host() throws IOException {
         assumeTrue(skip.isEmpty(), () -> "SKIPPED: " + skip.orElse(""));
-        root = Files.createDirectories(tmp.resolve("root"));
+        // Short: smbd's messaging socket lives at <run dir>/lock/msg.sock/<pid> and a socket path has 108 bytes at most.
+        root = Files.createTempDirectory(Path.of("/tmp"), "s");
         share = Files.createDirectories(root.resolve("srv/share"));
         Files.writeString(share.resolve("hello.txt"), "hello from the host\n");
         Files.writeString(root.resolve("srv/secret.txt"), "outside the share\n");
@@ -95,6 +96,17 @@ class RealSambaTest {
                 + "<ip address='" + netns.serverAddress() + "' prefix='24'/></network></networkstatus>");
         state = new StateDirectory(tmp.resolve("state"));
         lines = new ArrayList<>();
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void removeRoot() throws IOException {
+        if (root != null && Files.exists(root)) {
+            try (var walk = Files.walk(root)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
     }
 
     @Test

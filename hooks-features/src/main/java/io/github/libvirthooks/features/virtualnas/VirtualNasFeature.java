@@ -19,7 +19,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -248,6 +247,26 @@ public final class VirtualNasFeature implements Feature {
         return Optional.empty();
     }
 
+    /** RFC 4648 base32 in lower case, without padding: 26 characters for 16 bytes. */
+    static String base32(byte[] bytes) {
+        String alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+        StringBuilder out = new StringBuilder();
+        int buffer = 0;
+        int bits = 0;
+        for (byte b : bytes) {
+            buffer = (buffer << 8) | (b & 0xff);
+            bits += 8;
+            while (bits >= 5) {
+                out.append(alphabet.charAt((buffer >> (bits - 5)) & 31));
+                bits -= 5;
+            }
+        }
+        if (bits > 0) {
+            out.append(alphabet.charAt((buffer << (5 - bits)) & 31));
+        }
+        return out.toString();
+    }
+
     /** The file in a run directory that names the VM it belongs to. */
     static final String OWNER = "owner";
 
@@ -261,19 +280,20 @@ public final class VirtualNasFeature implements Feature {
     }
 
     /**
-     * A VM name as a file and unit name: a readable prefix plus 128 bits of SHA-256, so that no
-     * two names meet (with 48 bits a colliding pair was found in a second: starting one VM
-     * stopped the other's server). Short enough for smbd's sockets below the run directory.
+     * A VM name as a file and unit name: a readable prefix plus 128 bits of SHA-256 in base32, so
+     * that no two names meet (with 48 bits a colliding pair was found in a second: starting one VM
+     * stopped the other's server). At most 35 characters: smbd's messaging socket,
+     * {@code <run dir>/lock/msg.sock/<pid>}, must stay within the 108 bytes of a socket path.
      */
     static String safeName(String vmName) {
         StringBuilder safe = new StringBuilder();
-        for (int i = 0; i < vmName.length() && safe.length() < 16; i++) {
+        for (int i = 0; i < vmName.length() && safe.length() < 8; i++) {
             char c = vmName.charAt(i);
             safe.append((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ? c : '_');
         }
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(vmName.getBytes(StandardCharsets.UTF_8));
-            return safe + "-" + HexFormat.of().formatHex(digest, 0, 16);
+            return safe + "-" + base32(java.util.Arrays.copyOf(digest, 16));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }

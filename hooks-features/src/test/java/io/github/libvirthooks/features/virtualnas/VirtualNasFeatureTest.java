@@ -206,9 +206,11 @@ class VirtualNasFeatureTest {
 
     @Test
     void anyVmNameMapsToOneSafeDirectoryCarrying128BitsOfItsHash() {
-        assertThat(VirtualNasFeature.safeName("win xp/../..")).matches("win_xp______-[0-9a-f]{32}");
+        assertThat(VirtualNasFeature.safeName("win xp/../..")).matches("win_xp__-[a-z2-7]{26}");
         assertThat(VirtualNasFeature.safeName("a")).isNotEqualTo(VirtualNasFeature.safeName("b"));
-        assertThat(VirtualNasFeature.safeName("x".repeat(300))).hasSize(16 + 1 + 32);
+        assertThat(VirtualNasFeature.safeName("x".repeat(300))).hasSize(8 + 1 + 26);
+        // RFC 4648's own example, in lower case without padding.
+        assertThat(VirtualNasFeature.base32("foobar".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).isEqualTo("mzxw6ytboi");
     }
 
     @Test
