@@ -3,7 +3,8 @@
 # grown at prepare (32 x 2 MiB on node 0, 1 x 1 GiB on node 1), starts, and gives both back
 # exactly at release. Where the guest kernel cannot have a 1 GiB page (no pdpe1gb, or node 1 too
 # fragmented for one), cell 1 uses the system page size instead (no hugepages for it, as libvirt
-# reads <page size='4' unit='KiB'>), and the check says why.
+# reads <page size='4' unit='KiB'>), and the check says why. run-lab.sh reserves a 1 GiB page on node
+# 1 at boot (hugepages=1:1) to keep one aligned gigabyte free until here.
 . "$LAB_PROGRAM/bin/lab-vm.sh"
 nr() { cat "/sys/devices/system/node/node$2/hugepages/hugepages-$1/nr_hugepages"; }
 gig=/sys/devices/system/node/node1/hugepages/hugepages-1048576kB
@@ -14,6 +15,8 @@ if [ ! -d "$gig" ]; then
 elif ! mountpoint -q /dev/hugepages1G; then
   why="no hugetlbfs with 1 GiB pages is mounted (setup/05-hugetlbfs-1g.sh)"
 else
+  # The page run-lab.sh reserved at boot goes back to the kernel now: the gigabyte it held is free for the hook.
+  echo 0 > "$gig/nr_hugepages" || true
   # Can node 1 give one at all? Asked and given back here, so that a fragmented node is a reason, not a failure.
   before=$(cat "$gig/nr_hugepages")
   echo 3 > /proc/sys/vm/drop_caches; echo 1 > /proc/sys/vm/compact_memory

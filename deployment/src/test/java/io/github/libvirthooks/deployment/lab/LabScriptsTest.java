@@ -245,7 +245,8 @@ class LabScriptsTest {
                 .contains("local,path=" + results + ",mount_tag=results,security_model=none");
         assertThat(argv).anyMatch(a -> a.startsWith("file=") && a.endsWith("disk.img,format=raw,if=virtio,snapshot=on"));
         String append = argv.get(argv.indexOf("-append") + 1);
-        assertThat(append).contains("root=/dev/vda", "console=ttyS0", "systemd.unified_cgroup_hierarchy=1", "panic=-1");
+        assertThat(append).contains("root=/dev/vda", "console=ttyS0", "systemd.unified_cgroup_hierarchy=1", "panic=-1",
+                "hugepagesz=1G hugepages=1:1");
     }
 
     @Test
