@@ -113,11 +113,6 @@ public final class HostRoot {
         return new HostRoot(root, HostWriteListener.NONE, new DryWrites());
     }
 
-    /** True for a {@link #dryRun()} host. */
-    public boolean isDryRun() {
-        return dry != null;
-    }
-
     /** The directory that stands for {@code /}. */
     public Path root() {
         return root;

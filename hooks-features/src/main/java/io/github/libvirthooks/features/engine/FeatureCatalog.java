@@ -89,11 +89,6 @@ public final class FeatureCatalog {
         return all;
     }
 
-    /** The specs of every feature, in run order. */
-    public List<FeatureSpec> specs() {
-        return all().stream().map(Feature::spec).toList();
-    }
-
     /** The names of the features loaded from the features folder (enabled per VM by an XML element of that name). */
     public List<String> extensionNames() {
         return extensions.stream().map(Feature::name).toList();

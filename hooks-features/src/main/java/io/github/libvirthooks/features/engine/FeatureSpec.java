@@ -105,11 +105,6 @@ public record FeatureSpec(String name, String summary, Set<HookOperation> events
             return this;
         }
 
-        public Builder at(Set<HookOperation> operations) {
-            events.addAll(operations);
-            return this;
-        }
-
         public Builder option(String option, String shownDefault) {
             options.add(Option.of(option, shownDefault));
             return this;

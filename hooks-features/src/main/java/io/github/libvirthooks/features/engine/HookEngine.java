@@ -107,11 +107,9 @@ public final class HookEngine {
         if (request.invocation().operation() == HookOperation.RELEASE) {
             PlanRecorder all = new PlanRecorder("release");
             Access access = all.access(dry, commands);
-            List<String> warnings = rollback(request, cursor, 0, access, all.notes::add, true);
-            List<FeaturePlan> plans = new ArrayList<>();
-            FeaturePlan undo = all.plan(cursor, cursor.journal.entries().size(), warnings.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", warnings)));
-            plans.add(undo);
-            return plans;
+            List<String> warnings = rollback(request, cursor, 0, access, all.notes::add);
+            return List.of(all.plan(cursor, cursor.journal.entries().size(),
+                    warnings.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", warnings))));
         }
         List<FeaturePlan> plans = new ArrayList<>();
         for (Feature feature : acting(request, enabled)) {
@@ -199,7 +197,7 @@ public final class HookEngine {
                 feature.apply(context);
                 applied.add(feature.name());
             } catch (FeatureException | HostAccessException | CommandException | IllegalArgumentException e) {
-                List<String> warnings = rollback(request, cursor, startSize, access, tee, false);
+                List<String> warnings = rollback(request, cursor, startSize, access, tee);
                 String message = failureMessage(feature, e);
                 if (!warnings.isEmpty()) {
                     message += " (rollback incomplete: " + String.join("; ", warnings) + "; run 'libvirt-hooks restore')";
@@ -228,18 +226,15 @@ public final class HookEngine {
             report.accept(line);
         };
         JournalCursor cursor = new JournalCursor(journal);
-        List<String> warnings = rollback(request, cursor, 0, access, tee, false);
+        List<String> warnings = rollback(request, cursor, 0, access, tee);
         return new HookOutcome(List.of(), lines, warnings);
     }
 
     /**
      * Undoes journal entries after {@code keep}, newest first. A step that fails is kept in the
      * journal (so that {@code restore} can retry it) and the others still run.
-     *
-     * @param dryRun true when planning: the steps run on a dry host and the journal is not saved
      */
-    private List<String> rollback(HookRequest request, JournalCursor cursor, int keep, Access access, Consumer<String> report,
-            boolean dryRun) {
+    private List<String> rollback(HookRequest request, JournalCursor cursor, int keep, Access access, Consumer<String> report) {
         List<String> warnings = new ArrayList<>();
         for (int i = cursor.journal.entries().size() - 1; i >= keep; i--) {
             JournalEntry entry = cursor.journal.entries().get(i);

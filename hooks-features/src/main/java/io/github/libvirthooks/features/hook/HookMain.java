@@ -4,6 +4,7 @@ import io.github.libvirthooks.features.config.ConfigLoader;
 import io.github.libvirthooks.features.engine.FeatureCatalog;
 import io.github.libvirthooks.features.extension.ExtensionFeatures;
 import io.github.libvirthooks.features.engine.HookOperation;
+import io.github.libvirthooks.features.engine.InvalidInvocationException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -40,17 +41,26 @@ public final class HookMain {
         try {
             setup = HookSetup.load(config, environment, features);
         } catch (RuntimeException e) {
-            if (args.size() >= 3 && args.get(2).equals(HookOperation.RELEASE.word())) {
+            java.util.Optional<HookOperation> operation = operation(args);
+            if (operation.equals(java.util.Optional.of(HookOperation.RELEASE))) {
                 int status = HookSetup.forUndo(config, environment, features, e).qemuHook().run(args, stdin, err);
                 err.println("libvirt-hooks: " + (args.size() >= 2 ? args.get(1) + " release: " : "") + "undone from the journal,"
                         + " but the configuration is broken: " + e.getMessage() + "; fix it before the next start");
                 return status;
             }
             // Configuration errors: before anything changed. Abort only where libvirt would.
-            boolean aborts = args.size() >= 3 && List.of("prepare", "start", "migrate", "restore", "reconnect").contains(args.get(2));
             err.println("libvirt-hooks: " + e.getMessage());
-            return aborts ? ExitCodes.FAILED : ExitCodes.OK;
+            return operation.map(HookOperation::abortsOnFailure).orElse(false) ? ExitCodes.FAILED : ExitCodes.OK;
         }
         return setup.qemuHook().run(args, stdin, err);
+    }
+
+    /** libvirt's operation word, the third argument, if it is one. */
+    private static java.util.Optional<HookOperation> operation(List<String> args) {
+        try {
+            return args.size() >= 3 ? java.util.Optional.of(HookOperation.parse(args.get(2))) : java.util.Optional.empty();
+        } catch (InvalidInvocationException e) {
+            return java.util.Optional.empty();
+        }
     }
 }

@@ -67,7 +67,11 @@ public record HookSetup(Path hostRoot, Path stateDir, Duration lockTimeout,
     }
 
     public HookEngine engine() {
-        return new HookEngine(host(), CommandRunner.system(), state(), features.all(), lockTimeout, Clock.systemUTC());
+        return engine(CommandRunner.system());
+    }
+
+    private HookEngine engine(CommandRunner commands) {
+        return new HookEngine(host(), commands, state(), features.all(), lockTimeout, Clock.systemUTC());
     }
 
     /**
@@ -87,7 +91,7 @@ public record HookSetup(Path hostRoot, Path stateDir, Duration lockTimeout,
                 return io.github.libvirthooks.sysfs.exec.CommandResult.recorded(argv);
             }
         };
-        return new HookEngine(host(), commands, state(), features.all(), lockTimeout, Clock.systemUTC());
+        return engine(commands);
     }
 
     public QemuHook qemuHook() {

@@ -141,7 +141,7 @@ public final class StateDirectory {
     }
 
     /** Who holds the lock, as its holder wrote it: for messages only. */
-    public String holderOf(Path lockFile) {
+    private static String holderOf(Path lockFile) {
         try {
             byte[] bytes = new byte[200];
             int n;
