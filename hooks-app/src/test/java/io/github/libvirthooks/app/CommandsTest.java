@@ -39,7 +39,7 @@ class CommandsTest {
     void statusJsonIsStableAndEmptyOnAFreshHost(QuarkusMainLauncher launcher) {
         LaunchResult r = launcher.launch("status", "--json", "--config", config.toString());
         assertThat(r.exitCode()).isZero();
-        assertThat(r.getOutput()).contains("\"formatVersion\" : 1").contains("\"vms\" : [ ]").contains("\"cgroupVersion\" : \"v2\"")
+        assertThat(r.getOutput()).contains("\"formatVersion\" : 2").contains("\"vms\" : [ ]").contains("\"cgroupVersion\" : \"v2\"")
                 .contains("\"size\" : \"2 MiB\"");
     }
 

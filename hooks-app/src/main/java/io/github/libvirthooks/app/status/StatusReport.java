@@ -1,5 +1,6 @@
 package io.github.libvirthooks.app.status;
 
+import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.hook.HookSetup;
 import io.github.libvirthooks.features.state.DamagedJournal;
 import io.github.libvirthooks.features.state.JournalEntry;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What {@code status} shows: per VM what is applied to the host, from the journal, plus host
@@ -52,12 +54,35 @@ public record StatusReport(int formatVersion, String stateDir, List<VmState> vms
         for (VmJournal journal : setup.state().loadAll(damaged)) {
             List<Applied> applied = new ArrayList<>();
             for (JournalEntry e : journal.entries()) {
-                applied.add(new Applied(e.feature(), e.kind().name().toLowerCase(java.util.Locale.ROOT), e.key(), e.values()));
+                applied.add(new Applied(e.feature(), e.kind().name().toLowerCase(java.util.Locale.ROOT), e.key(),
+                        e.kind() == JournalEntry.Kind.CLAIM ? describe(e, setup) : e.values()));
             }
             vms.add(new VmState(journal.vmName(), journal.uuid(), journal.updated(), applied));
         }
-        return new StatusReport(1, setup.stateDir().toString(), vms, damaged.stream().map(DamagedJournal::describe).toList(),
+        return new StatusReport(2, setup.stateDir().toString(), vms, damaged.stream().map(DamagedJournal::describe).toList(),
                 hostFacts(setup.host()), setup.log().tail(10), damaged.stream().map(DamagedJournalView::of).toList());
+    }
+
+    /**
+     * A claim as its feature's codec names it: the journal's own keys are internal. A claim that
+     * cannot be decoded, or of a feature this build does not have, shows its raw values and why.
+     */
+    private static Map<String, String> describe(JournalEntry claim, HookSetup setup) {
+        Optional<Feature> feature = setup.features().all().stream().filter(f -> f.name().equals(claim.feature())).findFirst();
+        if (feature.isEmpty()) {
+            return withProblem(claim, "no feature " + claim.feature() + " in this build");
+        }
+        try {
+            return feature.get().describeClaim(claim);
+        } catch (RuntimeException e) {
+            return withProblem(claim, String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static Map<String, String> withProblem(JournalEntry claim, String problem) {
+        Map<String, String> raw = new java.util.TreeMap<>(claim.values());
+        raw.put("problem", problem);
+        return raw;
     }
 
     private static HostFacts hostFacts(HostRoot host) {

@@ -80,7 +80,7 @@ public final class CfscpuFeature implements Feature {
     public void apply(FeatureContext context) {
         CfscpuOptions options = CfscpuOptions.parse(context.options());
         Consumer<String> report = context.report();
-        HostRoot host = context.claimHost();
+        HostRoot host = context.claimedHost();
         String vmName = context.domain().name();
         // What the XML asks of libvirt, said even when no thread is found (plan, a QEMU that is already gone).
         LibvirtSchedulers.describe(context.domain(), options).forEach(line -> report.accept("info   cfscpu: " + line));
@@ -293,7 +293,7 @@ public final class CfscpuFeature implements Feature {
 
     private static void rtRuntime(FeatureContext context, long runtime) {
         Consumer<String> report = context.report();
-        KernelSysctl sysctl = new KernelSysctl(context.claimHost());
+        KernelSysctl sysctl = new KernelSysctl(context.claimedHost());
         try {
             long current = sysctl.schedRtRuntimeUs();
             List<JournalEntry> others = context.otherClaims(NAME, RT_RUNTIME);

@@ -18,8 +18,10 @@ import java.util.function.Consumer;
  * @param request     the hook event: its invocation, the domain XML as libvirt sent it and the parsed domain
  * @param options     this feature's options (metadata attributes merged over properties)
  * @param host        host file access; in {@code apply} every write is journaled first
- * @param claimHost   host file access for resources a claim tracks (not journaled as file changes,
- *                    because the claim says how to give back a share of a counted resource)
+ * @param claimedHost host file access for resources a claim tracks: every write, trigger, creation
+ *                    and removal is journaled as a step of this feature's last claim (not as a file
+ *                    change the engine would put back, because the claim says how to give back a
+ *                    share of a counted resource); refused before the feature has claimed anything
  * @param commands    host command access
  * @param scripts     runs the user's scripts (a dry run records them instead)
  * @param journals    the readable journals of every VM that has state, this VM's excluded, to count shared claims
@@ -33,7 +35,7 @@ public record FeatureContext(
         HookRequest request,
         Map<String, String> options,
         HostRoot host,
-        HostRoot claimHost,
+        HostRoot claimedHost,
         CommandRunner commands,
         ScriptRunner scripts,
         List<VmJournal> journals,
@@ -48,17 +50,17 @@ public record FeatureContext(
     }
 
     /** A context for a feature's own tests: real script processes, effects ignored. */
-    public FeatureContext(HookInvocation invocation, Domain domain, Map<String, String> options, HostRoot host, HostRoot claimHost,
+    public FeatureContext(HookInvocation invocation, Domain domain, Map<String, String> options, HostRoot host, HostRoot claimedHost,
             CommandRunner commands, List<VmJournal> journals, List<DamagedJournal> damagedJournals, ClaimRecorder claims,
             Consumer<String> report) {
-        this(HookRequest.of(invocation, domain), options, host, claimHost, commands, new ProcessScriptRunner(commands), journals,
+        this(HookRequest.of(invocation, domain), options, host, claimedHost, commands, new ProcessScriptRunner(commands), journals,
                 damagedJournals, claims, Effects.IGNORED, report);
     }
 
     /** A context where every other VM's journal could be read (features' own tests). */
-    public FeatureContext(HookInvocation invocation, Domain domain, Map<String, String> options, HostRoot host, HostRoot claimHost,
+    public FeatureContext(HookInvocation invocation, Domain domain, Map<String, String> options, HostRoot host, HostRoot claimedHost,
             CommandRunner commands, List<VmJournal> journals, ClaimRecorder claims, Consumer<String> report) {
-        this(invocation, domain, options, host, claimHost, commands, journals, List.of(), claims, report);
+        this(invocation, domain, options, host, claimedHost, commands, journals, List.of(), claims, report);
     }
 
     /** The hook event. */
@@ -74,6 +76,65 @@ public record FeatureContext(
     /** Records one value of this feature's decision for {@code plan} (see {@link Effects}). */
     public void effect(String name, Object value) {
         effects.put(name, value);
+    }
+
+    /** Records a typed claim in this VM's journal before the resource is taken. */
+    public <C> void claim(ClaimCodec<C> codec, C claim) {
+        claims.record(entry(codec, claim));
+    }
+
+    /** Replaces this feature's claim on the same resource with its new numbers (what was really taken, or given back so far). */
+    public <C> void updateClaim(ClaimCodec<C> codec, C claim) {
+        claims.update(entry(codec, claim));
+    }
+
+    private static <C> JournalEntry entry(ClaimCodec<C> codec, C claim) {
+        return JournalEntry.claim(codec.feature(), codec.resource(claim), codec.encode(claim));
+    }
+
+    /** Another VM's claim, with the VM that holds it. */
+    public record VmClaim<C>(String vm, String resource, C claim) {
+    }
+
+    /**
+     * Other VMs' claims on a resource, decoded, for counting.
+     *
+     * @throws DamagedJournalException when another VM's journal cannot be read
+     * @throws FeatureException when another VM's claim cannot be decoded: it is unknown, not zero
+     */
+    public <C> List<C> otherClaims(ClaimCodec<C> codec, String resource) {
+        return otherVmClaims(codec).stream().filter(c -> c.resource().equals(resource)).map(VmClaim::claim).toList();
+    }
+
+    /** Other VMs' claims on a resource from the journals that could be read only (see {@link #readableOtherClaims(String, String)}). */
+    public <C> List<C> readableOtherClaims(ClaimCodec<C> codec, String resource) {
+        return readableOtherVmClaims(codec).stream().filter(c -> c.resource().equals(resource)).map(VmClaim::claim).toList();
+    }
+
+    /** Every claim of this codec's feature that other VMs hold, whatever the resource. */
+    public <C> List<VmClaim<C>> otherVmClaims(ClaimCodec<C> codec) {
+        requireCountableClaims();
+        return readableOtherVmClaims(codec);
+    }
+
+    /** {@link #otherVmClaims} from the journals that could be read only. */
+    public <C> List<VmClaim<C>> readableOtherVmClaims(ClaimCodec<C> codec) {
+        List<VmClaim<C>> found = new java.util.ArrayList<>();
+        for (VmJournal journal : journals) {
+            for (JournalEntry e : journal.entries()) {
+                if (e.kind() != JournalEntry.Kind.CLAIM || !e.feature().equals(codec.feature())) {
+                    continue;
+                }
+                try {
+                    found.add(new VmClaim<>(journal.vmName(), e.key(), codec.decode(e.key(), e.values())));
+                } catch (IllegalArgumentException bad) {
+                    throw new FeatureException("VM " + DamagedJournal.printable(journal.vmName()) + "'s journal holds a damaged "
+                            + codec.feature() + " claim on " + e.key() + " (" + bad.getMessage() + "): what it holds is unknown;"
+                            + " check it with 'libvirt-hooks status', then 'libvirt-hooks restore --vm' that VM");
+                }
+            }
+        }
+        return found;
     }
 
     /** Records a claim before the resource is taken, and updates it with what was really taken. */

@@ -195,6 +195,7 @@ public final class HookEngine {
             FeatureContext context = context(request, enabled.get(feature.name()), cursor, feature, access, tee);
             try {
                 feature.apply(context);
+                saveSteps(cursor, access);
                 applied.add(feature.name());
             } catch (FeatureException | HostAccessException | CommandException | IllegalArgumentException e) {
                 List<String> warnings = rollback(request, cursor, startSize, access, tee);
@@ -238,6 +239,12 @@ public final class HookEngine {
         List<String> warnings = new ArrayList<>();
         for (int i = cursor.journal.entries().size() - 1; i >= keep; i--) {
             JournalEntry entry = cursor.journal.entries().get(i);
+            if (entry.kind() == JournalEntry.Kind.STEP) {
+                // Its claim, older, gives it back; the record goes with the next save.
+                cursor.journal = cursor.journal.remove(i, clock.instant());
+                cursor.unsaved = true;
+                continue;
+            }
             try {
                 if (entry.kind() == JournalEntry.Kind.CHANGE) {
                     Change change = entry.asChange();
@@ -259,9 +266,21 @@ public final class HookEngine {
                 continue;
             }
             cursor.journal = cursor.journal.remove(i, clock.instant());
-            access.save.accept(cursor.journal);
+            save(cursor, access);
         }
+        saveSteps(cursor, access);
         return warnings;
+    }
+
+    private static void saveSteps(JournalCursor cursor, Access access) {
+        if (cursor.unsaved) {
+            save(cursor, access);
+        }
+    }
+
+    private static void save(JournalCursor cursor, Access access) {
+        access.save.accept(cursor.journal);
+        cursor.unsaved = false;
     }
 
     /** The host files whose changes a journal may undo: the kernel interfaces features write, nothing else. */
@@ -286,7 +305,7 @@ public final class HookEngine {
             @Override
             public void update(JournalEntry claim) {
                 cursor.journal = cursor.journal.replace(index, claim, clock.instant());
-                access.save.accept(cursor.journal);
+                save(cursor, access);
             }
         };
     }
@@ -297,7 +316,7 @@ public final class HookEngine {
             @Override
             public void beforeWrite(Change intended) {
                 cursor.journal = cursor.journal.append(JournalEntry.change(feature.name(), intended), clock.instant());
-                access.save.accept(cursor.journal);
+                save(cursor, access);
             }
 
             @Override
@@ -310,7 +329,7 @@ public final class HookEngine {
             @Override
             public void record(JournalEntry claim) {
                 cursor.journal = cursor.journal.append(claim, clock.instant());
-                access.save.accept(cursor.journal);
+                save(cursor, access);
             }
 
             @Override
@@ -320,7 +339,7 @@ public final class HookEngine {
                     JournalEntry e = entries.get(i);
                     if (e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals(claim.feature()) && e.key().equals(claim.key())) {
                         cursor.journal = cursor.journal.replace(i, claim, clock.instant());
-                        access.save.accept(cursor.journal);
+                        save(cursor, access);
                         return;
                     }
                 }
@@ -329,8 +348,63 @@ public final class HookEngine {
         };
         // Damaged journals travel with the readable ones: a feature that counts shared claims must refuse, not count them as zero.
         OtherJournals others = cursor.others(() -> state.othersThan(request.invocation().vmName()));
-        return new FeatureContext(request, options, journaled, access.host, access.commands, access.scripts, others.readable(),
-                others.damaged(), claims, access.effects, report);
+        return new FeatureContext(request, options, journaled, claimedHost(feature, cursor, access, report), access.commands,
+                access.scripts, others.readable(), others.damaged(), claims, access.effects, report);
+    }
+
+    /**
+     * The host as a feature's claim changes it: each step is journaled under the feature's last
+     * claim. A step is kept in memory until the next save (the claim's update that follows, the
+     * next entry, or the end of the feature's run): it records what the claim did and is never
+     * undone by itself, so a crash that loses it loses a record, not the undo.
+     */
+    private HostRoot claimedHost(Feature feature, JournalCursor cursor, Access access, Consumer<String> report) {
+        return access.host.withListener(new HostWriteListener() {
+            @Override
+            public void beforeWrite(Change intended) {
+                step("write", intended.path(), intended.before(), intended.after());
+            }
+
+            @Override
+            public void beforeTrigger(String path, String value) {
+                step("trigger", path, "", value);
+            }
+
+            @Override
+            public void beforeCreate(String path) {
+                step("create", path, "", "");
+            }
+
+            @Override
+            public void beforeRemove(String path) {
+                step("remove", path, "", "");
+            }
+
+            @Override
+            public void afterWrite(Change done) {
+                report.accept("change " + feature.name() + ": " + done.path() + " = " + done.after()
+                        + " (was " + done.before() + ")");
+            }
+
+            private void step(String op, String path, String before, String after) {
+                String resource = lastClaim(cursor.journal, feature.name()).orElseThrow(() -> new IllegalStateException(
+                        feature.name() + " changed " + path + " before recording the claim that gives it back"));
+                cursor.journal = cursor.journal.append(JournalEntry.step(feature.name(), resource, op, path, before, after),
+                        clock.instant());
+                cursor.unsaved = true;
+            }
+        });
+    }
+
+    private static Optional<String> lastClaim(VmJournal journal, String feature) {
+        List<JournalEntry> entries = journal.entries();
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            JournalEntry e = entries.get(i);
+            if (e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals(feature)) {
+                return Optional.of(e.key());
+            }
+        }
+        return Optional.empty();
     }
 
     private Feature byName(String name) {
@@ -406,6 +480,8 @@ public final class HookEngine {
     /** The journal as it grows during one run; every change is saved before the host is touched. */
     private static final class JournalCursor {
         VmJournal journal;
+        /** Steps appended since the last save (see {@link #claimedHost}). */
+        boolean unsaved;
         /** The other VMs' journals, read once per run: under the host lock they cannot change. */
         private OtherJournals others;
 

@@ -88,7 +88,7 @@ public final class HugepagesFeature implements Feature {
 
     /** Makes one pool hold what the VM needs from it, claimed so that release gives back exactly what was added. */
     private void reserve(FeatureContext context, Need need) {
-        HugePages pages = new HugePages(context.claimHost());
+        HugePages pages = new HugePages(context.claimedHost());
         long available = available(pages, need.pool, othersNeed(context, need.pool));
         long missing = Math.max(0, need.pages - available);
         String resource = resource(need.pool);
@@ -171,10 +171,10 @@ public final class HugepagesFeature implements Feature {
      * reclaim and swap before failing anyway: refuse before writing anything.
      */
     private static void refuseWhatMemoryCannotHold(FeatureContext context, Need need, long missing) {
-        if (!context.claimHost().exists("/proc/meminfo")) {
+        if (!context.claimedHost().exists("/proc/meminfo")) {
             return;
         }
-        Meminfo meminfo = Meminfo.read(context.claimHost());
+        Meminfo meminfo = Meminfo.read(context.claimedHost());
         long missingBytes = need.pool.size().bytesOf(missing);
         if (missingBytes > meminfo.memAvailable()) {
             throw new FeatureException("hugepages: need " + missing + " more x " + need.pool + " (" + (missingBytes >> 20)

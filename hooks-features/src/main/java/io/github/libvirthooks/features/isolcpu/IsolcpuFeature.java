@@ -94,7 +94,7 @@ public final class IsolcpuFeature implements Feature {
     public void apply(FeatureContext context) {
         IsolcpuOptions options = IsolcpuOptions.parse(context.options());
         Consumer<String> report = context.report();
-        HostRoot host = context.claimHost();
+        HostRoot host = context.claimedHost();
         String vmName = context.domain().name();
         VmCpus vmCpus = VmCpus.of(context.domain(), options);
         CpuSet vm = vmCpus.cpus();

@@ -57,7 +57,7 @@ public final class NosleepFeature implements Feature {
     public void apply(FeatureContext context) {
         String what = what(context.options());
         String vm = context.domain().name();
-        if (!context.claimHost().exists(SYSTEMD_RUNTIME)) {
+        if (!context.claimedHost().exists(SYSTEMD_RUNTIME)) {
             context.report().accept("warn   nosleep: systemd is not the init system (no " + SYSTEMD_RUNTIME + "), so nothing can"
                     + " keep the host awake for " + vm + "; skipped");
             return;

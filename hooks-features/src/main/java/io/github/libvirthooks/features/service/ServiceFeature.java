@@ -72,7 +72,7 @@ public final class ServiceFeature implements Feature {
             return;
         }
         String vm = context.domain().name();
-        if (!context.claimHost().exists(SYSTEMD_RUNTIME)) {
+        if (!context.claimedHost().exists(SYSTEMD_RUNTIME)) {
             context.report().accept("warn   service: systemd is not the init system (no " + SYSTEMD_RUNTIME + "), so "
                     + String.join(", ", options.units().stream().map(u -> u.instanceFor(vm)).toList()) + " cannot run for " + vm
                     + "; skipped");

@@ -15,17 +15,22 @@ import java.util.Optional;
  * The journal's text format, versioned on its first line. One record per line, fields
  * separated by spaces and percent-encoded, so that any VM name or file content survives:
  * <pre>
- * libvirt-hooks-journal 1
+ * libvirt-hooks-journal 2
  * vm win10 uuid 6f1c... updated 2026-11-25T10:00:00Z
- * change hugepages /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages after=512 before=0
- * claim hugepages 2048kB:node0 added=512 needed=512
- * end 3
+ * change cfscpu /proc/sys/kernel/sched_rt_runtime_us after=-1 before=950000
+ * claim hugepages 2048kB:node0 added=512 needed=512 phase=held
+ * step hugepages /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages after=512 before=0 claim=2048kB:node0 op=write
+ * end 5
  * </pre>
- * The closing {@code end N} line makes a truncated file detectable.
+ * The closing {@code end N} line makes a truncated file detectable. Version 1 (written until
+ * 0.1.0, the same lines without {@code step}) is still read, so that an upgrade while VMs run
+ * gives back what the older release applied.
  */
 final class JournalFormat {
     static final String MAGIC = "libvirt-hooks-journal";
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    /** Versions this release reads: its own and every older one. */
+    static final java.util.Set<String> READABLE = java.util.Set.of("1", "2");
 
     private JournalFormat() {
     }
@@ -52,9 +57,9 @@ final class JournalFormat {
         if (lines.length < 3 || !lines[0].startsWith(MAGIC + " ")) {
             throw new JournalException(source + ": not a libvirt-hooks journal");
         }
-        if (!lines[0].equals(MAGIC + " " + VERSION)) {
+        if (!READABLE.contains(lines[0].substring(MAGIC.length() + 1))) {
             throw new JournalException(source + ": journal format '" + lines[0] + "' is not supported by this version (expects "
-                    + VERSION + ")");
+                    + String.join(" or ", new java.util.TreeSet<>(READABLE)) + ")");
         }
         String[] head = lines[1].split(" ");
         if (head.length != 6 || !head[0].equals("vm") || !head[2].equals("uuid") || !head[4].equals("updated")) {
@@ -114,6 +119,7 @@ final class JournalFormat {
         JournalEntry.Kind kind = switch (f[0]) {
             case "change" -> JournalEntry.Kind.CHANGE;
             case "claim" -> JournalEntry.Kind.CLAIM;
+            case "step" -> JournalEntry.Kind.STEP;
             default -> throw new JournalException(source + ":" + lineNo + ": unknown entry kind '" + f[0] + "'");
         };
         Map<String, String> values = new LinkedHashMap<>();

@@ -105,7 +105,7 @@ public final class VirtualNasFeature implements Feature {
     public void apply(FeatureContext context) {
         NasOptions options = NasOptions.parse(context.options());
         Domain domain = context.domain();
-        HostRoot host = context.claimHost();
+        HostRoot host = context.claimedHost();
         String networkName = networkName(domain, options);
         LibvirtNetwork network = LibvirtNetwork.read(host, networkName);
         SharedDirectory dir = SharedDirectory.check(host, options.path());
@@ -164,11 +164,11 @@ public final class VirtualNasFeature implements Feature {
         if (!runDir.matches(java.util.regex.Pattern.quote(RUN_DIR) + "/[A-Za-z0-9_-]{1,80}")) {
             throw new FeatureException("damaged virtual-nas claim: run-dir '" + SmbConf.printable(runDir) + "' is not under " + RUN_DIR);
         }
-        Path localRun = context.claimHost().resolve(runDir);
-        requireOwnedBy(context.claimHost(), runDir, context.invocation().vmName());
+        Path localRun = context.claimedHost().resolve(runDir);
+        requireOwnedBy(context.claimedHost(), runDir, context.invocation().vmName());
         new SmbServer(context.commands(), processes, wrapper).stop(Optional.ofNullable(claim.values().get("unit")),
                 localRun.resolve("smb.conf"));
-        context.claimHost().removeTree(runDir);
+        context.claimedHost().removeTree(runDir);
         context.report().accept("undo   virtual-nas: stopped the share \\\\" + claim.values().getOrDefault("address", "?") + "\\"
                 + claim.values().getOrDefault("share", "?") + " of " + claim.values().getOrDefault("path", "?"));
     }

@@ -71,7 +71,12 @@ class DamagedJournalTest {
         assertThat(life.tree.read(FakeHost.RT_RUNTIME).strip()).isEqualTo("950000");
         assertThat(lines).anyMatch(l -> l.startsWith("warn   cfscpu: RT throttling left as it is: cannot count the other VMs' claims"))
                 .anyMatch(l -> l.startsWith("change cfscpu: cpu.weight = 200"));
-        assertThat(life.state.load(Scenario.VM, "").entries()).extracting(e -> e.key()).containsExactly("cpu.weight");
+        List<io.github.libvirthooks.features.state.JournalEntry> entries = life.state.load(Scenario.VM, "").entries();
+        assertThat(entries).filteredOn(e -> e.kind() != io.github.libvirthooks.features.state.JournalEntry.Kind.STEP)
+                .extracting(e -> e.key()).containsExactly("cpu.weight");
+        // The weights it wrote are journaled as steps of that one claim.
+        assertThat(entries).filteredOn(e -> e.kind() == io.github.libvirthooks.features.state.JournalEntry.Kind.STEP)
+                .isNotEmpty().allSatisfy(e -> assertThat(e.values()).containsEntry("claim", "cpu.weight"));
 
         life.stopped(Steps.counting());
         assertThat(life.hook(Steps.counting(), "release").status()).isZero();
