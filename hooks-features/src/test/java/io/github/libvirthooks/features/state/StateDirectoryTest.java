@@ -26,7 +26,9 @@ class StateDirectoryTest {
         String hostile = "my vm; $(rm -rf /) \"quoted\" 'x' ../../etc/passwd %41 = + \t tab ünï";
         VmJournal journal = VmJournal.empty(hostile, "uuid-1")
                 .append(JournalEntry.change("hugepages", new Change("/sys/a b", "", "line1 x=y")), Instant.parse("2026-11-25T10:00:00Z"))
-                .append(JournalEntry.claim("hugepages", "2048kB", Map.of("added", "512", "needed", "512")), Instant.parse("2026-11-25T10:00:01Z"));
+                .append(JournalEntry.claim("hugepages", "2048kB", Map.of("added", "512", "needed", "512")), Instant.parse("2026-11-25T10:00:01Z"))
+                .append(JournalEntry.step("hugepages", "2048kB", "write", "/sys/n r", "0", "512"), Instant.parse("2026-11-25T10:00:02Z"))
+                .append(JournalEntry.step("hugepages", "2048kB", "remove", "/run/a dir", "", ""), Instant.parse("2026-11-25T10:00:03Z"));
         state.save(journal);
 
         assertThat(state.load(hostile, "")).isEqualTo(journal);
@@ -141,6 +143,19 @@ class StateDirectoryTest {
         assertThat(forA.damaged()).extracting(DamagedJournal::file).containsExactly(damagedC);
 
         assertThat(state.othersThan("c").damaged()).as("c's own journal is read by load(), which refuses it").isEmpty();
+    }
+
+    @Test
+    void writesFormatTwoAndStillReadsFormatOne() throws IOException {
+        StateDirectory state = new StateDirectory(tmp);
+        Files.writeString(state.fileFor("a"), "libvirt-hooks-journal 1\nvm a uuid % updated 1970-01-01T00:00:00Z\n"
+                + "claim hugepages hugepages-2048kB added=32 base=0 needed=32 phase=held\nend 3\n");
+        VmJournal old = state.load("a", "");
+        assertThat(old.entries()).singleElement().satisfies(e -> assertThat(e.values()).containsEntry("needed", "32"));
+
+        state.save(old);
+        assertThat(Files.readString(state.fileFor("a"))).startsWith("libvirt-hooks-journal 2\n");
+        assertThat(state.load("a", "")).isEqualTo(old);
     }
 
     @Test
