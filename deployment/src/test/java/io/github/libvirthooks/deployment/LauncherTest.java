@@ -127,6 +127,31 @@ class LauncherTest {
     }
 
     @Test
+    void theEnvironmentFileConfiguresVmsAndEventsButNotInAComment() throws Exception {
+        Path environment = tmp.resolve("environment");
+        Files.writeString(environment, "# LIBVIRT_HOOKS_ALL_VMS_HUGEPAGES_ENABLED=true\n");
+        run(PLAIN, "plain", "prepare", "begin", "-");
+        assertThat(calls).doesNotExist();
+
+        Files.writeString(environment, "LIBVIRT_HOOKS_VM_PLAIN_HUGEPAGES_ENABLED=true\n");
+        run(PLAIN, "plain", "prepare", "begin", "-");
+        assertThat(calls).as("a per-VM variable").exists();
+
+        Files.delete(calls);
+        Files.writeString(environment, "LIBVIRT_HOOKS_ALL_VMS_HUGEPAGES_ENABLED=true\n");
+        run(PLAIN, "plain", "started", "begin", "-");
+        assertThat(calls).as("hugepages does not act at started").doesNotExist();
+        Files.writeString(environment, "LIBVIRT_HOOKS_ALL_VMS_CFSCPU_ENABLED=true\n");
+        run(PLAIN, "plain", "started", "begin", "-");
+        assertThat(calls).as("cfscpu does").exists();
+
+        Files.delete(calls);
+        Files.writeString(environment, "LIBVIRT_HOOKS_STATE_DIR=/var/lib/elsewhere\n");
+        run(PLAIN, "plain", "release", "end", "-");
+        assertThat(calls).as("journals elsewhere").exists();
+    }
+
+    @Test
     void aStateDirectoryConfiguredElsewhereMakesReleaseAskJava() throws Exception {
         Files.writeString(config, "libvirt-hooks.state-dir=/var/lib/elsewhere\n");
         run(PLAIN, "plain", "release", "end", "-");

@@ -70,6 +70,25 @@ final class Libvirt {
         }
     }
 
+    /** Restarts libvirtd with these variables in its environment, as a systemd drop-in's {@code Environment=} would. */
+    static void upWithEnvironment(java.util.Map<String, String> variables) {
+        try {
+            ProcessBuilder builder = new ProcessBuilder("sh", UP.toString(), "--restart").redirectErrorStream(true);
+            builder.environment().putAll(variables);
+            Process p = builder.start();
+            p.getOutputStream().close();
+            String out = read(p.getInputStream());
+            if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new AssertionError("libvirtd-up.sh --restart failed: " + out);
+            }
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     /** Defines a domain from XML (through a file: virsh reads XML only from files). */
     static void define(Path dir, String xml) throws IOException {
         Path file = Files.createTempFile(dir, "domain", ".xml");

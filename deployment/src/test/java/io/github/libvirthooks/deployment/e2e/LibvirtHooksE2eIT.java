@@ -27,7 +27,7 @@ class LibvirtHooksE2eIT {
     private static final Path JVM_CALLS = WORK.resolve("jvm-calls").toAbsolutePath();
     private static final Path STATE = Path.of("/run/libvirt-hooks");
     private static final List<String> DOMAINS = List.of("e2e-plain", "e2e-hp", "e2e-toomuch", "e2e-a", "e2e-b",
-            "e2e we'ird \"$(touch e2e-pwned)\"; `touch e2e-pwned` x", "e2e-crash");
+            "e2e we'ird \"$(touch e2e-pwned)\"; `touch e2e-pwned` x", "e2e-crash", "e2e-env");
     private static long hugepagesBefore;
     private static boolean installed;
 
@@ -188,8 +188,65 @@ class LibvirtHooksE2eIT {
         assertThat(Libvirt.nrHugepages()).isEqualTo(hugepagesBefore);
     }
 
+    /**
+     * What reaches the hook: libvirtd gives it none of its own environment, so a variable set for
+     * libvirtd changes nothing, and /etc/libvirt-hooks/environment does (its state directory is
+     * where this VM's journal goes, and where release finds it).
+     */
     @Test
     @Order(8)
+    void aVariableInLibvirtdsEnvironmentDoesNotReachTheHookTheEnvironmentFileDoes() throws IOException {
+        Path elsewhere = Path.of("/run/libvirt-hooks-e2e-env");
+        Path environmentFile = Path.of("/etc/libvirt-hooks/environment");
+        Libvirt.define(WORK, Libvirt.domain("e2e-env", 64, true, "<hugepages/>"));
+        try {
+            Libvirt.upWithEnvironment(java.util.Map.of("LIBVIRT_HOOKS_STATE_DIR", elsewhere.toString(),
+                    "LIBVIRT_HOOKS_LOCK_TIMEOUT", "not-a-duration"));
+            Libvirt.Result start = Libvirt.virsh("start", "e2e-env");
+            assertThat(start.ok()).as("libvirtd's variables never reach the hook: " + start.err()).isTrue();
+            assertThat(listJournals()).as("the journal is in the default state directory").hasSize(1);
+            assertThat(elsewhere).doesNotExist();
+            assertThat(Libvirt.virsh("destroy", "e2e-env").ok()).isTrue();
+            assertThat(Libvirt.nrHugepages()).isEqualTo(hugepagesBefore);
+
+            Files.writeString(environmentFile, "# from the e2e test\nLIBVIRT_HOOKS_STATE_DIR=" + elsewhere + "\n");
+            start = Libvirt.virsh("start", "e2e-env");
+            assertThat(start.ok()).as(start.err()).isTrue();
+            assertThat(Libvirt.nrHugepages()).isEqualTo(hugepagesBefore + 32);
+            try (Stream<Path> files = Files.list(elsewhere)) {
+                assertThat(files.map(p -> p.getFileName().toString())).as("the file's state directory")
+                        .anyMatch(n -> n.startsWith("vm-e2e-env-") && n.endsWith(".journal"));
+            }
+            assertThat(listJournals()).isEmpty();
+            assertThat(Libvirt.virsh("destroy", "e2e-env").ok()).isTrue();
+            assertThat(Libvirt.nrHugepages()).as("release found the journal where the file says").isEqualTo(hugepagesBefore);
+
+            Files.writeString(environmentFile, "LIBVIRT_HOOKS_LOCK_TIMEOUT=soon\n");
+            start = Libvirt.virsh("start", "e2e-env");
+            assertThat(start.ok()).isFalse();
+            assertThat(start.err()).contains("libvirt-hooks.lock-timeout=soon (as LIBVIRT_HOOKS_LOCK_TIMEOUT in " + environmentFile + ")");
+        } finally {
+            Files.deleteIfExists(environmentFile);
+            Libvirt.destroyAndUndefine("e2e-env");
+            deleteTreeQuietly(elsewhere);
+            Libvirt.up(true);
+        }
+        assertThat(Libvirt.nrHugepages()).isEqualTo(hugepagesBefore);
+    }
+
+    private static void deleteTreeQuietly(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Test
+    @Order(9)
     void uninstallLeavesNoFileOfOursBehind() throws IOException {
         cleanDomains();
         Libvirt.Result uninstall = Libvirt.run(List.of("libvirt-hooks", "uninstall"), null, 60);

@@ -23,7 +23,8 @@ import java.util.function.Function;
 
 /**
  * Builds {@link HooksConfig} from, in increasing precedence: built-in defaults, a properties
- * file, the environment. Plain SmallRye Config (no Quarkus), so a hook pays only for what it
+ * file, the {@link EnvironmentFile} beside it, the process environment (which libvirtd does not
+ * pass to a hook: it configures the commands a user runs). Plain SmallRye Config (no Quarkus), so a hook pays only for what it
  * reads. Everything is checked here, before any hook touches the host.
  */
 public final class ConfigLoader {
@@ -36,6 +37,7 @@ public final class ConfigLoader {
 
     // application.properties and environment variables keep the ordinals Quarkus gives them
     static final int PROPERTIES_ORDINAL = 250;
+    static final int ENV_FILE_ORDINAL = 275;
     static final int ENV_ORDINAL = 300;
 
     private ConfigLoader() {
@@ -66,15 +68,16 @@ public final class ConfigLoader {
                         + propertiesFile.getFileName() + ", e.g. " + ConfigKey.envName(ConfigKey.hostWide("lock-timeout")));
             }
         }
+        Map<String, String> environmentFile = EnvironmentFile.read(EnvironmentFile.besides(propertiesFile));
         SmallRyeConfig config;
         try {
-            config = builder(propertiesFile, properties, environment)
+            config = builder(propertiesFile, properties, environmentFile, environment)
                     .withMapping(HooksConfig.class)
                     .withValidateUnknown(true)
                     .build();
         } catch (ConfigValidationException | IllegalArgumentException | NoSuchElementException e) {
             // SmallRye's text spans lines and codes; find the key ourselves for a one-line message
-            SmallRyeConfig raw = builder(propertiesFile, properties, environment).build();
+            SmallRyeConfig raw = builder(propertiesFile, properties, environmentFile, environment).build();
             checkHostWide(raw, propertiesFile, environment);
             throw new ConfigException("invalid configuration: " + firstLine(e));
         }
@@ -98,8 +101,15 @@ public final class ConfigLoader {
         } catch (ConfigException e) {
             properties = Map.of();
         }
-        return new JournalLocation(absolute(properties, environment, "host-root", "/"),
-                absolute(properties, environment, "state-dir", "/run/libvirt-hooks"));
+        Map<String, String> variables = new java.util.HashMap<>();
+        try {
+            variables.putAll(EnvironmentFile.read(EnvironmentFile.besides(propertiesFile)));
+        } catch (ConfigException e) {
+            // Unreadable: the defaults, as for a broken properties file.
+        }
+        variables.putAll(environment);
+        return new JournalLocation(absolute(properties, variables, "host-root", "/"),
+                absolute(properties, variables, "state-dir", "/run/libvirt-hooks"));
     }
 
     /** The host root and the state directory, as the hook would use them. */
@@ -120,9 +130,11 @@ public final class ConfigLoader {
         }
     }
 
-    private static SmallRyeConfigBuilder builder(Path file, Map<String, String> properties, Map<String, String> environment) {
+    private static SmallRyeConfigBuilder builder(Path file, Map<String, String> properties, Map<String, String> environmentFile,
+            Map<String, String> environment) {
         return new SmallRyeConfigBuilder()
                 .withSources(new PropertiesConfigSource(properties, file.toString(), PROPERTIES_ORDINAL))
+                .withSources(new EnvConfigSource(environmentFile, ENV_FILE_ORDINAL))
                 .withSources(new EnvConfigSource(environment, ENV_ORDINAL))
                 .withConverter(java.time.Duration.class, 200, Durations::parse)
                 .withConverter(HugePageSize.class, 200, HugePageSize::parse);
@@ -233,6 +245,9 @@ public final class ConfigLoader {
         if (ordinal >= ENV_ORDINAL) {
             return ConfigOrigin.ENV;
         }
+        if (ordinal >= ENV_FILE_ORDINAL) {
+            return ConfigOrigin.ENV_FILE;
+        }
         return ordinal >= PROPERTIES_ORDINAL ? ConfigOrigin.PROPERTIES : ConfigOrigin.DEFAULT;
     }
 
@@ -241,6 +256,7 @@ public final class ConfigLoader {
         String where = switch (origin) {
             case PROPERTIES -> "in " + file;
             case ENV -> "from environment variable " + envVariable(name, environment);
+            case ENV_FILE -> "as " + ConfigKey.envName(name) + " in " + EnvironmentFile.besides(file);
             default -> "built-in default";
         };
         return new ConfigException("invalid value " + name + "=" + value + " (" + where + "): " + allowed);

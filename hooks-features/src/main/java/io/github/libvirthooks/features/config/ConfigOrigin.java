@@ -8,7 +8,9 @@ public enum ConfigOrigin {
     DEFAULT,
     /** {@code application.properties}. */
     PROPERTIES,
-    /** An environment variable of libvirtd (the hook inherits it). */
+    /** {@code /etc/libvirt-hooks/environment}, beside the properties file. */
+    ENV_FILE,
+    /** An environment variable of the command's process (libvirtd passes none to a hook). */
     ENV,
     /** The VM's own {@code <hooks>} element in its domain XML metadata. */
     XML;
@@ -16,6 +18,6 @@ public enum ConfigOrigin {
     /** The lower-case word {@code plan} prints. */
     @Override
     public String toString() {
-        return name().toLowerCase(Locale.ROOT);
+        return this == ENV_FILE ? "environment-file" : name().toLowerCase(Locale.ROOT);
     }
 }
