@@ -166,7 +166,7 @@ class LibvirtHooksE2eIT {
         Libvirt.define(WORK, Libvirt.domain(name, 64, true, "<hugepages/>"));
         Libvirt.Result start = Libvirt.virsh("start", "--", name);
         assertThat(start.ok()).as(start.err()).isTrue();
-        assertThat(listJournals()).hasSize(1).allMatch(p -> p.getFileName().toString().matches("vm-[A-Za-z0-9_-]+-[0-9a-f]{16}\\.journal"));
+        assertThat(listJournals()).hasSize(1).allMatch(p -> p.getFileName().toString().matches("vm-[A-Za-z0-9_-]+-[0-9a-f]{32}\\.journal"));
         assertThat(Libvirt.virsh("destroy", "--", name).ok()).isTrue();
         assertThat(Path.of("/e2e-pwned")).doesNotExist();
         assertThat(Path.of("e2e-pwned")).doesNotExist();

@@ -283,15 +283,28 @@ public final class StateDirectory {
         }
     }
 
-    /** The journal file of a VM: a readable prefix of the name plus a hash, so any name maps safely. */
+    /**
+     * The journal file of a VM: a readable prefix of the name plus 128 bits of its SHA-256, so
+     * that no two names share a file in practice (the header's VM name is checked on every read
+     * all the same). A journal that release 0.1.0 wrote under its 64-bit name is kept there until
+     * it is emptied, so that the VM's other per-VM names (its script folder) stay the same from
+     * its prepare to its release across an upgrade.
+     */
     public Path fileFor(String vmName) {
+        Path current = dir.resolve(baseName(vmName, 16) + SUFFIX);
+        Path legacy = dir.resolve(baseName(vmName, 8) + SUFFIX);
+        return !Files.exists(current, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && Files.exists(legacy, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? legacy : current;
+    }
+
+    private static String baseName(String vmName, int hashBytes) {
         StringBuilder safe = new StringBuilder();
         for (int i = 0; i < vmName.length() && safe.length() < 48; i++) {
             char c = vmName.charAt(i);
             safe.append((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
                     ? c : '_');
         }
-        return dir.resolve("vm-" + safe + "-" + hash(vmName) + SUFFIX);
+        return "vm-" + safe + "-" + hash(vmName, hashBytes);
     }
 
     /** Optional last-modified of a VM's journal, for status output. */
@@ -329,10 +342,10 @@ public final class StateDirectory {
         }
     }
 
-    private static String hash(String name) {
+    private static String hash(String name, int bytes) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 8);
+            return HexFormat.of().formatHex(digest, 0, bytes);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

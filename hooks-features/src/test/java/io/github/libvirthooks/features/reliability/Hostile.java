@@ -201,7 +201,7 @@ final class Hostile {
                 tally.problems.add(what + ": ran " + commands.unexpected());
             }
             for (String name : Lifecycle.journals(state.path())) {
-                if (!name.matches("vm-[A-Za-z0-9_-]{0,48}-[0-9a-f]{16}\\.journal")) {
+                if (!name.matches("vm-[A-Za-z0-9_-]{0,48}-[0-9a-f]{32}\\.journal")) {
                     tally.escapes.incrementAndGet();
                     tally.problems.add(what + ": unexpected state file name '" + name + "'");
                 }

@@ -33,7 +33,7 @@ class StateDirectoryTest {
 
         assertThat(state.load(hostile, "")).isEqualTo(journal);
         assertThat(state.fileFor(hostile).getParent()).isEqualTo(tmp.resolve("run"));
-        assertThat(state.fileFor(hostile).getFileName().toString()).matches("vm-[A-Za-z0-9_-]+-[0-9a-f]{16}\\.journal");
+        assertThat(state.fileFor(hostile).getFileName().toString()).matches("vm-[A-Za-z0-9_-]+-[0-9a-f]{32}\\.journal");
     }
 
     @Test
@@ -143,6 +143,30 @@ class StateDirectoryTest {
         assertThat(forA.damaged()).extracting(DamagedJournal::file).containsExactly(damagedC);
 
         assertThat(state.othersThan("c").damaged()).as("c's own journal is read by load(), which refuses it").isEmpty();
+    }
+
+    @Test
+    void aJournalUnderTheSixtyFourBitNameOfReleaseZeroOneIsFoundAndKeptThereUntilEmptied() throws Exception {
+        StateDirectory state = new StateDirectory(tmp);
+        String name = "win10";
+        // 0.1.0: vm-<name>-<first 8 bytes of SHA-256, hex>.journal
+        Path legacy = tmp.resolve("vm-win10-" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0, 8) + ".journal");
+        Files.writeString(legacy, "libvirt-hooks-journal 1\nvm win10 uuid % updated 1970-01-01T00:00:00Z\n"
+                + "claim f r a=1\nclaim f s a=2\nend 4\n");
+
+        assertThat(state.fileFor(name)).isEqualTo(legacy);
+        VmJournal journal = state.load(name, "");
+        assertThat(journal.entries()).hasSize(2);
+        assertThat(state.loadAll(new java.util.ArrayList<>())).extracting(VmJournal::vmName).containsExactly(name);
+
+        state.save(journal.remove(1, Instant.EPOCH));
+        assertThat(legacy).as("kept under its name while the VM runs").exists();
+        assertThat(state.load(name, "").entries()).hasSize(1);
+
+        state.save(journal.remove(1, Instant.EPOCH).remove(0, Instant.EPOCH));
+        assertThat(legacy).doesNotExist();
+        assertThat(state.fileFor(name).getFileName().toString()).as("the next start: 128 bits").matches("vm-win10-[0-9a-f]{32}\\.journal");
     }
 
     @Test
