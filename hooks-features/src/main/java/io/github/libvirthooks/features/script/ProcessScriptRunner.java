@@ -27,11 +27,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A script may start children (a background {@code sleep}, a daemon that forgot to detach);
  * killing only the script would leave them holding the VM's start hostage or the host changed.
- * Java cannot make a process group itself, so the script runs under {@code setsid} (util-linux)
- * without forking, which makes the script's PID the ID of a new session and process group; at
- * the timeout the whole group gets SIGKILL ({@code kill -s KILL -- -PGID}), as do the process's
- * descendants that left the group. Without {@code setsid}, descendants are killed one by one.
- * Output goes to a file, not a pipe, so a child that keeps the output open cannot hang the hook.
+ * Each run is confined ({@link ScriptConfinement}: a systemd scope, or a cgroup of the hook's
+ * own) so that at the timeout everything it started dies, even a child that left its process
+ * group with {@code setsid}. It also runs under {@code setsid} (util-linux) without forking,
+ * which makes the script's PID the ID of a new session and process group; at the timeout the
+ * whole group gets SIGKILL ({@code kill -s KILL -- -PGID}), as do the process's descendants,
+ * where no cgroup could be had. The log says how each run was confined.
+ * Output goes through a capped pipe reader, so a child that keeps the output open cannot hang the hook.
  */
 public final class ProcessScriptRunner implements ScriptRunner {
     /** The script log is in /run (memory): past this size its older half is dropped. */
@@ -44,17 +46,19 @@ public final class ProcessScriptRunner implements ScriptRunner {
 
     private final CommandRunner commands;
     private final Optional<Path> setsid;
+    private final ScriptConfinement confinement;
 
     /**
-     * @param commands runs {@code kill} for the process group at a timeout
+     * @param commands runs {@code kill} for the process group and {@code systemctl kill} for the scope at a timeout
      */
     public ProcessScriptRunner(CommandRunner commands) {
-        this(commands, SETSID.stream().filter(Files::isExecutable).findFirst());
+        this(commands, SETSID.stream().filter(Files::isExecutable).findFirst(), ScriptConfinement.detect(Path.of("/"), commands));
     }
 
-    ProcessScriptRunner(CommandRunner commands, Optional<Path> setsid) {
+    ProcessScriptRunner(CommandRunner commands, Optional<Path> setsid, ScriptConfinement confinement) {
         this.commands = commands;
         this.setsid = setsid;
+        this.confinement = confinement;
     }
 
     @Override
@@ -65,10 +69,14 @@ public final class ProcessScriptRunner implements ScriptRunner {
             throw new FeatureException("script: cannot create the VM's state folder " + call.stateFolder() + ": " + e.getMessage());
         }
         Path log = call.log();
-        long offset = prepareLog(log, "--- " + Instant.now() + " run " + String.join(" ", printable(call.argv())) + "\n");
+        String name = ScriptConfinement.nextName();
+        List<String> confined = confinement.wrap(call.argv(), name);
+        long offset = prepareLog(log, "--- " + Instant.now() + " run " + String.join(" ", printable(call.argv())) + " ("
+                + (confined == call.argv() && !(confinement instanceof ScriptConfinement.ProcessGroupOnly)
+                        ? "in its process group only: its cgroup could not be made" : confinement.describe(name)) + ")\n");
         List<String> argv = new ArrayList<>();
         setsid.ifPresent(s -> argv.add(s.toString()));
-        argv.addAll(call.argv());
+        argv.addAll(confined);
         // Through a pipe, not straight into the log: a script that prints without end must not fill the disk.
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .directory(new File("/"))
@@ -82,6 +90,7 @@ public final class ProcessScriptRunner implements ScriptRunner {
         try {
             process = builder.start();
         } catch (IOException e) {
+            confinement.finished(name);
             append(log, "--- could not start: " + e.getMessage() + "\n");
             return new ScriptResult(-1, false, Duration.ZERO, "", e.getMessage());
         }
@@ -102,13 +111,14 @@ public final class ProcessScriptRunner implements ScriptRunner {
         try {
             if (!process.waitFor(call.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 timedOut = true;
-                kill(process);
+                kill(process, name);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            kill(process);
+            kill(process, name);
             timedOut = true;
         }
+        confinement.finished(name);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
         int exit = timedOut ? -1 : process.exitValue();
         try {
@@ -123,8 +133,9 @@ public final class ProcessScriptRunner implements ScriptRunner {
         return new ScriptResult(exit, timedOut, elapsed, lastLine(log, offset), "");
     }
 
-    private void kill(Process process) {
+    private void kill(Process process, String name) {
         List<ProcessHandle> descendants = process.descendants().toList();
+        confinement.killAll(name);
         if (setsid.isPresent()) {
             // The script leads its own process group (setsid without fork): this reaches children that re-parented to init.
             try {

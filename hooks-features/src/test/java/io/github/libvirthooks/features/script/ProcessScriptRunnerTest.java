@@ -11,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +47,54 @@ class ProcessScriptRunnerTest {
         String text = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(Files.size(log)).isLessThan(ProcessScriptRunner.MAX_LOG_BYTES / 2 + 4096);
         assertThat(text).contains("the old end\n--- ").contains("hello\n--- exit 0");
+    }
+
+    /**
+     * A child that leaves the script's process group with setsid (a daemon detaching twice)
+     * still dies at the timeout: the run's cgroup holds it. Where this machine offers no
+     * confinement (no systemd, no writable cgroup v2), the log says so and the child survives,
+     * which is what the test then shows.
+     */
+    @Test
+    void aChildThatLeavesTheProcessGroupWithSetsidDiesAtTheTimeout() throws Exception {
+        Path pidFile = tmp.resolve("escaped.pid");
+        // Double fork: the middle shell exits at once, so the grandchild is no descendant of the script any more.
+        Path script = script("escape.sh", "sh -c 'setsid sh -c \"echo \\$\\$ > " + pidFile + "; exec sleep 300\" & exit 0'\n"
+                + "while [ ! -s " + pidFile + " ]; do sleep 0.1; done\nsleep 300");
+        Path log = tmp.resolve("logs/vm.log");
+        ScriptConfinement confinement = ScriptConfinement.detect(Path.of("/"), CommandRunner.system());
+
+        ScriptResult result = new ProcessScriptRunner(CommandRunner.system(), Optional.of(Path.of("/usr/bin/setsid")), confinement)
+                .run(new ScriptCall(List.of(script.toString()), Map.of(), new byte[0], Duration.ofSeconds(2), log, tmp.resolve("state")));
+
+        assertThat(result.timedOut()).isTrue();
+        long escaped = Long.parseLong(Files.readString(pidFile).strip());
+        String header = Files.readAllLines(log).get(0);
+        if (confinement instanceof ScriptConfinement.ProcessGroupOnly) {
+            assertThat(header).contains("in its process group only");
+            ProcessHandle.of(escaped).ifPresent(ProcessHandle::destroyForcibly);
+            org.junit.jupiter.api.Assumptions.abort("no systemd and no writable cgroup v2 here: " + header);
+        }
+        assertThat(header).containsAnyOf("in cgroup ", "in systemd scope ");
+        assertThat(alive(escaped)).as("the child that called setsid").isFalse();
+        if (confinement instanceof ScriptConfinement.OwnCgroup own) {
+            assertThat(Files.list(own.parent()).filter(p -> p.getFileName().toString().startsWith("libvirt-hooks-script-"
+                    + ProcessHandle.current().pid() + "-"))).as("the run's cgroup is removed").isEmpty();
+        }
+    }
+
+    /** Alive and not a zombie (an orphan killed here stays a zombie where PID 1 does not reap). */
+    private static boolean alive(long pid) throws IOException {
+        Path stat = Path.of("/proc/" + pid + "/stat");
+        if (!Files.exists(stat)) {
+            return false;
+        }
+        try {
+            String text = Files.readString(stat);
+            return text.charAt(text.lastIndexOf(')') + 2) != 'Z';
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        }
     }
 
     private ScriptResult run(Path script, Path log) {
