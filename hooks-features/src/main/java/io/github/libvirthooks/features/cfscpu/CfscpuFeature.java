@@ -34,7 +34,7 @@ import java.util.function.Consumer;
  * scheduling policy, priority or nice value, and optionally a CFS weight on their
  * cgroups.
  *
- * <p>The threads are found in the VM's cgroup v2 scope ({@code libvirt/vcpuN/cgroup.threads}),
+ * <p>The threads are found in the VM's cgroup v2 scope (the threads of {@code libvirt/vcpuN}),
  * else by their names ({@code CPU N/KVM}) under the QEMU process whose pid libvirt wrote to
  * {@code /run/libvirt/qemu/NAME.pid}; libvirt is never called. Thread settings die with the
  * threads, so they are reported, not journaled. RT throttling is shared by every
