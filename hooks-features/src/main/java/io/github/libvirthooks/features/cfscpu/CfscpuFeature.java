@@ -1,15 +1,16 @@
 package io.github.libvirthooks.features.cfscpu;
 
-import io.github.libvirthooks.features.engine.DamagedJournalException;
-import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.ClaimCodec;
+import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext;
+import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.HookOperation;
-import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.sysfs.HostAccessException;
 import io.github.libvirthooks.sysfs.HostRoot;
 import io.github.libvirthooks.sysfs.cgroup.Cgroup;
 import io.github.libvirthooks.sysfs.cgroup.CgroupMounts;
+import io.github.libvirthooks.sysfs.cgroup.CpuController;
 import io.github.libvirthooks.sysfs.cgroup.LibvirtMachineScope;
 import io.github.libvirthooks.sysfs.cgroup.Mountinfo;
 import io.github.libvirthooks.sysfs.kernel.KernelSysctl;
@@ -30,22 +31,22 @@ import java.util.function.Consumer;
 
 /**
  * {@code cfscpu}: once QEMU runs, give the VM's vCPU threads (and, if asked, its IOThreads) a
- * scheduling policy, priority or nice value, and optionally a {@code cpu.weight} on their
+ * scheduling policy, priority or nice value, and optionally a CFS weight on their
  * cgroups.
  *
- * <p>The threads are found in the VM's cgroup v2 scope ({@code libvirt/vcpuN/cgroup.threads}),
+ * <p>The threads are found in the VM's cgroup v2 scope (the threads of {@code libvirt/vcpuN}),
  * else by their names ({@code CPU N/KVM}) under the QEMU process whose pid libvirt wrote to
  * {@code /run/libvirt/qemu/NAME.pid}; libvirt is never called. Thread settings die with the
- * threads, so they are reported, not journaled. {@code sched_rt_runtime_us} is shared by every
+ * threads, so they are reported, not journaled. RT throttling is shared by every
  * VM: it is a counted claim, and the original comes back when the last VM that changed it
- * releases. {@code cpu.weight} is a claim too, because libvirt removes the vCPU cgroups before
+ * releases. The weight is a claim too, because libvirt removes the vCPU cgroups before
  * release: its undo puts the old weight back only where the cgroup still exists.
  *
  * <p>This runs at {@code started}, where libvirt ignores the hook's status: a missing QEMU
  * process, cgroup or tool is a warning, never a failure, and nothing host-wide is changed
  * unless vCPU threads were found.
  */
-public final class CfscpuFeature implements Feature {
+public final class CfscpuFeature implements ClaimingFeature<CfscpuClaim> {
     public static final String NAME = "cfscpu";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "give the VM's vCPU threads a scheduling policy once QEMU runs")
@@ -58,8 +59,6 @@ public final class CfscpuFeature implements Feature {
             .option("weight", "unchanged")
             .option("rt-runtime", "unchanged")
             .build();
-    static final String RT_RUNTIME = "sched_rt_runtime_us";
-    static final String WEIGHT = "cpu.weight";
 
     @Override
     public FeatureSpec spec() {
@@ -74,6 +73,11 @@ public final class CfscpuFeature implements Feature {
     @Override
     public Set<HookOperation> actsOn() {
         return SPEC.events();
+    }
+
+    @Override
+    public ClaimCodec<CfscpuClaim> claimCodec() {
+        return CfscpuClaim.CODEC;
     }
 
     @Override
@@ -124,43 +128,47 @@ public final class CfscpuFeature implements Feature {
     }
 
     @Override
-    public void undoClaim(JournalEntry claim, FeatureContext context) {
+    public void undo(CfscpuClaim claim, FeatureContext context) {
         HostRoot host = context.host();
-        switch (claim.key()) {
-            case RT_RUNTIME -> {
-                // Throws while another VM's journal is damaged: that VM may still need RT throttling off, so the
-                // claim stays, with the original, until 'restore' can count again.
-                List<JournalEntry> remaining = context.otherClaims(NAME, RT_RUNTIME);
-                long target = remaining.isEmpty() ? claim.number("original", -1)
-                        : remaining.stream().mapToLong(c -> c.number("runtime", -1)).reduce(CfscpuFeature::looser).orElseThrow();
-                KernelSysctl sysctl = new KernelSysctl(host);
-                if (sysctl.schedRtRuntimeUs() != target) {
-                    sysctl.setSchedRtRuntimeUs(target);
-                    context.report().accept("undo   cfscpu: " + KernelSysctl.SCHED_RT_RUNTIME_US + " = " + target
-                            + (remaining.isEmpty() ? " (original)" : " (still asked for by another VM)"));
+        if (claim instanceof CfscpuClaim.RtRuntime rt) {
+            // Throws while another VM's journal is damaged: that VM may still need RT throttling off, so the
+            // claim stays, with the original, until 'restore' can count again.
+            List<CfscpuClaim.RtRuntime> remaining = otherRtRuntimes(context);
+            long target = remaining.isEmpty() ? rt.original()
+                    : remaining.stream().mapToLong(CfscpuClaim.RtRuntime::runtime).reduce(CfscpuFeature::looser).orElseThrow();
+            KernelSysctl sysctl = new KernelSysctl(host);
+            if (sysctl.schedRtRuntimeUs() != target) {
+                sysctl.setSchedRtRuntimeUs(target);
+                context.report().accept("undo   cfscpu: " + KernelSysctl.SCHED_RT_RUNTIME_US + " = " + target
+                        + (remaining.isEmpty() ? " (original)" : " (still asked for by another VM)"));
+            }
+        } else if (claim instanceof CfscpuClaim.Weight weights) {
+            int restored = 0;
+            int gone = 0;
+            for (Map.Entry<String, Integer> e : weights.before().entrySet()) {
+                CpuController cpu = vcpuCgroup(host, e.getKey()).cpu();
+                if (!cpu.isEnabled()) {
+                    gone++;
+                    continue;
+                }
+                if (cpu.weight() != e.getValue()) {
+                    cpu.setWeight(e.getValue());
+                    restored++;
                 }
             }
-            case WEIGHT -> {
-                int restored = 0;
-                int gone = 0;
-                for (Map.Entry<String, String> e : claim.values().entrySet()) {
-                    if (!e.getKey().startsWith("/")) {
-                        continue;
-                    }
-                    if (!host.exists(e.getKey())) {
-                        gone++;
-                        continue;
-                    }
-                    if (!host.read(e.getKey()).strip().equals(e.getValue())) {
-                        host.write(e.getKey(), e.getValue());
-                        restored++;
-                    }
-                }
-                context.report().accept("undo   cfscpu: cpu.weight put back on " + restored + " vCPU cgroups"
-                        + (gone == 0 ? "" : ", " + gone + " gone with QEMU"));
-            }
-            default -> throw new IllegalStateException("cfscpu recorded a claim it cannot undo: " + claim.key());
+            context.report().accept("undo   cfscpu: " + CfscpuClaim.WEIGHT + " put back on " + restored + " vCPU cgroups"
+                    + (gone == 0 ? "" : ", " + gone + " gone with QEMU"));
         }
+    }
+
+    /** The vCPU cgroup whose weight file the claim names; libvirt may have removed it since. */
+    private static Cgroup vcpuCgroup(HostRoot host, String weightFile) {
+        return Cgroup.atDirectory(host, weightFile.substring(0, weightFile.lastIndexOf('/')));
+    }
+
+    private static List<CfscpuClaim.RtRuntime> otherRtRuntimes(FeatureContext context) {
+        return context.otherClaims(CfscpuClaim.CODEC, CfscpuClaim.RT_RUNTIME).stream()
+                .filter(CfscpuClaim.RtRuntime.class::isInstance).map(CfscpuClaim.RtRuntime.class::cast).toList();
     }
 
     private static List<Target> concat(List<Target> a, List<Target> b) {
@@ -296,18 +304,18 @@ public final class CfscpuFeature implements Feature {
         KernelSysctl sysctl = new KernelSysctl(context.claimedHost());
         try {
             long current = sysctl.schedRtRuntimeUs();
-            List<JournalEntry> others = context.otherClaims(NAME, RT_RUNTIME);
+            List<CfscpuClaim.RtRuntime> others = otherRtRuntimes(context);
             // The first VM's original travels with every later claim, so whichever VM releases last restores it.
-            long original = others.isEmpty() ? current : others.get(0).number("original", current);
-            context.claims().record(JournalEntry.claim(NAME, RT_RUNTIME,
-                    Map.of("runtime", Long.toString(runtime), "original", Long.toString(original))));
-            long target = others.stream().mapToLong(c -> c.number("runtime", -1)).reduce(runtime, CfscpuFeature::looser);
+            long original = others.isEmpty() ? current : others.get(0).original();
+            context.claim(CfscpuClaim.CODEC, new CfscpuClaim.RtRuntime(runtime, original));
+            long target = others.stream().mapToLong(CfscpuClaim.RtRuntime::runtime).reduce(runtime, CfscpuFeature::looser);
             if (target != current) {
                 sysctl.setSchedRtRuntimeUs(target);
                 report.accept("change cfscpu: " + KernelSysctl.SCHED_RT_RUNTIME_US + " = " + target + " (was " + current
                         + ", restored when the last VM that asked for it releases)");
             }
-        } catch (HostAccessException | IllegalArgumentException | DamagedJournalException e) {
+        } catch (HostAccessException | IllegalArgumentException | FeatureException e) {
+            // FeatureException: a damaged journal, or a damaged claim of another VM, whose original is unknown.
             // A damaged journal may hold the first VM's original: without it, this VM would record an isolated value as original.
             report.accept("warn   cfscpu: RT throttling left as it is: " + e.getMessage());
         }
@@ -316,26 +324,25 @@ public final class CfscpuFeature implements Feature {
     private static void weight(FeatureContext context, VmThreads found, int weight) {
         Consumer<String> report = context.report();
         if (found.vcpuCgroups().isEmpty()) {
-            report.accept("warn   cfscpu: cpu.weight not set: the vCPU threads were not found in cgroup v2 (" + found.source() + ")");
+            report.accept("warn   cfscpu: " + CfscpuClaim.WEIGHT + " not set: the vCPU threads were not found in cgroup v2 (" + found.source() + ")");
             return;
         }
-        Map<String, String> before = new LinkedHashMap<>();
+        Map<String, Integer> before = new LinkedHashMap<>();
         List<Cgroup> usable = new ArrayList<>();
         for (Cgroup cgroup : found.vcpuCgroups()) {
-            if (!cgroup.hasFile(WEIGHT)) {
-                report.accept("warn   cfscpu: " + cgroup.path() + " has no cpu.weight (the cpu controller is not enabled there)");
+            if (!cgroup.cpu().isEnabled()) {
+                report.accept("warn   cfscpu: " + cgroup.path() + " has no " + CfscpuClaim.WEIGHT
+                        + " (the cpu controller is not enabled there)");
                 continue;
             }
-            before.put(cgroup.fileHostPath(WEIGHT), Integer.toString(cgroup.cpu().weight()));
+            before.put(cgroup.fileHostPath(CfscpuClaim.WEIGHT), cgroup.cpu().weight());
             usable.add(cgroup);
         }
         if (usable.isEmpty()) {
             return;
         }
-        Map<String, String> values = new LinkedHashMap<>(before);
-        values.put("weight", Integer.toString(weight));
         // Recorded before the writes, so that restore can put the old weights back while the VM still runs.
-        context.claims().record(JournalEntry.claim(NAME, WEIGHT, values));
+        context.claim(CfscpuClaim.CODEC, new CfscpuClaim.Weight(weight, before));
         int changed = 0;
         for (Cgroup cgroup : usable) {
             try {
@@ -344,10 +351,10 @@ public final class CfscpuFeature implements Feature {
                     changed++;
                 }
             } catch (HostAccessException e) {
-                report.accept("warn   cfscpu: cpu.weight of " + cgroup.path() + " not set: " + e.getMessage());
+                report.accept("warn   cfscpu: " + CfscpuClaim.WEIGHT + " of " + cgroup.path() + " not set: " + e.getMessage());
             }
         }
-        report.accept("change cfscpu: cpu.weight = " + weight + " on " + changed + " of " + usable.size() + " vCPU cgroups");
+        report.accept("change cfscpu: " + CfscpuClaim.WEIGHT + " = " + weight + " on " + changed + " of " + usable.size() + " vCPU cgroups");
     }
 
     /** The looser of two RT runtime limits: -1 (no limit) beats any number. */

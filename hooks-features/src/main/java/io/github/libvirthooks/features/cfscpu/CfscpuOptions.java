@@ -16,10 +16,10 @@ import java.util.Set;
  * @param policy    the scheduling policy of the vCPU threads
  * @param priority  the real-time priority, 1..99, for fifo and rr; 0 otherwise
  * @param nice      the nice value for other and batch (default -1); empty for the others, which ignore it
- * @param weight    {@code cpu.weight} of the vCPU cgroups, when given
+ * @param weight    the CFS weight of the vCPU cgroups, when given
  * @param iothreads true to treat the IOThreads like the vCPU threads
  * @param overrideLibvirt true to set threads libvirt already schedules ({@code <vcpusched>}, {@code <iothreadsched>}) too
- * @param rtRuntime {@code sched_rt_runtime_us} while the VM runs ({@code -1}: no RT throttling), when given
+ * @param rtRuntime the RT runtime per period while the VM runs ({@code -1}: no RT throttling), when given
  */
 record CfscpuOptions(SchedPolicy policy, int priority, OptionalInt nice, OptionalInt weight, boolean iothreads, boolean overrideLibvirt,
         OptionalLong rtRuntime) {

@@ -1,20 +1,22 @@
 package io.github.libvirthooks.features.isolcpu;
 
 import io.github.libvirthooks.features.domain.Domain;
-import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.ClaimCodec;
+import io.github.libvirthooks.features.engine.ClaimingFeature;
+import io.github.libvirthooks.features.engine.FeatureContext.VmClaim;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.isolcpu.IsolcpuOptions.Backend;
-import io.github.libvirthooks.features.state.JournalEntry;
-import io.github.libvirthooks.features.state.VmJournal;
 import io.github.libvirthooks.sysfs.HostAccessException;
 import io.github.libvirthooks.sysfs.HostRoot;
 import io.github.libvirthooks.sysfs.cgroup.Cgroup;
 import io.github.libvirthooks.sysfs.cgroup.CgroupMounts;
 import io.github.libvirthooks.sysfs.cgroup.CgroupVersion;
+import io.github.libvirthooks.sysfs.cgroup.CpusetPartition;
 import io.github.libvirthooks.sysfs.cgroup.CpusetPartitionState;
+import io.github.libvirthooks.sysfs.cgroup.Cpuset;
 import io.github.libvirthooks.sysfs.cpu.CpuSet;
 import io.github.libvirthooks.sysfs.cpu.CpuTopology;
 import io.github.libvirthooks.sysfs.cpu.SplitCore;
@@ -23,7 +25,9 @@ import io.github.libvirthooks.sysfs.irq.IrqAffinity;
 import io.github.libvirthooks.sysfs.kernel.KernelCommandLine;
 import io.github.libvirthooks.sysfs.kernel.KernelSysctl;
 import io.github.libvirthooks.sysfs.kernel.Workqueue;
+import io.github.libvirthooks.sysfs.systemd.AllowedCpus;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,17 +47,18 @@ import java.util.stream.Collectors;
  * only with {@code include}) or the {@code cpus} option; the host keeps every online CPU that no
  * isolating VM uses. The host's cgroups are confined through systemd ({@code AllowedCPUs} of
  * {@code init.scope}, {@code system.slice}, {@code user.slice}) or by writing
- * {@code cpuset.cpus} of the top-level cgroups directly; optionally the VMs' cgroup becomes a
- * cpuset partition, and workqueues, interrupts and {@code timer_migration} follow.
+ * the CPUs of the top-level cgroups directly; optionally the VMs' cgroup becomes a
+ * cpuset partition, and workqueues, interrupts and timer migration follow.
  *
- * <p>These settings are shared by every isolating VM, so they are counted with claims, not
- * journaled as file changes: each VM's claim holds its CPUs and the original value of every
- * setting it touched (copied from the VMs already running, read from the host for the first),
- * recorded before any write. Release recomputes the settings from the VMs that remain, and the
- * last one puts the originals back. A crash after the claim and before the writes is undone
- * the same way.
+ * <p>These settings are shared by every isolating VM, so they are reconciled, not patched: each
+ * VM's {@link IsolcpuClaim} holds its CPUs and the original value of every setting it touched
+ * (copied from the VMs already running, read from the host for the first), recorded before any
+ * write; {@link IsolationTarget} computes the host state the claims ask for, and apply converges
+ * the host to that of "the others and this VM", release to that of "the others" (the originals
+ * when none is left). A crash after the claim and before the writes is undone the same way, and
+ * plan shows the writes apply would make.
  */
-public final class IsolcpuFeature implements Feature {
+public final class IsolcpuFeature implements ClaimingFeature<IsolcpuClaim> {
     public static final String NAME = "isolcpu";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "keep host work off the VM's CPUs while it runs")
@@ -66,12 +71,10 @@ public final class IsolcpuFeature implements Feature {
             .option("irq", "`false`")
             .option("timer-migration", "unchanged")
             .build();
-    /** The claim's resource name. */
-    static final String RESOURCE = "cpus";
-    /** Exists when systemd runs as PID 1 (sd_booted). */
-    static final String SYSTEMD_RUNTIME = "/run/systemd/system";
     /** The units systemd puts host work in. */
-    static final List<String> HOST_UNITS = List.of("init.scope", "system.slice", "user.slice");
+    static final List<String> HOST_UNITS = Knob.HOST_UNITS;
+    /** The workqueue of the flusher threads, the one the kernel exposes besides the unbound mask. */
+    static final String WRITEBACK = "writeback";
     /** libvirt's VM cgroup under systemd, and without it. */
     static final List<String> VM_CGROUPS = List.of("machine.slice", "machine");
 
@@ -88,6 +91,11 @@ public final class IsolcpuFeature implements Feature {
     @Override
     public Set<HookOperation> actsOn() {
         return SPEC.events();
+    }
+
+    @Override
+    public ClaimCodec<IsolcpuClaim> claimCodec() {
+        return IsolcpuClaim.CODEC;
     }
 
     @Override
@@ -112,10 +120,9 @@ public final class IsolcpuFeature implements Feature {
             return;
         }
         // The host's settings are the union of every isolating VM's: a VM whose journal cannot be read may be one.
-        context.requireCountableClaims();
-        List<OtherClaim> others = otherClaims(context);
+        List<VmClaim<IsolcpuClaim>> others = otherClaims(context);
         Backend backend = backend(options, host, others);
-        CpuSet vms = others.stream().map(OtherClaim::cpus).reduce(vm, CpuSet::union);
+        CpuSet vms = others.stream().map(o -> o.claim().cpus()).reduce(vm, CpuSet::union);
         CpuSet hostCpus = topology.online().difference(vms);
         context.effect("hostCpus", hostCpus.toList());
         context.effect("backend", backend.word());
@@ -126,15 +133,15 @@ public final class IsolcpuFeature implements Feature {
             }
         }
         Set<Knob.Group> groups = EnumSet.copyOf(options.groups());
-        others.forEach(o -> groups.addAll(o.groups()));
-        String partition = partitionType(options, others);
+        others.forEach(o -> groups.addAll(o.claim().groups()));
+        Optional<CpusetPartition> partition = partitionType(options, others);
 
-        HostKnobs knobs = new HostKnobs(host, context.commands(), topology.nrCpuIds());
+        KnobFiles knobs = new KnobFiles(host, context.commands(), topology.nrCpuIds());
         Map<Knob, String> originals = new TreeMap<>();
         // Settings other VMs already changed keep the originals they recorded: reading them now
         // would take their isolated values for originals.
-        for (OtherClaim other : others) {
-            other.originals().forEach((knob, value) -> {
+        for (VmClaim<IsolcpuClaim> other : others) {
+            other.claim().originals().forEach((knob, value) -> {
                 if (groups.contains(knob.group())) {
                     originals.putIfAbsent(knob, value);
                 }
@@ -145,34 +152,32 @@ public final class IsolcpuFeature implements Feature {
                 originals.put(knob, read(knobs, knob));
             }
         }
-        Map<String, String> values = new LinkedHashMap<>();
-        values.put("cpus", vm.toList());
-        values.put("backend", backend.word());
-        values.put("groups", words(options.groups()));
-        options.partition().ifPresent(p -> values.put("partition", p));
-        originals.forEach((knob, value) -> values.put(knob.claimKey(), value));
-        JournalEntry claim = JournalEntry.claim(NAME, RESOURCE, values);
+        IsolcpuClaim claim = new IsolcpuClaim(vm, backend, options.groups(), partition, originals);
         // Recorded before the first write: after a crash, release knows every original.
-        context.claims().record(claim);
+        context.claim(IsolcpuClaim.CODEC, claim);
         report.accept("claim  isolcpu: CPUs " + vm + " for " + vmName + (others.isEmpty() ? "" : ", with " + names(others)
                 + " (" + vms + " in all)") + "; host CPUs " + hostCpus + " (" + describe(backend) + ")");
 
+        List<IsolcpuClaim> all = new ArrayList<>();
+        all.add(claim);
+        others.forEach(o -> all.add(o.claim()));
+        IsolationTarget target = IsolationTarget.of(all, topology.online(), topology.nrCpuIds(), originals);
         IrqCount irqs = new IrqCount();
         boolean partitionFailed = false;
-        for (Map.Entry<Knob, String> entry : originals.entrySet()) {
+        for (Map.Entry<Knob, String> entry : target.values().entrySet()) {
             Knob knob = entry.getKey();
             if (partitionFailed && knob.group() == Knob.Group.PARTITION) {
                 continue;
             }
-            String value = knobs.isolated(knob, hostCpus, vms, partition, entry.getValue());
-            HostKnobs.Outcome outcome = write(knobs, knob, value);
+            String value = entry.getValue();
+            KnobFiles.Outcome outcome = write(knobs, knob, value);
             if (knob.kind() == Knob.Kind.IRQ) {
                 irqs.add(outcome);
                 continue;
             }
             switch (outcome) {
                 case CHANGED -> report.accept("change isolcpu: " + knob.describe() + " = " + shown(value)
-                        + " (original " + shown(entry.getValue()) + ")");
+                        + " (original " + shown(originals.get(knob)) + ")");
                 case UNCHANGED -> { }
                 case MISSING -> {
                     if (knob.kind() == Knob.Kind.PARTITION || knob.kind() == Knob.Kind.VMS_CPUSET) {
@@ -185,7 +190,7 @@ public final class IsolcpuFeature implements Feature {
                 }
                 case NOT_MOVABLE -> report.accept("info   isolcpu: " + knob.target() + " cannot be changed; left alone");
             }
-            if (knob.kind() == Knob.Kind.PARTITION && outcome != HostKnobs.Outcome.MISSING) {
+            if (knob.kind() == Knob.Kind.PARTITION && outcome != KnobFiles.Outcome.MISSING) {
                 CpusetPartitionState state = knobs.partitionState(knob);
                 if (state.valid()) {
                     report.accept("change isolcpu: " + knob.target() + " reads '" + state + "': CPUs " + vms
@@ -201,62 +206,52 @@ public final class IsolcpuFeature implements Feature {
             }
         }
         if (partitionFailed && options.partition().isPresent()) {
-            Set<Knob.Group> kept = EnumSet.copyOf(options.groups());
-            kept.remove(Knob.Group.PARTITION);
-            context.claims().update(claim.with("groups", words(kept)));
+            context.updateClaim(IsolcpuClaim.CODEC, claim.without(Knob.Group.PARTITION));
         }
         irqs.report(report, hostCpus);
     }
 
     @Override
-    public void undoClaim(JournalEntry claim, FeatureContext context) {
+    public void undo(IsolcpuClaim claim, FeatureContext context) {
         HostRoot host = context.host();
         Consumer<String> report = context.report();
+        String vmName = context.invocation().vmName();
         if (!context.damagedJournals().isEmpty()) {
             // Another VM may still isolate CPUs: recomputing from the readable claims, or putting the originals
             // back, could hand its CPUs to the host. The claim stays (the engine keeps what throws), with the
             // originals, for 'restore' once the damaged journal is dealt with.
             report.accept("keep   isolcpu: the host's CPU isolation stays as it is: another VM's journal "
-                    + context.damagedJournals().get(0).shownFile() + " cannot be read, so " + context.invocation().vmName()
+                    + context.damagedJournals().get(0).shownFile() + " cannot be read, so " + vmName
                     + " may not be the last VM isolating CPUs");
             context.requireCountableClaims();
         }
-        Map<Knob, String> originals = new OtherClaim(context.invocation().vmName(), claim).originals();
-        List<OtherClaim> remaining = otherClaims(context);
+        List<VmClaim<IsolcpuClaim>> remaining = otherClaims(context);
         CpuTopology topology = remaining.isEmpty() ? null : CpuTopology.read(host);
-        HostKnobs knobs = new HostKnobs(host, context.commands(), topology == null ? 1 : topology.nrCpuIds());
+        KnobFiles knobs = new KnobFiles(host, context.commands(), topology == null ? 1 : topology.nrCpuIds());
+        IsolationTarget target = IsolationTarget.of(remaining.stream().map(VmClaim::claim).toList(),
+                topology == null ? CpuSet.empty() : topology.online(), topology == null ? 1 : topology.nrCpuIds(), claim.originals());
+        CpuSet vms = target.vmCpus();
+        CpuSet hostCpus = target.hostCpus();
 
-        CpuSet vms = remaining.stream().map(OtherClaim::cpus).reduce(CpuSet.empty(), CpuSet::union);
-        CpuSet hostCpus = topology == null ? CpuSet.empty() : topology.online().difference(vms);
-        Set<Knob.Group> groups = EnumSet.noneOf(Knob.Group.class);
-        Set<Knob> stillHeld = new java.util.HashSet<>();
-        for (OtherClaim other : remaining) {
-            groups.addAll(other.groups());
-            stillHeld.addAll(other.originals().keySet());
-        }
-        String partition = remaining.stream().map(OtherClaim::partition).flatMap(Optional::stream).findFirst().orElse("isolated");
-
-        List<Knob> order = new ArrayList<>(originals.keySet());
-        java.util.Collections.reverse(order);
+        List<Knob> order = new ArrayList<>(target.values().keySet());
+        Collections.reverse(order);
         List<String> failures = new ArrayList<>();
         IrqCount irqs = new IrqCount();
         for (Knob knob : order) {
-            // A setting stays isolated only if a remaining VM asks for it and holds its original,
-            // so that its own release can put that original back.
-            boolean keep = groups.contains(knob.group()) && stillHeld.contains(knob);
-            String value = keep ? knobs.isolated(knob, hostCpus, vms, partition, originals.get(knob)) : originals.get(knob);
+            boolean keep = target.isolated().contains(knob);
+            String value = target.values().get(knob);
             try {
-                HostKnobs.Outcome outcome = knobs.write(knob, value);
+                KnobFiles.Outcome outcome = knobs.write(knob, value);
                 if (knob.kind() == Knob.Kind.IRQ) {
                     irqs.add(outcome);
-                } else if (outcome == HostKnobs.Outcome.CHANGED) {
+                } else if (outcome == KnobFiles.Outcome.CHANGED) {
                     report.accept("undo   isolcpu: " + knob.describe() + " = " + shown(value)
                             + (keep ? " (CPUs " + vms + " stay isolated for " + names(remaining) + ")" : " (original)"));
                 }
             } catch (HostAccessException | CommandException | FeatureException | IllegalArgumentException e) {
                 if (knob.kind() == Knob.Kind.SUBTREE_CONTROL && e instanceof HostAccessException hae
                         && hae.errno() == HostAccessException.Errno.EBUSY) {
-                    // Harmless to leave on: every cpuset.cpus is back to empty, which means all CPUs.
+                    // Harmless to leave on: every cgroup's CPUs are back to empty, which means all CPUs.
                     report.accept("warn   isolcpu: left the cpuset controller enabled in " + knob.target()
                             + " (" + e.getMessage() + "); a cgroup below still uses it");
                 } else {
@@ -274,13 +269,12 @@ public final class IsolcpuFeature implements Feature {
                     + failures.get(0) + (failures.size() > 1 ? "; ..." : "") + "); run 'libvirt-hooks restore' once the cause is fixed");
         }
         report.accept("undo   isolcpu: " + (remaining.isEmpty()
-                ? context.invocation().vmName() + " was the last VM isolating CPUs; host settings are back to their originals"
-                : "released CPUs " + new OtherClaim(context.invocation().vmName(), claim).cpus().difference(vms) + "; host CPUs now "
-                        + hostCpus));
+                ? vmName + " was the last VM isolating CPUs; host settings are back to their originals"
+                : "released CPUs " + claim.cpus().difference(vms) + "; host CPUs now " + hostCpus));
     }
 
     /** Refuses what would leave the host without a CPU: the hook refuses it, and plan says so too. */
-    private static void requireHostCpu(CpuSet hostCpus, CpuSet vm, CpuSet vms, List<OtherClaim> others, CpuTopology topology,
+    private static void requireHostCpu(CpuSet hostCpus, CpuSet vm, CpuSet vms, List<VmClaim<IsolcpuClaim>> others, CpuTopology topology,
             String vmName) {
         if (hostCpus.isEmpty()) {
             throw new FeatureException("isolating CPUs " + vm + " for " + vmName
@@ -294,7 +288,7 @@ public final class IsolcpuFeature implements Feature {
     static Optional<String> bootIsolation(HostRoot host, CpuSet vm) {
         KernelCommandLine cmdline;
         try {
-            if (!host.exists("/proc/cmdline")) {
+            if (!host.exists(KernelCommandLine.CMDLINE)) {
                 return Optional.empty();
             }
             cmdline = KernelCommandLine.read(host);
@@ -312,26 +306,26 @@ public final class IsolcpuFeature implements Feature {
         return Optional.empty();
     }
 
-    private static Backend backend(IsolcpuOptions options, HostRoot host, List<OtherClaim> others) {
-        Optional<OtherClaim> first = others.stream().findFirst();
+    private static Backend backend(IsolcpuOptions options, HostRoot host, List<VmClaim<IsolcpuClaim>> others) {
+        Optional<VmClaim<IsolcpuClaim>> first = others.stream().findFirst();
         if (first.isPresent()) {
-            Backend active = first.get().backend();
+            Backend active = first.get().claim().backend();
             if (options.backend() != Backend.AUTO && options.backend() != active) {
                 throw new FeatureException("backend=" + options.backend().word() + " differs from the " + active.word()
-                        + " backend " + first.get().vmName() + " already isolates CPUs with; use backend=auto or "
+                        + " backend " + first.get().vm() + " already isolates CPUs with; use backend=auto or "
                         + active.word() + " for every isolating VM");
             }
             return active;
         }
         CgroupVersion version = cgroupVersion(host);
         if (options.backend() == Backend.AUTO) {
-            return host.isDirectory(SYSTEMD_RUNTIME) && version == CgroupVersion.V2 ? Backend.SYSTEMD : Backend.CGROUP;
+            return AllowedCpus.booted(host) && version == CgroupVersion.V2 ? Backend.SYSTEMD : Backend.CGROUP;
         }
-        if (options.backend() == Backend.CGROUP && host.isDirectory(SYSTEMD_RUNTIME) && version == CgroupVersion.V2) {
-            // Found in the lab: systemd writes its own cpuset.cpus back into its units at a daemon-reload or a
+        if (options.backend() == Backend.CGROUP && AllowedCpus.booted(host) && version == CgroupVersion.V2) {
+            // Found in the lab: systemd writes its own cpuset CPUs back into its units at a daemon-reload or a
             // VM's scope start, and owns machine.slice, so direct writes neither hold nor leave the host usable.
             throw new FeatureException("backend=cgroup on a host whose cgroups systemd manages: systemd writes its own"
-                    + " cpuset.cpus back into its units and owns machine.slice, so the isolation would not hold;"
+                    + " " + Cpuset.CPUS + " back into its units and owns machine.slice, so the isolation would not hold;"
                     + " use backend=systemd or backend=auto");
         }
         if (options.backend() == Backend.SYSTEMD && version != CgroupVersion.V2) {
@@ -362,12 +356,12 @@ public final class IsolcpuFeature implements Feature {
                         + " boot with systemd.unified_cgroup_hierarchy=1 (or cgroup_no_v1=cpuset)");
             }
             if (!root.subtreeControl().contains("cpuset")) {
-                knobs.add(new Knob(Knob.Kind.SUBTREE_CONTROL, root.fileHostPath("cgroup.subtree_control")));
+                knobs.add(new Knob(Knob.Kind.SUBTREE_CONTROL, root.fileHostPath(Cgroup.SUBTREE_CONTROL)));
             }
             int before = knobs.size();
             for (Cgroup child : root.children()) {
                 if (!VM_CGROUPS.contains(child.name())) {
-                    knobs.add(new Knob(Knob.Kind.HOST_CPUSET, child.fileHostPath("cpuset.cpus")));
+                    knobs.add(new Knob(Knob.Kind.HOST_CPUSET, child.fileHostPath(Cpuset.CPUS)));
                 }
             }
             if (knobs.size() == before) {
@@ -381,27 +375,26 @@ public final class IsolcpuFeature implements Feature {
                 report.accept("warn   isolcpu: no " + String.join(" or ", VM_CGROUPS) + " cgroup under " + root.hostPath()
                         + "; no cpuset partition made");
             } else if (backend == Backend.SYSTEMD && machine.get().name().equals("machine.slice")) {
-                knobs.add(new Knob(Knob.Kind.VMS_UNIT, "machine.slice"));
-                knobs.add(new Knob(Knob.Kind.PARTITION, machine.get().fileHostPath("cpuset.cpus.partition")));
+                knobs.add(new Knob(Knob.Kind.VMS_UNIT, Knob.VMS_UNIT));
+                knobs.add(new Knob(Knob.Kind.PARTITION, machine.get().fileHostPath(Cpuset.PARTITION)));
             } else {
-                knobs.add(new Knob(Knob.Kind.VMS_CPUSET, machine.get().fileHostPath("cpuset.cpus")));
-                knobs.add(new Knob(Knob.Kind.PARTITION, machine.get().fileHostPath("cpuset.cpus.partition")));
+                knobs.add(new Knob(Knob.Kind.VMS_CPUSET, machine.get().fileHostPath(Cpuset.CPUS)));
+                knobs.add(new Knob(Knob.Kind.PARTITION, machine.get().fileHostPath(Cpuset.PARTITION)));
             }
         }
         if (groups.contains(Knob.Group.WORKQUEUE)) {
             optional(host, Workqueue.UNBOUND_CPUMASK, Knob.Kind.WORKQUEUE, "unbound workqueues stay where they are", knobs, report);
-            String writeback = "/sys/bus/workqueue/devices/writeback/cpumask";
-            if (new Workqueue(host).exposes("writeback")) {
-                knobs.add(new Knob(Knob.Kind.WORKQUEUE, writeback));
+            if (new Workqueue(host).exposes(WRITEBACK)) {
+                knobs.add(new Knob(Knob.Kind.WORKQUEUE, Workqueue.cpumaskPath(WRITEBACK)));
             }
         }
         if (groups.contains(Knob.Group.IRQ)) {
-            if (optional(host, "/proc/irq/default_smp_affinity", Knob.Kind.IRQ_DEFAULT, "interrupts stay where they are", knobs,
+            if (optional(host, IrqAffinity.DEFAULT_SMP_AFFINITY, Knob.Kind.IRQ_DEFAULT, "interrupts stay where they are", knobs,
                     report)) {
-                for (int irq : new IrqAffinity(host).irqs()) {
-                    String path = "/proc/irq/" + irq + "/smp_affinity_list";
-                    if (host.exists(path)) {
-                        knobs.add(new Knob(Knob.Kind.IRQ, path));
+                IrqAffinity irqs = new IrqAffinity(host);
+                for (int irq : irqs.irqs()) {
+                    if (irqs.hasAffinity(irq)) {
+                        knobs.add(new Knob(Knob.Kind.IRQ, IrqAffinity.affinityListPath(irq)));
                     }
                 }
             }
@@ -432,7 +425,7 @@ public final class IsolcpuFeature implements Feature {
         return mounts.unifiedRoot(host);
     }
 
-    private static String read(HostKnobs knobs, Knob knob) {
+    private static String read(KnobFiles knobs, Knob knob) {
         try {
             return knobs.read(knob);
         } catch (CommandException e) {
@@ -441,7 +434,7 @@ public final class IsolcpuFeature implements Feature {
         }
     }
 
-    private static HostKnobs.Outcome write(HostKnobs knobs, Knob knob, String value) {
+    private static KnobFiles.Outcome write(KnobFiles knobs, Knob knob, String value) {
         try {
             return knobs.write(knob, value);
         } catch (CommandException e) {
@@ -450,24 +443,26 @@ public final class IsolcpuFeature implements Feature {
         }
     }
 
-    private static void rollBackPartition(HostKnobs knobs, Map<Knob, String> originals, Consumer<String> report) {
+    private static void rollBackPartition(KnobFiles knobs, Map<Knob, String> originals, Consumer<String> report) {
         List<Knob> partition = originals.keySet().stream().filter(k -> k.group() == Knob.Group.PARTITION).toList();
         for (int i = partition.size() - 1; i >= 0; i--) {
             Knob knob = partition.get(i);
-            if (knobs.write(knob, originals.get(knob)) == HostKnobs.Outcome.CHANGED) {
+            if (knobs.write(knob, originals.get(knob)) == KnobFiles.Outcome.CHANGED) {
                 report.accept("undo   isolcpu: " + knob.describe() + " = " + shown(originals.get(knob)) + " (original)");
             }
         }
     }
 
-    private static String partitionType(IsolcpuOptions options, List<OtherClaim> others) {
-        Optional<OtherClaim> other = others.stream().filter(o -> o.partition().isPresent()).findFirst();
-        if (options.partition().isPresent() && other.isPresent() && !other.get().partition().equals(options.partition())) {
-            throw new FeatureException("partition=" + options.partition().get() + " differs from partition="
-                    + other.get().partition().get() + " that " + other.get().vmName() + " uses; the VMs share one partition,"
+    /** The partition type this VM asks for, refused when it differs from the one the running VMs share. */
+    private static Optional<CpusetPartition> partitionType(IsolcpuOptions options, List<VmClaim<IsolcpuClaim>> others) {
+        Optional<CpusetPartition> mine = options.partition().map(word -> CpusetPartition.fromKernelName(word).orElseThrow());
+        Optional<VmClaim<IsolcpuClaim>> other = others.stream().filter(o -> o.claim().partition().isPresent()).findFirst();
+        if (mine.isPresent() && other.isPresent() && !other.get().claim().partition().equals(mine)) {
+            throw new FeatureException("partition=" + mine.get() + " differs from partition="
+                    + other.get().claim().partition().get() + " that " + other.get().vm() + " uses; the VMs share one partition,"
                     + " use the same value");
         }
-        return options.partition().or(() -> other.flatMap(OtherClaim::partition)).orElse("isolated");
+        return mine;
     }
 
     private static String splitWarning(SplitCore split, String vmName) {
@@ -475,30 +470,18 @@ public final class IsolcpuFeature implements Feature {
                 + " elsewhere; SMT siblings share caches and execution units, give the VM whole cores";
     }
 
-    /** The other VMs' readable claims; callers that count them check {@link FeatureContext#requireCountableClaims} first. */
-    private static List<OtherClaim> otherClaims(FeatureContext context) {
-        List<OtherClaim> claims = new ArrayList<>();
-        for (VmJournal journal : context.journals()) {
-            for (JournalEntry e : journal.entries()) {
-                if (e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals(NAME) && e.key().equals(RESOURCE)) {
-                    claims.add(new OtherClaim(journal.vmName(), e));
-                }
-            }
-        }
-        return claims;
+    /** The other VMs' isolcpu claims; refuses (or, at release, keeps this one) while a journal cannot be read. */
+    private static List<VmClaim<IsolcpuClaim>> otherClaims(FeatureContext context) {
+        return context.otherVmClaims(IsolcpuClaim.CODEC).stream().filter(c -> c.resource().equals(IsolcpuClaim.RESOURCE)).toList();
     }
 
-    private static String names(List<OtherClaim> claims) {
-        return claims.stream().map(OtherClaim::vmName).distinct().collect(Collectors.joining(", "));
+    private static String names(List<VmClaim<IsolcpuClaim>> claims) {
+        return claims.stream().map(VmClaim::vm).distinct().collect(Collectors.joining(", "));
     }
 
     private static String describe(Backend backend) {
         return backend == Backend.SYSTEMD ? "systemd AllowedCPUs on " + String.join(", ", HOST_UNITS)
-                : "cpuset.cpus of the top-level cgroups";
-    }
-
-    private static String words(Set<Knob.Group> groups) {
-        return groups.stream().map(Knob.Group::word).collect(Collectors.joining(","));
+                : Cpuset.CPUS + " of the top-level cgroups";
     }
 
     private static String shown(String value) {
@@ -511,7 +494,7 @@ public final class IsolcpuFeature implements Feature {
         int notMovable;
         int unchanged;
 
-        void add(HostKnobs.Outcome outcome) {
+        void add(KnobFiles.Outcome outcome) {
             switch (outcome) {
                 case CHANGED -> changed++;
                 case NOT_MOVABLE -> notMovable++;
@@ -530,41 +513,6 @@ public final class IsolcpuFeature implements Feature {
             report.accept("change isolcpu: " + changed + " interrupts moved to CPUs " + hostCpus + " (or the host CPUs they had)"
                     + (unchanged == 0 ? "" : ", " + unchanged + " already there")
                     + (notMovable == 0 ? "" : ", " + notMovable + " not movable (managed by the kernel or per-CPU), left alone"));
-        }
-    }
-
-    /** Another VM's (or this VM's) isolcpu claim, read back from the journal. */
-    private record OtherClaim(String vmName, JournalEntry entry) {
-        CpuSet cpus() {
-            try {
-                return CpuSet.parseList(entry.values().getOrDefault("cpus", ""));
-            } catch (IllegalArgumentException e) {
-                throw new FeatureException("damaged isolcpu claim of " + vmName + ": " + e.getMessage()
-                        + "; run 'libvirt-hooks restore " + vmName + "'");
-            }
-        }
-
-        Backend backend() {
-            String word = entry.values().getOrDefault("backend", "cgroup");
-            return word.equals("systemd") ? Backend.SYSTEMD : Backend.CGROUP;
-        }
-
-        Set<Knob.Group> groups() {
-            Set<Knob.Group> groups = EnumSet.of(Knob.Group.SLICES);
-            for (String word : entry.values().getOrDefault("groups", "").split(",")) {
-                Knob.Group.fromWord(word).ifPresent(groups::add);
-            }
-            return groups;
-        }
-
-        Optional<String> partition() {
-            return Optional.ofNullable(entry.values().get("partition"));
-        }
-
-        Map<Knob, String> originals() {
-            Map<Knob, String> originals = new TreeMap<>();
-            entry.values().forEach((key, value) -> Knob.fromClaimKey(key).ifPresent(knob -> originals.put(knob, value)));
-            return originals;
         }
     }
 }

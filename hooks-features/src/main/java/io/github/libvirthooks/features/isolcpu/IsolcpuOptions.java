@@ -17,7 +17,7 @@ import java.util.Set;
  * @param partition      {@code isolated} or {@code root} to make the VMs' cgroup a cpuset partition; empty for none
  * @param workqueue      also confine unbound and writeback workqueues to the host CPUs
  * @param irq            also move movable interrupts to the host CPUs
- * @param timerMigration false to turn {@code timer_migration} off; empty or true leaves it alone
+ * @param timerMigration false to turn timer migration off; empty or true leaves it alone
  * @param include        threads besides the vCPUs whose pinned CPUs are the VM's too: {@code emulator}, {@code iothreads}
  */
 record IsolcpuOptions(Optional<CpuSet> cpus, Backend backend, Optional<String> partition, boolean workqueue, boolean irq,
@@ -38,7 +38,7 @@ record IsolcpuOptions(Optional<CpuSet> cpus, Backend backend, Optional<String> p
         AUTO,
         /** {@code systemctl set-property --runtime <unit> AllowedCPUs=...} on the host's units. */
         SYSTEMD,
-        /** Direct writes of {@code cpuset.cpus} on the top-level cgroups but the VMs'. */
+        /** Direct writes of the CPUs of the top-level cgroups but the VMs'. */
         CGROUP;
 
         String word() {

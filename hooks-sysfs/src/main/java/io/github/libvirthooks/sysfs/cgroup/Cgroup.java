@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
 public final class Cgroup {
     /** Kernel controller names are lower case words ({@code cpuset}, {@code hugetlb}). */
     private static final Pattern CONTROLLER = Pattern.compile("[a-z][a-z0-9_]*");
+    /** The file that enables controllers for the children. */
+    public static final String SUBTREE_CONTROL = "cgroup.subtree_control";
     /** NAME_MAX of the kernel: a longer cgroup name cannot exist. */
     private static final int NAME_MAX = 255;
 
@@ -55,6 +57,23 @@ public final class Cgroup {
                 ? mountPoint.substring(0, mountPoint.length() - 1)
                 : mountPoint;
         return new Cgroup(host, normalized, "");
+    }
+
+    /**
+     * A cgroup known only by its directory, as a journal recorded it: its parent is the
+     * directory above, taken for the root of the hierarchy. Enough to read and write the
+     * cgroup's own files; {@link #path()} is then its name alone.
+     *
+     * @throws IllegalArgumentException when {@code hostDirectory} is not an absolute, normalized path below {@code /}
+     */
+    public static Cgroup atDirectory(HostRoot host, String hostDirectory) {
+        Objects.requireNonNull(hostDirectory, "hostDirectory");
+        int slash = hostDirectory.lastIndexOf('/');
+        if (!hostDirectory.startsWith("/") || slash == hostDirectory.length() - 1
+                || !java.nio.file.Path.of(hostDirectory).normalize().toString().equals(hostDirectory)) {
+            throw new IllegalArgumentException("cgroup directory '" + printable(hostDirectory) + "' must be an absolute, normalized path");
+        }
+        return root(host, slash == 0 ? "/" : hostDirectory.substring(0, slash)).child(hostDirectory.substring(slash + 1));
     }
 
     /**
@@ -164,7 +183,7 @@ public final class Cgroup {
 
     /** The controllers enabled for the children ({@code cgroup.subtree_control}). */
     public Set<String> subtreeControl() {
-        return words(readFile("cgroup.subtree_control"));
+        return words(readFile(SUBTREE_CONTROL));
     }
 
     /**
@@ -185,7 +204,7 @@ public final class Cgroup {
         Set<String> available = controllers();
         for (String controller : wanted) {
             if (!available.contains(controller)) {
-                throw new CgroupException(fileHostPath("cgroup.subtree_control"), "cannot enable controller '" + controller
+                throw new CgroupException(fileHostPath(SUBTREE_CONTROL), "cannot enable controller '" + controller
                         + "' for the children of " + describe() + ": it is not in its cgroup.controllers (" + String.join(" ", available)
                         + "); enable it in the parent's cgroup.subtree_control first"
                         + (isRoot() ? " (at the root: the controller is bound to a cgroup v1 hierarchy or missing from the kernel)" : ""));
@@ -211,6 +230,17 @@ public final class Cgroup {
         Set<String> enabled = subtreeControl();
         List<String> present = unwanted.stream().filter(enabled::contains).toList();
         return writeSubtreeControl(present, '-', '+');
+    }
+
+    /**
+     * Writes {@code +controller} or {@code -controller} to {@code cgroup.subtree_control}
+     * whatever it says now (the kernel takes a repeated command as a no-op): for a caller that
+     * converges to a state it computed and must not depend on reading the file back. The
+     * returned change is in command form, as for {@link #enableControllers(Collection)}.
+     */
+    public Change switchController(String controller, boolean enabled) {
+        checkControllers(List.of(controller));
+        return writeSubtreeControl(List.of(controller), enabled ? '+' : '-', enabled ? '-' : '+');
     }
 
     /** {@link #disableControllers(Collection)} for the given controller names. */
@@ -300,16 +330,16 @@ public final class Cgroup {
     }
 
     private Change writeSubtreeControl(List<String> controllers, char sign, char undoSign) {
-        String file = fileHostPath("cgroup.subtree_control");
+        String file = fileHostPath(SUBTREE_CONTROL);
         if (controllers.isEmpty()) {
-            requireFile("cgroup.subtree_control", "");
+            requireFile(SUBTREE_CONTROL, "");
             return new Change(file, "", "");
         }
         String command = command(controllers, sign);
         String undo = command(controllers, undoSign);
         Change change;
         try {
-            change = writeFile("cgroup.subtree_control", command, "", old -> undo);
+            change = writeFile(SUBTREE_CONTROL, command, "", old -> undo);
         } catch (CgroupException e) {
             throw e;
         } catch (HostAccessException e) {

@@ -24,7 +24,8 @@ public final class CpuController {
     /** Highest (lowest priority) {@code cpu.weight.nice}. */
     public static final int MAX_NICE = 19;
 
-    private static final String WEIGHT = "cpu.weight";
+    /** The file of the CFS weight. */
+    public static final String WEIGHT = "cpu.weight";
     private static final String WEIGHT_NICE = "cpu.weight.nice";
     private static final String IDLE = "cpu.idle";
     private static final String MAX = "cpu.max";

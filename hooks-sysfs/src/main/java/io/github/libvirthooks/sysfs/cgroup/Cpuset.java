@@ -14,13 +14,15 @@ import java.util.Objects;
  * Each write checks that the file exists first and says which of these is missing.
  */
 public final class Cpuset {
-    private static final String CPUS = "cpuset.cpus";
+    /** The file of the CPUs asked for. */
+    public static final String CPUS = "cpuset.cpus";
     private static final String CPUS_EFFECTIVE = "cpuset.cpus.effective";
     private static final String MEMS = "cpuset.mems";
     private static final String MEMS_EFFECTIVE = "cpuset.mems.effective";
     private static final String CPUS_EXCLUSIVE = "cpuset.cpus.exclusive";
     private static final String CPUS_EXCLUSIVE_EFFECTIVE = "cpuset.cpus.exclusive.effective";
-    private static final String PARTITION = "cpuset.cpus.partition";
+    /** The file of the partition type. */
+    public static final String PARTITION = "cpuset.cpus.partition";
 
     private final Cgroup cgroup;
 
@@ -42,6 +44,19 @@ public final class Cpuset {
     /** The CPUs asked for ({@code cpuset.cpus}); empty means "same as the parent". */
     public CpuSet cpus() {
         return readCpuList(CPUS);
+    }
+
+    /**
+     * {@link #cpus()}, or empty (the parent's CPUs) while the controller is not enabled for the
+     * cgroup: the file appears only once it is, and then reads empty.
+     */
+    public CpuSet cpusOrParents() {
+        return isEnabled() ? cpus() : CpuSet.empty();
+    }
+
+    /** True when the kernel offers partitions here ({@code cpuset.cpus.partition}, Linux 5.15+, not at the root). */
+    public boolean offersPartition() {
+        return cgroup.hasFile(PARTITION);
     }
 
     /** The CPUs the tasks really get ({@code cpuset.cpus.effective}). */
@@ -82,9 +97,10 @@ public final class Cpuset {
         }
     }
 
-    /** Writes {@code cpuset.cpus} in the kernel's list format ({@code 0-3,8}). */
+    /** Writes {@code cpuset.cpus} in the kernel's list format ({@code 0-3,8}); empty gives the parent's CPUs back. */
     public Change setCpus(CpuSet cpus) {
-        return write(CPUS, cpus.toList());
+        // An empty write may never reach the kernel; a lone newline is the empty list it parses.
+        return write(CPUS, cpus.isEmpty() ? "\n" : cpus.toList());
     }
 
     /** Writes {@code cpuset.mems} in the kernel's list format. */

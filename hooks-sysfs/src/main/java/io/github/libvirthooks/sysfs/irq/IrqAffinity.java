@@ -24,7 +24,9 @@ import java.util.Optional;
  */
 public final class IrqAffinity {
     static final String PROC_IRQ = "/proc/irq";
-    static final String DEFAULT_SMP_AFFINITY = "/proc/irq/default_smp_affinity";
+    /** The default affinity of interrupts set up from now on. */
+    public static final String DEFAULT_SMP_AFFINITY = "/proc/irq/default_smp_affinity";
+    private static final String AFFINITY_LIST = "smp_affinity_list";
     static final String ONLINE = "/sys/devices/system/cpu/online";
     static final String POSSIBLE = "/sys/devices/system/cpu/possible";
     /** The kernel's text for EIO, the errno it uses to refuse an unmovable interrupt. */
@@ -70,7 +72,33 @@ public final class IrqAffinity {
 
     /** The CPUs allowed to handle the interrupt ({@code smp_affinity_list}). */
     public CpuSet affinity(int irq) {
-        return readList(require(dir(irq) + "/smp_affinity_list"));
+        return readList(require(affinityListPath(irq)));
+    }
+
+    /** True when the interrupt has an {@code smp_affinity_list} (it exists, and the kernel offers the file). */
+    public boolean hasAffinity(int irq) {
+        return host.exists(affinityListPath(irq));
+    }
+
+    /** True when the kernel offers {@code default_smp_affinity}. */
+    public boolean offersDefaultAffinity() {
+        return host.exists(DEFAULT_SMP_AFFINITY);
+    }
+
+    /** The host path of an interrupt's {@code smp_affinity_list}: how a journal names the setting. */
+    public static String affinityListPath(int irq) {
+        return dir(irq) + "/" + AFFINITY_LIST;
+    }
+
+    /** The interrupt whose {@code smp_affinity_list} is at {@code hostPath}, if that is one. */
+    public static java.util.OptionalInt irqOfAffinityList(String hostPath) {
+        String[] parts = hostPath.split("/", -1);
+        // "", "proc", "irq", N, smp_affinity_list
+        if (parts.length != 5 || !parts[0].isEmpty() || !parts[1].equals("proc") || !parts[2].equals("irq")
+                || !parts[3].matches("[0-9]{1,7}") || !parts[4].equals(AFFINITY_LIST) || Integer.parseInt(parts[3]) >= MAX_IRQ) {
+            return java.util.OptionalInt.empty();
+        }
+        return java.util.OptionalInt.of(Integer.parseInt(parts[3]));
     }
 
     /** The same as {@link #affinity}, read from the hex mask file {@code smp_affinity}. */
@@ -97,7 +125,7 @@ public final class IrqAffinity {
      */
     public AffinityResult setAffinity(int irq, CpuSet cpus) {
         Objects.requireNonNull(cpus, "cpus");
-        String path = require(dir(irq) + "/smp_affinity_list");
+        String path = require(affinityListPath(irq));
         requireOnline(path, cpus);
         try {
             return new AffinityResult.Moved(irq, host.write(path, cpus.toList()));

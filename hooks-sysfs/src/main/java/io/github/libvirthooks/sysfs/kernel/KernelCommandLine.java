@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  * of possible CPUs is known: {@link #read} learns it from {@code /sys/devices/system/cpu/possible}.
  */
 public final class KernelCommandLine {
-    static final String CMDLINE = "/proc/cmdline";
+    /** The kernel command line of this boot. */
+    public static final String CMDLINE = "/proc/cmdline";
     static final String POSSIBLE = "/sys/devices/system/cpu/possible";
 
     private static final Pattern SIZE = Pattern.compile("(\\d{1,19})([kKmMgGtTpPeE]?)");

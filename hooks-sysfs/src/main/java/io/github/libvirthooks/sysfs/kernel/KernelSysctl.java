@@ -13,6 +13,8 @@ import java.util.Objects;
 public final class KernelSysctl {
     /** {@code kernel.sched_rt_runtime_us}. */
     public static final String SCHED_RT_RUNTIME_US = "/proc/sys/kernel/sched_rt_runtime_us";
+    /** The sysctl name of {@link #SCHED_RT_RUNTIME_US} below {@code kernel.}, as reports and journals name it. */
+    public static final String SCHED_RT_RUNTIME_US_NAME = "sched_rt_runtime_us";
     /** {@code kernel.sched_rt_period_us}. */
     public static final String SCHED_RT_PERIOD_US = "/proc/sys/kernel/sched_rt_period_us";
     /** {@code kernel.timer_migration}. */
@@ -71,6 +73,11 @@ public final class KernelSysctl {
             throw new HostAccessException(path, path + ": expected 0 or 1, found " + value);
         }
         return value == 1;
+    }
+
+    /** True when the kernel offers {@code timer_migration} (CONFIG_NO_HZ_COMMON). */
+    public boolean offersTimerMigration() {
+        return host.exists(TIMER_MIGRATION);
     }
 
     /** Sets {@code timer_migration} to 1 (enabled) or 0. */

@@ -57,6 +57,27 @@ public final class Workqueue {
         return setCpumask("writeback", cpus);
     }
 
+    /** True if the kernel offers the global mask of unbound workqueues (Linux 4.6+). */
+    public boolean offersUnboundCpumask() {
+        return host.exists(UNBOUND_CPUMASK);
+    }
+
+    /** The host path of workqueue {@code name}'s cpumask: how a journal names the setting. */
+    public static String cpumaskPath(String name) {
+        return path(name);
+    }
+
+    /** The workqueue whose cpumask is at {@code hostPath}, if that is one. */
+    public static Optional<String> nameOfCpumask(String hostPath) {
+        String prefix = DEVICES + "/";
+        String suffix = "/cpumask";
+        if (!hostPath.startsWith(prefix) || !hostPath.endsWith(suffix) || hostPath.length() <= prefix.length() + suffix.length()) {
+            return Optional.empty();
+        }
+        String name = hostPath.substring(prefix.length(), hostPath.length() - suffix.length());
+        return NAME.matcher(name).matches() && !name.startsWith(".") ? Optional.of(name) : Optional.empty();
+    }
+
     /** True if the kernel exposes workqueue {@code name} with a cpumask. */
     public boolean exposes(String name) {
         return host.exists(path(name));

@@ -35,6 +35,19 @@ class IrqAffinityTest {
     }
 
     @Test
+    void anInterruptsAffinityListPathNamesItBothWays() {
+        assertThat(IrqAffinity.affinityListPath(24)).isEqualTo("/proc/irq/24/smp_affinity_list");
+        assertThat(IrqAffinity.irqOfAffinityList("/proc/irq/24/smp_affinity_list")).hasValue(24);
+        assertThat(IrqAffinity.irqOfAffinityList("/proc/irq/24/smp_affinity")).isEmpty();
+        assertThat(IrqAffinity.irqOfAffinityList("/proc/irq/../smp_affinity_list")).isEmpty();
+        assertThat(IrqAffinity.irqOfAffinityList("/etc/irq/24/smp_affinity_list")).isEmpty();
+        IrqAffinity irqs = new IrqAffinity(tree().host());
+        assertThat(irqs.hasAffinity(9)).isTrue();
+        assertThat(irqs.hasAffinity(10)).isFalse();
+        assertThat(irqs.offersDefaultAffinity()).isTrue();
+    }
+
+    @Test
     void listsNumericIrqDirectoriesInNumericOrder() {
         assertThat(new IrqAffinity(tree().host()).irqs()).containsExactly(0, 9, 124);
     }

@@ -22,6 +22,12 @@ class KernelSysctlTest {
     }
 
     @Test
+    void timerMigrationIsOfferedOnlyWhereTheKernelHasIt() {
+        assertThat(new KernelSysctl(tree().host()).offersTimerMigration()).isTrue();
+        assertThat(new KernelSysctl(new FakeTree(tmp.resolve("bare")).dir("/sys").host()).offersTimerMigration()).isFalse();
+    }
+
+    @Test
     void readsKnobs() {
         KernelSysctl sysctl = new KernelSysctl(tree().host());
 

@@ -27,6 +27,17 @@ class WorkqueueTest {
     }
 
     @Test
+    void aWorkqueuesCpumaskPathNamesItBothWays() {
+        assertThat(Workqueue.cpumaskPath("writeback")).isEqualTo(WRITEBACK);
+        assertThat(Workqueue.nameOfCpumask(WRITEBACK)).contains("writeback");
+        assertThat(Workqueue.nameOfCpumask("/sys/bus/workqueue/devices/../../../etc/cpumask")).isEmpty();
+        assertThat(Workqueue.nameOfCpumask("/etc/passwd")).isEmpty();
+        assertThat(Workqueue.nameOfCpumask(Workqueue.UNBOUND_CPUMASK)).isEmpty();
+        assertThat(new Workqueue(tree64().host()).offersUnboundCpumask()).isTrue();
+        assertThat(new Workqueue(new FakeTree(tmp.resolve("bare")).dir("/sys").host()).offersUnboundCpumask()).isFalse();
+    }
+
+    @Test
     void readsMasks() {
         Workqueue wq = new Workqueue(tree64().host());
 

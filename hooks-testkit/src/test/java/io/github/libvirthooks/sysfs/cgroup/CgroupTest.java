@@ -109,6 +109,32 @@ class CgroupTest {
     }
 
     @Test
+    void switchControllerWritesTheCommandEvenWhenTheFileAlreadySaysSo() {
+        tree.file("/sys/fs/cgroup/cgroup.subtree_control", "cpuset cpu");
+
+        Change change = root.switchController("cpuset", true);
+
+        assertThat(change).isEqualTo(new Change("/sys/fs/cgroup/cgroup.subtree_control", "-cpuset", "+cpuset"));
+        assertThat(tree.content("/sys/fs/cgroup/cgroup.subtree_control")).isEqualTo("+cpuset");
+        assertThat(root.switchController("cpuset", false).after()).isEqualTo("-cpuset");
+        assertThatThrownBy(() -> root.switchController("cpu +memory", true)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aCgroupKnownByItsDirectoryAloneReadsAndWritesItsOwnFiles() {
+        tree.cgroup("system.slice", "cpuset cpu").file("/sys/fs/cgroup/system.slice/cpuset.cpus", "0-7");
+
+        Cgroup slice = Cgroup.atDirectory(tree.host(), "/sys/fs/cgroup/system.slice");
+
+        assertThat(slice.hostPath()).isEqualTo("/sys/fs/cgroup/system.slice");
+        assertThat(slice.isRoot()).isFalse();
+        assertThat(slice.cpuset().cpus().toList()).isEqualTo("0-7");
+        assertThatThrownBy(() -> Cgroup.atDirectory(tree.host(), "/sys/fs/cgroup/../../etc")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Cgroup.atDirectory(tree.host(), "sys/fs/cgroup")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Cgroup.atDirectory(tree.host(), "/sys/fs/cgroup/")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void enablingAControllerTheParentDoesNotPassDownSaysWhatToDo() {
         tree.cgroup("machine.slice", "cpu memory");
 

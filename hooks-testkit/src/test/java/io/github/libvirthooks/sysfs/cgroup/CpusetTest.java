@@ -55,6 +55,25 @@ class CpusetTest {
     }
 
     @Test
+    void settingNoCpusWritesTheEmptyListTheKernelParsesAndGivesTheParentsCpusBack() {
+        Change change = slice.setCpus(CpuSet.empty());
+
+        assertThat(change.after()).isEqualTo("\n");
+        assertThat(slice.cpus()).isEqualTo(CpuSet.empty());
+    }
+
+    @Test
+    void beforeTheControllerIsEnabledTheCpusAreTheParentsAndNoPartitionIsOffered() {
+        tree.cgroup("system.slice", "cpu");
+        Cpuset system = root.child("system.slice").cpuset();
+
+        assertThat(system.cpusOrParents()).isEqualTo(CpuSet.empty());
+        assertThat(system.offersPartition()).isFalse();
+        assertThat(slice.cpusOrParents()).isEqualTo(CpuSet.range(2, 7));
+        assertThat(slice.offersPartition()).isTrue();
+    }
+
+    @Test
     void setMemsAndCpusExclusiveReturnChanges() {
         tree.file(SLICE + "/cpuset.cpus.exclusive", "");
 
