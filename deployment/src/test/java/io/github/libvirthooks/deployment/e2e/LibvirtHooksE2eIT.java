@@ -82,7 +82,7 @@ class LibvirtHooksE2eIT {
         assertThat(doctor).contains("OK   hook: launcher installed").contains("OK   archive: /usr/lib/libvirt-hooks/hook.jsa matches");
 
         String running = Libvirt.run(List.of("libvirt-hooks", "status", "--json"), null, 60).out();
-        assertThat(running).contains("\"name\" : \"e2e-hp\"").contains("\"added\" : \"32\"");
+        assertThat(running).contains("\"name\" : \"e2e-hp\"").contains("\"pages added\" : \"32\"");
 
         assertThat(Libvirt.virsh("destroy", "e2e-hp").ok()).isTrue();
         assertThat(Libvirt.nrHugepages()).isEqualTo(hugepagesBefore);

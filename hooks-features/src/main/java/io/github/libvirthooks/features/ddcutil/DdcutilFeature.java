@@ -1,14 +1,12 @@
 package io.github.libvirthooks.features.ddcutil;
 
-import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.ClaimCodec;
+import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
-import io.github.libvirthooks.features.state.JournalEntry;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -26,7 +24,7 @@ import java.util.TreeMap;
  * <p>The claim (resource {@code input}) holds the monitor selection and the input to switch
  * back to, so release needs neither the options nor the domain XML.
  */
-public final class DdcutilFeature implements Feature {
+public final class DdcutilFeature implements ClaimingFeature<DdcutilClaim> {
     public static final String NAME = "ddcutil";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "switch the monitor to the VM's input, and back")
@@ -42,8 +40,6 @@ public final class DdcutilFeature implements Feature {
             .option("sleep-multiplier", "ddcutil's")
             .option("timeout", "`10s`")
             .build();
-    /** The claim's resource name. */
-    static final String RESOURCE = "input";
 
     private final String searchPath;
 
@@ -76,6 +72,11 @@ public final class DdcutilFeature implements Feature {
     }
 
     @Override
+    public ClaimCodec<DdcutilClaim> claimCodec() {
+        return DdcutilClaim.CODEC;
+    }
+
+    @Override
     public void apply(FeatureContext context) {
         if (context.invocation().operation() == HookOperation.PREPARE) {
             DdcutilOptions.parse(context.options());
@@ -97,11 +98,11 @@ public final class DdcutilFeature implements Feature {
     }
 
     private void switchToVm(FeatureContext context, DdcutilOptions options) {
-        Map<String, String> claim = new TreeMap<>(selection(context.options()));
-        claim.put("vm-input", options.vmInput().hex());
+        DdcutilClaim unswitched = new DdcutilClaim(selection(context.options()), options.vmInput(), Optional.empty(),
+                DdcutilClaim.Switched.NO, Optional.empty());
         Optional<Path> executable = Ddcutil.find(searchPath);
         if (executable.isEmpty()) {
-            warn(context, claim, "ddcutil is not installed (apt-get install ddcutil); the monitor stays on its input");
+            warn(context, unswitched.notSwitched("ddcutil is not installed (apt-get install ddcutil); the monitor stays on its input"));
             return;
         }
         Ddcutil ddcutil = new Ddcutil(context.commands(), executable.get(), options);
@@ -111,7 +112,7 @@ public final class DdcutilFeature implements Feature {
             shown = Optional.of(ddcutil.currentInput());
         } catch (DdcutilException e) {
             if (e.missing()) {
-                warn(context, claim, e.getMessage() + "; the monitor stays on its input");
+                warn(context, unswitched.notSwitched(e.getMessage() + "; the monitor stays on its input"));
                 return;
             }
             shown = Optional.empty();
@@ -119,58 +120,41 @@ public final class DdcutilFeature implements Feature {
         }
         Optional<InputSource> current = shown;
         Optional<InputSource> back = options.hostInput().or(() -> current.filter(c -> !c.equals(options.vmInput())));
-        back.ifPresent(b -> claim.put("host-input", b.hex()));
+        DdcutilClaim claim = new DdcutilClaim(unswitched.monitor(), options.vmInput(), back, DdcutilClaim.Switched.NO, Optional.empty());
         if (current.isPresent() && current.get().equals(options.vmInput())) {
-            claim.put("switched", "no");
-            context.claims().record(JournalEntry.claim(NAME, RESOURCE, claim));
+            context.claim(DdcutilClaim.CODEC, claim);
             context.report().accept("info   ddcutil: " + ddcutil.monitor() + " already shows input " + options.vmInput());
             return;
         }
-        claim.put("switched", "pending");
         // Recorded before the switch: after a crash, release still switches back.
-        JournalEntry recorded = JournalEntry.claim(NAME, RESOURCE, claim);
-        context.claims().record(recorded);
+        context.claim(DdcutilClaim.CODEC, claim.with(DdcutilClaim.Switched.PENDING));
         try {
             ddcutil.setInput(options.vmInput());
         } catch (DdcutilException e) {
-            claim.remove("host-input");
             String why = readProblem == null ? e.getMessage() : readProblem + "; switching anyway failed too: " + e.getMessage();
-            claim.put("switched", "no");
-            claim.put("warning", why);
-            context.claims().update(JournalEntry.claim(NAME, RESOURCE, claim));
+            context.updateClaim(DdcutilClaim.CODEC, claim.notSwitched(why));
             context.report().accept("warn   ddcutil: " + why + "; " + context.domain().name() + " runs, the monitor stays on its input");
             return;
         }
-        context.claims().update(recorded.with("switched", "yes"));
+        context.updateClaim(DdcutilClaim.CODEC, claim.with(DdcutilClaim.Switched.YES));
         String was = current.isPresent() ? " (was " + current.get() + ")" : " (the input it showed could not be read: " + readProblem + ")";
         context.report().accept("change ddcutil: " + ddcutil.monitor() + " input = " + options.vmInput() + was);
     }
 
     @Override
-    public void undoClaim(JournalEntry claim, FeatureContext context) {
-        String hostHex = claim.values().get("host-input");
-        if (hostHex == null) {
+    public void undo(DdcutilClaim claim, FeatureContext context) {
+        if (claim.hostInput().isEmpty()) {
             context.report().accept("skip   ddcutil: no input to switch back to for " + context.invocation().vmName()
-                    + (claim.values().containsKey("warning") ? " (at start: " + claim.values().get("warning") + ")" : ""));
+                    + claim.warning().map(w -> " (at start: " + w + ")").orElse(""));
             return;
         }
-        Map<String, String> options = new LinkedHashMap<>(selection(claim.values()));
-        options.put("vm-input", claim.values().getOrDefault("vm-input", hostHex));
-        DdcutilOptions parsed;
-        InputSource host;
-        try {
-            host = InputSource.parse("host-input", hostHex);
-            parsed = DdcutilOptions.parse(options);
-        } catch (FeatureException e) {
-            context.report().accept("warn   ddcutil: damaged claim, cannot switch the monitor back: " + e.getMessage());
-            return;
-        }
+        InputSource host = claim.hostInput().get();
         Optional<Path> executable = Ddcutil.find(searchPath);
         if (executable.isEmpty()) {
             context.report().accept("warn   ddcutil: ddcutil is not installed any more; switch the monitor back to input " + host + " by hand");
             return;
         }
-        Ddcutil ddcutil = new Ddcutil(context.commands(), executable.get(), parsed);
+        Ddcutil ddcutil = new Ddcutil(context.commands(), executable.get(), claim.options());
         try {
             ddcutil.setInput(host);
         } catch (DdcutilException e) {
@@ -182,17 +166,15 @@ public final class DdcutilFeature implements Feature {
     }
 
     /** The claim of a switch that never happened, so that {@code status} shows why. */
-    private static void warn(FeatureContext context, Map<String, String> claim, String why) {
-        claim.put("switched", "no");
-        claim.put("warning", why);
-        context.claims().record(JournalEntry.claim(NAME, RESOURCE, claim));
-        context.report().accept("warn   ddcutil: " + why);
+    private static void warn(FeatureContext context, DdcutilClaim claim) {
+        context.claim(DdcutilClaim.CODEC, claim);
+        context.report().accept("warn   ddcutil: " + claim.warning().orElseThrow());
     }
 
     /** The options that choose the monitor and how to talk to it, as given: kept in the claim for release. */
     private static Map<String, String> selection(Map<String, String> values) {
         Map<String, String> kept = new TreeMap<>();
-        for (String key : List.of("display", "bus", "mfg", "model", "serial", "verify", "sleep-multiplier", "timeout")) {
+        for (String key : DdcutilClaim.MONITOR) {
             if (values.containsKey(key)) {
                 kept.put(key, values.get(key));
             }

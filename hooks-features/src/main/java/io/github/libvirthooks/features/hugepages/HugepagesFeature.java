@@ -1,12 +1,12 @@
 package io.github.libvirthooks.features.hugepages;
 
 import io.github.libvirthooks.features.config.Durations;
-import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.ClaimCodec;
+import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
-import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.sysfs.hugetlb.HugePageCounters;
 import io.github.libvirthooks.sysfs.hugetlb.HugePagePool;
 import io.github.libvirthooks.sysfs.hugetlb.HugePageRelease;
@@ -35,7 +35,7 @@ import java.util.Set;
  * {@code 2M}, {@code 1G}, ...; a {@code <page size>} in the XML always wins) and
  * {@code timeout} (how long to drop caches, compact and retry on a shortfall, default 10s).
  */
-public final class HugepagesFeature implements Feature {
+public final class HugepagesFeature implements ClaimingFeature<HugepagesClaim> {
     public static final String NAME = "hugepages";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "reserve hugepages for the VM's memory before QEMU starts")
@@ -46,11 +46,6 @@ public final class HugepagesFeature implements Feature {
     static final Set<String> OPTIONS = SPEC.optionNames();
     /** {@code size="host"}: the host's default hugepage size, {@code /proc/meminfo} Hugepagesize (the built-in default). */
     static final String HOST_SIZE = "host";
-    /** A claim's progress, so that an undo after a crash knows what may still be outstanding. */
-    static final String PHASE = "phase";
-    static final String RESERVING = "reserving";
-    static final String HELD = "held";
-    static final String RELEASING = "releasing";
 
     @Override
     public FeatureSpec spec() {
@@ -65,6 +60,11 @@ public final class HugepagesFeature implements Feature {
     @Override
     public Set<HookOperation> actsOn() {
         return SPEC.events();
+    }
+
+    @Override
+    public ClaimCodec<HugepagesClaim> claimCodec() {
+        return HugepagesClaim.CODEC;
     }
 
     @Override
@@ -91,16 +91,13 @@ public final class HugepagesFeature implements Feature {
         HugePages pages = new HugePages(context.claimedHost());
         long available = available(pages, need.pool, othersNeed(context, need.pool));
         long missing = Math.max(0, need.pages - available);
-        String resource = resource(need.pool);
         if (missing > 0) {
             refuseWhatMemoryCannotHold(context, need, missing);
         }
-        long nrBefore = pages.nrHugepages(need.pool);
-        JournalEntry claim = JournalEntry.claim(NAME, resource, Map.of("needed", Long.toString(need.pages),
-                "added", Long.toString(missing), "base", Long.toString(nrBefore), PHASE, missing == 0 ? HELD : RESERVING));
+        HugepagesClaim claim = HugepagesClaim.reserving(need.pool, need.pages, missing, pages.nrHugepages(need.pool));
         // Recorded before the write: after a crash mid-reservation, release knows the pool's size before it
         // and gives back at most what was added since, never pages in use.
-        context.claims().record(claim);
+        context.claim(HugepagesClaim.CODEC, claim);
         if (missing == 0) {
             context.report().accept("claim  hugepages: " + need.pages + " x " + need.pool + " already free, none added");
             return;
@@ -110,15 +107,14 @@ public final class HugepagesFeature implements Feature {
             reservation = pages.reserveOrThrow(need.pool, missing, timeout(context.options()));
         } catch (HugePageShortfallException e) {
             long kept = e.reservation().granted() - e.rollback().map(r -> r.released()).orElse(0L);
-            context.claims().update(claim.with("added", Long.toString(Math.max(0, kept))).with(PHASE, HELD));
+            context.updateClaim(HugepagesClaim.CODEC, claim.held(Math.max(0, kept)));
             throw new FeatureException(e.getMessage() + ". " + HINT, e);
         } catch (RuntimeException e) {
             // Claim only what really went into the pool, so that rollback never takes another VM's pages.
-            long added = Math.max(0, Math.min(missing, pages.nrHugepages(need.pool) - nrBefore));
-            context.claims().update(claim.with("added", Long.toString(added)).with(PHASE, HELD));
+            context.updateClaim(HugepagesClaim.CODEC, claim.held(claim.outstanding(pages.nrHugepages(need.pool))));
             throw e;
         }
-        context.claims().update(claim.with("added", Long.toString(reservation.granted())).with(PHASE, HELD));
+        context.updateClaim(HugepagesClaim.CODEC, claim.held(reservation.granted()));
         context.report().accept("change hugepages: " + reservation.change().path() + " = " + reservation.change().after()
                 + " (was " + reservation.change().before() + "), " + reservation.granted() + " pages added for "
                 + context.domain().name() + (reservation.reclaimRounds() == 0 ? ""
@@ -126,29 +122,22 @@ public final class HugepagesFeature implements Feature {
     }
 
     @Override
-    public void undoClaim(JournalEntry claim, FeatureContext context) {
-        HugePagePool pool = pool(claim.key());
-        HugePages pages = new HugePages(context.host());
-        String phase = claim.values().getOrDefault(PHASE, HELD);
-        long added = claim.number("added", 0);
+    public void undo(HugepagesClaim claim, FeatureContext context) {
+        HugePagePool pool = claim.pool();
+        HugePages pages = new HugePages(context.claimedHost());
         long nrNow = pages.nrHugepages(pool);
-        if (phase.equals(RESERVING)) {
-            // The hook died while reserving: only what the pool grew by since can be ours.
-            added = Math.max(0, Math.min(added, nrNow - claim.number("base", Long.MAX_VALUE)));
-        } else if (phase.equals(RELEASING)) {
-            // The hook died while giving back: what the pool shrank by since is already back.
-            added = Math.max(0, added - Math.max(0, claim.number("from", nrNow) - nrNow));
-        }
+        long added = claim.outstanding(nrNow);
         if (added == 0) {
             context.report().accept("undo   hugepages: " + context.invocation().vmName() + " has no " + pool + " left to give back");
             return;
         }
         // Recorded before the write, so that an undo after a crash knows what was already given back.
-        context.claims().update(claim.with("added", Long.toString(added)).with(PHASE, RELEASING).with("from", Long.toString(nrNow)));
+        context.updateClaim(HugepagesClaim.CODEC, claim.releasing(added, nrNow));
         // Never below what the other VMs' claims still need, even if their QEMU has not mapped it yet. A damaged
         // journal's claims are unknown: this VM still gives back only the pages its own claim added, and the
         // kernel keeps every page in use.
-        long promised = context.readableOtherClaims(NAME, resource(pool)).stream().mapToLong(e -> e.number("needed", 0)).sum();
+        long promised = context.readableOtherClaims(HugepagesClaim.CODEC, HugepagesClaim.resource(pool)).stream()
+                .mapToLong(HugepagesClaim::needed).sum();
         long releasable = Math.min(added, available(pages, pool, promised));
         HugePageRelease release = pages.release(pool, releasable);
         context.report().accept("undo   hugepages: " + release.change().path() + " = " + release.change().after()
@@ -159,7 +148,7 @@ public final class HugepagesFeature implements Feature {
                     + context.damagedJournals().get(0).shownFile() + " cannot be read");
         }
         if (release.released() < added) {
-            context.claims().update(claim.with("added", Long.toString(added - release.released())).with(PHASE, HELD));
+            context.updateClaim(HugepagesClaim.CODEC, claim.held(added - release.released()));
             throw new FeatureException("only " + release.released() + " of the " + added + " pages (" + pool
                     + ") this VM added could be given back; the rest are in use or promised to other VMs,"
                     + " run 'libvirt-hooks restore' once they are free");
@@ -238,8 +227,7 @@ public final class HugepagesFeature implements Feature {
      * @throws io.github.libvirthooks.features.engine.DamagedJournalException when another VM's journal cannot be read
      */
     private static long othersNeed(FeatureContext context, HugePagePool pool) {
-        String resource = resource(pool);
-        return context.otherClaims(NAME, resource).stream().mapToLong(e -> e.number("needed", 0)).sum();
+        return context.otherClaims(HugepagesClaim.CODEC, HugepagesClaim.resource(pool)).stream().mapToLong(HugepagesClaim::needed).sum();
     }
 
     private static Duration timeout(Map<String, String> options) {
@@ -256,15 +244,5 @@ public final class HugepagesFeature implements Feature {
             size(options.get("size"));
         }
         timeout(options);
-    }
-
-    static String resource(HugePagePool pool) {
-        return pool.size().directoryName() + (pool.node().isPresent() ? ":node" + pool.node().getAsInt() : "");
-    }
-
-    static HugePagePool pool(String resource) {
-        String[] parts = resource.split(":node", 2);
-        HugePageSize size = HugePageSize.parseDirectoryName(parts[0]);
-        return parts.length == 2 ? HugePagePool.onNode(size, Integer.parseInt(parts[1])) : HugePagePool.global(size);
     }
 }

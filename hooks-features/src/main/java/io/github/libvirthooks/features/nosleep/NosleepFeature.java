@@ -1,11 +1,11 @@
 package io.github.libvirthooks.features.nosleep;
 
-import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.ClaimCodec;
+import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
-import io.github.libvirthooks.features.state.JournalEntry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +26,7 @@ import java.util.Set;
  * <p>Options: {@code what} (the logind locks to take, colon-separated, default {@code sleep};
  * e.g. {@code sleep:idle:handle-lid-switch}).
  */
-public final class NosleepFeature implements Feature {
+public final class NosleepFeature implements ClaimingFeature<NosleepClaim> {
     public static final String NAME = "nosleep";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "keep the host awake while the VM runs")
@@ -54,6 +54,11 @@ public final class NosleepFeature implements Feature {
     }
 
     @Override
+    public ClaimCodec<NosleepClaim> claimCodec() {
+        return NosleepClaim.CODEC;
+    }
+
+    @Override
     public void apply(FeatureContext context) {
         String what = what(context.options());
         String vm = context.domain().name();
@@ -64,19 +69,19 @@ public final class NosleepFeature implements Feature {
         }
         String unit = SleepInhibitor.unitName(vm);
         // Recorded first: if the hook dies after starting the unit, release still stops it.
-        context.claims().record(JournalEntry.claim(NAME, unit, Map.of("what", what)));
+        context.claim(NosleepClaim.CODEC, new NosleepClaim(unit, what));
         new SleepInhibitor(context.commands()).hold(unit, vm, what);
         context.report().accept("claim  nosleep: " + unit + " holds a " + what + " inhibitor while " + vm + " runs");
     }
 
     @Override
-    public void undoClaim(JournalEntry claim, FeatureContext context) {
+    public void undo(NosleepClaim claim, FeatureContext context) {
         if (!context.host().exists(SYSTEMD_RUNTIME)) {
-            context.report().accept("undo   nosleep: systemd is not running, " + claim.key() + " is gone with it");
+            context.report().accept("undo   nosleep: systemd is not running, " + claim.unit() + " is gone with it");
             return;
         }
-        new SleepInhibitor(context.commands()).release(claim.key());
-        context.report().accept("undo   nosleep: stopped " + claim.key() + ", the host may sleep again");
+        new SleepInhibitor(context.commands()).release(claim.unit());
+        context.report().accept("undo   nosleep: stopped " + claim.unit() + ", the host may sleep again");
     }
 
     static String what(Map<String, String> options) {

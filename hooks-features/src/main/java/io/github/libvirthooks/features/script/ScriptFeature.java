@@ -1,12 +1,12 @@
 package io.github.libvirthooks.features.script;
 
-import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.ClaimCodec;
+import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookInvocation;
 import io.github.libvirthooks.features.engine.HookOperation;
-import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.features.state.StateDirectory;
 import io.github.libvirthooks.sysfs.exec.CommandRunner;
 import java.io.IOException;
@@ -47,7 +47,7 @@ import java.util.Set;
  * is rolled back) and by {@code libvirt-hooks restore}; the engine never applies features at
  * release itself.
  */
-public final class ScriptFeature implements Feature {
+public final class ScriptFeature implements ClaimingFeature<ScriptClaim> {
     public static final String NAME = "script";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "run the user's own executables, per VM, with an undo at release")
@@ -95,6 +95,11 @@ public final class ScriptFeature implements Feature {
     }
 
     @Override
+    public ClaimCodec<ScriptClaim> claimCodec() {
+        return ScriptClaim.CODEC;
+    }
+
+    @Override
     public void apply(FeatureContext context) {
         ScriptOptions options = ScriptOptions.parse(context.options());
         HookInvocation invocation = context.invocation();
@@ -112,7 +117,7 @@ public final class ScriptFeature implements Feature {
             // Recorded newest-last and undone newest-first: record them backwards so that they run in their own order.
             for (int i = release.size() - 1; i >= 0; i--) {
                 ScriptSpec spec = release.get(i);
-                context.claims().record(claim("release #" + (i + 1) + ": " + spec.exec(), spec.exec(), spec, options, vm));
+                context.claim(ScriptClaim.CODEC, claim("release #" + (i + 1) + ": " + spec.exec(), spec.exec(), spec, options, vm));
                 context.report().accept("claim  script: " + spec.exec() + " runs at release (" + spec.origin() + ")");
             }
         }
@@ -130,7 +135,8 @@ public final class ScriptFeature implements Feature {
                         + " ms; output in " + log);
                 if (spec.undo().isPresent()) {
                     Path undo = spec.undo().get();
-                    context.claims().record(claim("undo " + invocation.event() + " #" + (i + 1) + ": " + undo, undo, spec, options, vm));
+                    String label = "undo " + invocation.event() + " #" + (i + 1) + ": " + undo;
+                    context.claim(ScriptClaim.CODEC, claim(label, undo, spec, options, vm));
                     context.report().accept("claim  script: " + undo + " undoes " + spec.exec() + " at release");
                 }
                 continue;
@@ -145,18 +151,13 @@ public final class ScriptFeature implements Feature {
     }
 
     @Override
-    public void undoClaim(JournalEntry claim, FeatureContext context) {
-        Path exec = Path.of(claim.values().getOrDefault("run", ""));
+    public void undo(ScriptClaim claim, FeatureContext context) {
+        Path exec = claim.run();
         HookInvocation invocation = context.invocation();
         String vm = invocation.vmName();
-        Path stateDir = Path.of(claim.values().getOrDefault("state-dir", "/run/libvirt-hooks"));
-        Duration timeout = Duration.ofMillis(claim.number("timeout-ms", ScriptOptions.DEFAULT_TIMEOUT.toMillis()));
-        Map<String, String> opts = new LinkedHashMap<>();
-        claim.values().forEach((k, v) -> {
-            if (k.startsWith("opt.")) {
-                opts.put(k.substring(4), v);
-            }
-        });
+        Path stateDir = claim.stateDir();
+        Duration timeout = claim.timeout();
+        Map<String, String> opts = claim.options();
         Map<String, String> env = environment(context, stateDir, exec, timeout, opts);
         // libvirt 10.5 and later say why the VM stopped: release end shutdown|destroyed|crashed|failed|...
         String reason = "-";
@@ -166,9 +167,8 @@ public final class ScriptFeature implements Feature {
             reason = invocation.extra();
             env.put("LIBVIRT_HOOKS_REASON", reason);
         }
-        String script = claim.values().getOrDefault("script", "");
-        if (!script.equals(exec.toString())) {
-            env.put("LIBVIRT_HOOKS_UNDO_OF", script);
+        if (!claim.script().equals(exec)) {
+            env.put("LIBVIRT_HOOKS_UNDO_OF", claim.script().toString());
         }
         // Checked again: the file may have changed since prepare, and it still runs as root.
         check(exec);
@@ -180,7 +180,7 @@ public final class ScriptFeature implements Feature {
         }
         String what = "script: " + exec + " " + result.describe(timeout) + (result.lastLine().isEmpty() ? "" : ": " + result.lastLine())
                 + " (output in " + log + ")";
-        if ("warn".equals(claim.values().get("failure"))) {
+        if (claim.failure() == ScriptSpec.Failure.WARN) {
             context.report().accept("warn   " + what);
             return;
         }
@@ -233,17 +233,9 @@ public final class ScriptFeature implements Feature {
         return options.scriptsDir().map(ScriptFolders::new);
     }
 
-    private static JournalEntry claim(String key, Path run, ScriptSpec spec, ScriptOptions options, String vm) {
-        Map<String, String> values = new LinkedHashMap<>();
-        values.put("run", run.toString());
-        values.put("script", spec.exec().toString());
-        values.put("origin", spec.origin());
-        values.put("timeout-ms", Long.toString(spec.timeout().toMillis()));
-        values.put("failure", spec.failure().word());
-        values.put("state-dir", options.stateDir().toString());
-        values.put("log", logOf(options.stateDir(), vm).toString());
-        spec.options().forEach((k, v) -> values.put("opt." + k, v));
-        return JournalEntry.claim(NAME, key, values);
+    private static ScriptClaim claim(String label, Path run, ScriptSpec spec, ScriptOptions options, String vm) {
+        return new ScriptClaim(label, run, spec.exec(), spec.origin(), spec.timeout(), spec.failure(), options.stateDir(),
+                logOf(options.stateDir(), vm), spec.options());
     }
 
     private static ScriptCall call(FeatureContext context, Path exec, List<String> args, Map<String, String> env, Duration timeout,

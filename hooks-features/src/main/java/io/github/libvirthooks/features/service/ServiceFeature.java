@@ -1,12 +1,12 @@
 package io.github.libvirthooks.features.service;
 
 import io.github.libvirthooks.features.config.Durations;
-import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.ClaimCodec;
+import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
-import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.sysfs.exec.CommandException;
 import io.github.libvirthooks.sysfs.exec.CommandResult;
 import java.time.Duration;
@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * aborts the VM's start where libvirt allows it; {@code warn}) and {@code timeout} (for each
  * systemctl call, default 90s like systemd's own start timeout).
  */
-public final class ServiceFeature implements Feature {
+public final class ServiceFeature implements ClaimingFeature<ServiceClaim> {
     public static final String NAME = "service";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "start a systemd template unit per VM, stop it at release")
@@ -66,6 +66,11 @@ public final class ServiceFeature implements Feature {
     }
 
     @Override
+    public ClaimCodec<ServiceClaim> claimCodec() {
+        return ServiceClaim.CODEC;
+    }
+
+    @Override
     public void apply(FeatureContext context) {
         Options options = options(context.options());
         if (context.invocation().operation() != options.event()) {
@@ -82,8 +87,7 @@ public final class ServiceFeature implements Feature {
         for (TemplateUnit template : options.units()) {
             String unit = template.instanceFor(vm);
             // Recorded first: if the hook dies after starting the unit, release still stops it.
-            context.claims().record(JournalEntry.claim(NAME, unit, Map.of("template", template.template(),
-                    "timeout-ms", Long.toString(options.timeout().toMillis()))));
+            context.claim(ServiceClaim.CODEC, new ServiceClaim(unit, template, options.timeout()));
             String why;
             try {
                 CommandResult r = context.commands().run(List.of("systemctl", "start", "--", unit), options.timeout());
@@ -105,15 +109,14 @@ public final class ServiceFeature implements Feature {
     }
 
     @Override
-    public void undoClaim(JournalEntry claim, FeatureContext context) {
-        String unit = claim.key();
+    public void undo(ServiceClaim claim, FeatureContext context) {
+        String unit = claim.unit();
         if (!context.host().exists(SYSTEMD_RUNTIME)) {
             context.report().accept("undo   service: systemd is not running, " + unit + " is gone with it");
             return;
         }
-        Duration timeout = Duration.ofMillis(claim.number("timeout-ms", DEFAULT_TIMEOUT.toMillis()));
         // "--": a unit name is never an option, even one a journal of an older release recorded.
-        CommandResult r = context.commands().run(List.of("systemctl", "stop", "--", unit), timeout);
+        CommandResult r = context.commands().run(List.of("systemctl", "stop", "--", unit), claim.timeout());
         if (!r.succeeded() && !r.stderr().contains("not loaded")) {
             throw new FeatureException("service: cannot stop " + unit + " (" + firstLine(r) + "); stop it with 'systemctl stop "
                     + unit + "'");

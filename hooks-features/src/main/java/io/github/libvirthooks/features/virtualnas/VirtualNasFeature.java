@@ -1,13 +1,12 @@
 package io.github.libvirthooks.features.virtualnas;
 
 import io.github.libvirthooks.features.domain.Domain;
-import io.github.libvirthooks.features.engine.Feature;
+import io.github.libvirthooks.features.engine.ClaimCodec;
+import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
-import io.github.libvirthooks.features.state.JournalEntry;
-import io.github.libvirthooks.features.state.VmJournal;
 import io.github.libvirthooks.sysfs.HostRoot;
 import io.github.libvirthooks.sysfs.exec.CommandRunner;
 import java.io.IOException;
@@ -20,10 +19,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -39,7 +37,7 @@ import java.util.stream.Stream;
  * (resource {@code smbd}) is recorded before anything starts, so release and {@code restore}
  * stop it even after a crash.
  */
-public final class VirtualNasFeature implements Feature {
+public final class VirtualNasFeature implements ClaimingFeature<VirtualNasClaim> {
     public static final String NAME = "virtual-nas";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "serve a host directory to the guest over a virtual network only")
@@ -54,8 +52,6 @@ public final class VirtualNasFeature implements Feature {
             .option("protocol", "`smb`")
             .option("timeout", "`10s`")
             .build();
-    /** The claim's resource name. */
-    static final String RESOURCE = "smbd";
     /** Where each VM's server keeps its configuration and state (tmpfs, like the journal). */
     static final String RUN_DIR = "/run/libvirt-hooks/nas";
     /** Exists when systemd runs as PID 1 (sd_booted). */
@@ -102,6 +98,11 @@ public final class VirtualNasFeature implements Feature {
     }
 
     @Override
+    public ClaimCodec<VirtualNasClaim> claimCodec() {
+        return VirtualNasClaim.CODEC;
+    }
+
+    @Override
     public void apply(FeatureContext context) {
         NasOptions options = NasOptions.parse(context.options());
         Domain domain = context.domain();
@@ -135,42 +136,28 @@ public final class VirtualNasFeature implements Feature {
 
         SmbConf conf = new SmbConf(localRun.toString(), network.address(), network.prefix(), options.share(),
                 dir.local().toString(), options.readOnly(), options.smb1(), options.user());
-        Map<String, String> values = new TreeMap<>();
-        values.put("network", network.name());
-        values.put("address", network.address().toString());
-        values.put("share", options.share());
-        values.put("path", dir.hostPath());
-        values.put("mode", options.readOnly() ? "ro" : "rw");
-        values.put("smb1", Boolean.toString(options.smb1()));
-        values.put("supervisor", supervisor.word());
-        values.put("run-dir", runDir);
-        if (systemd) {
-            values.put("unit", unit);
-        }
-        JournalEntry claim = JournalEntry.claim(NAME, RESOURCE, values);
+        VirtualNasClaim claim = new VirtualNasClaim(network.name(), network.address(), options.share(), dir.hostPath(),
+                options.readOnly(), options.smb1(), supervisor, runDir, systemd ? Optional.of(unit) : Optional.empty(),
+                OptionalLong.empty());
         // Recorded before the server starts: release stops it whatever happens next.
-        context.claims().record(claim);
+        context.claim(VirtualNasClaim.CODEC, claim);
         writeRunDirectory(host, runDir, conf, domain.name());
         long pid = server.start(supervisor, smbd, unit, config, conf, localRun, options.timeout());
-        context.claims().update(claim.with("pid", Long.toString(pid)));
+        context.updateClaim(VirtualNasClaim.CODEC, claim.started(pid));
         context.report().accept("start  virtual-nas: \\\\" + network.address() + "\\" + options.share() + " serves " + dir.hostPath()
                 + (options.readOnly() ? " read-only" : " read-write") + " to " + domain.name() + " on network " + network.name()
                 + " (smbd pid " + pid + (systemd ? ", unit " + unit : "") + (options.smb1() ? ", SMB1 allowed" : "") + ")");
     }
 
     @Override
-    public void undoClaim(JournalEntry claim, FeatureContext context) {
-        String runDir = claim.values().getOrDefault("run-dir", "");
-        if (!runDir.matches(java.util.regex.Pattern.quote(RUN_DIR) + "/[A-Za-z0-9_-]{1,80}")) {
-            throw new FeatureException("damaged virtual-nas claim: run-dir '" + SmbConf.printable(runDir) + "' is not under " + RUN_DIR);
-        }
+    public void undo(VirtualNasClaim claim, FeatureContext context) {
+        String runDir = claim.runDir();
         Path localRun = context.claimedHost().resolve(runDir);
         requireOwnedBy(context.claimedHost(), runDir, context.invocation().vmName());
-        new SmbServer(context.commands(), processes, wrapper).stop(Optional.ofNullable(claim.values().get("unit")),
-                localRun.resolve("smb.conf"));
+        new SmbServer(context.commands(), processes, wrapper).stop(claim.unit(), localRun.resolve("smb.conf"));
         context.claimedHost().removeTree(runDir);
-        context.report().accept("undo   virtual-nas: stopped the share \\\\" + claim.values().getOrDefault("address", "?") + "\\"
-                + claim.values().getOrDefault("share", "?") + " of " + claim.values().getOrDefault("path", "?"));
+        context.report().accept("undo   virtual-nas: stopped the share \\\\" + claim.address() + "\\" + claim.share() + " of "
+                + claim.path());
     }
 
     /** The network the share is offered on: the option, else the VM's only libvirt network. */
@@ -203,14 +190,11 @@ public final class VirtualNasFeature implements Feature {
 
     /** Two servers cannot both take port 445 on one address. */
     private static void refuseSecondServer(FeatureContext context, LibvirtNetwork network) {
-        for (VmJournal journal : context.journals()) {
-            for (JournalEntry e : journal.entries()) {
-                if (e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals(NAME)
-                        && network.address().toString().equals(e.values().get("address"))) {
-                    throw new FeatureException("VM " + journal.vmName() + " already serves a share on " + network.address()
-                            + " (libvirt network " + e.values().get("network") + "); one server per network: give this VM"
-                            + " its own isolated network, or share one directory from the VM that runs it");
-                }
+        for (FeatureContext.VmClaim<VirtualNasClaim> other : context.readableOtherVmClaims(VirtualNasClaim.CODEC)) {
+            if (other.claim().address().equals(network.address())) {
+                throw new FeatureException("VM " + other.vm() + " already serves a share on " + network.address()
+                        + " (libvirt network " + other.claim().network() + "); one server per network: give this VM"
+                        + " its own isolated network, or share one directory from the VM that runs it");
             }
         }
     }

@@ -22,6 +22,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -204,7 +206,9 @@ class DdcutilFeatureTest {
         assertThat(plan.commands()).containsExactly(List.of(ddcutil.bin.resolve("ddcutil").toString(), "--bus=4", "--noverify", "setvcp",
                 "60", "0x11"));
         assertThat(ddcutil.calls()).as("only the read ran").containsExactly(List.of("--bus=4", "getvcp", "60", "--brief"));
-        assertThat(plan.claims()).singleElement().satisfies(c -> assertThat(c.values()).containsEntry("vm-input", "0x11"));
+        assertThat(plan.claims()).singleElement().satisfies(c -> assertThat(DdcutilClaim.CODEC.decode(c.key(), c.values()))
+                .isEqualTo(new DdcutilClaim(Map.of("bus", "4"), new InputSource(0x11), Optional.of(new InputSource(0x0f)),
+                        DdcutilClaim.Switched.YES, Optional.empty())));
         assertThat(state.fileFor("win10")).doesNotExist();
     }
 

@@ -1,6 +1,5 @@
 package io.github.libvirthooks.features.engine;
 
-import io.github.libvirthooks.features.state.JournalEntry;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +13,7 @@ import java.util.function.Consumer;
  * {@code "undo   NAME: claim RESOURCE"}, the same stream the engine's report lines can go to,
  * so a test reads the order of everything that happened in one list.
  */
-final class ScriptedFeature implements Feature {
+final class ScriptedFeature implements ClaimingFeature<ScriptedFeature.Token> {
     private final String name;
     private final Consumer<String> log;
     private final Set<HookOperation> actsOn = EnumSet.of(HookOperation.PREPARE);
@@ -23,6 +22,32 @@ final class ScriptedFeature implements Feature {
     private String writeValue;
     private String failure;
     private int undoFailuresLeft;
+
+    /** Its claim: one token of a counted resource, as a built-in feature's typed claim. */
+    record Token(String resource, long count) {
+    }
+
+    private final ClaimCodec<Token> codec = new ClaimCodec<>() {
+        @Override
+        public String feature() {
+            return name;
+        }
+
+        @Override
+        public String resource(Token claim) {
+            return claim.resource();
+        }
+
+        @Override
+        public Map<String, String> encode(Token claim) {
+            return Map.of("count", Long.toString(claim.count()));
+        }
+
+        @Override
+        public Token decode(String resource, Map<String, String> values) {
+            return new Token(resource, ClaimCodec.number(values, "count"));
+        }
+    };
 
     ScriptedFeature(String name, Consumer<String> log) {
         this.name = name;
@@ -77,10 +102,15 @@ final class ScriptedFeature implements Feature {
     }
 
     @Override
+    public ClaimCodec<Token> claimCodec() {
+        return codec;
+    }
+
+    @Override
     public void apply(FeatureContext context) {
         log.accept("apply " + name);
         if (claims) {
-            context.claims().record(JournalEntry.claim(name, resource(), Map.of("count", "1")));
+            context.claim(codec, new Token(resource(), 1));
         }
         if (writePath != null) {
             context.host().write(writePath, writeValue);
@@ -91,12 +121,12 @@ final class ScriptedFeature implements Feature {
     }
 
     @Override
-    public void undoClaim(JournalEntry claim, FeatureContext context) {
+    public void undo(Token claim, FeatureContext context) {
         if (undoFailuresLeft > 0) {
             undoFailuresLeft--;
-            log.accept("undo   " + name + ": claim " + claim.key() + " failed");
+            log.accept("undo   " + name + ": claim " + claim.resource() + " failed");
             throw new IllegalStateException("device busy");
         }
-        log.accept("undo   " + name + ": claim " + claim.key());
+        log.accept("undo   " + name + ": claim " + claim.resource());
     }
 }

@@ -63,6 +63,7 @@ class ExtensionFeaturesTest {
         assertThat(state.load("win10", "").entries()).singleElement().satisfies(e -> {
             assertThat(e.feature()).isEqualTo("hello");
             assertThat(e.values()).containsEntry("text", "hi");
+            assertThat(loaded.get(0).describeClaim(e)).as("status, through the jar's codec").containsExactly(Map.entry("text", "hi"));
         });
         engine.run(HookInvocation.parse(List.of("qemu", "win10", "release", "end", "-")), vm, Map.of(), lines::add);
 

@@ -1,8 +1,11 @@
 package io.github.libvirthooks.features.reliability;
 
+import io.github.libvirthooks.features.engine.ClaimCodec;
+import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.HookOperation;
+import io.github.libvirthooks.features.hugepages.HugepagesClaim;
 import io.github.libvirthooks.features.state.DamagedJournal;
 import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.features.state.StateDirectory;
@@ -29,7 +32,7 @@ import java.util.function.Consumer;
  * {@link #ENTER} before every other feature at prepare and undoes its claim last at release;
  * {@link #EXIT} the other way round. Being inside is a marker file, so processes see it too.
  */
-final class ClaimProbe implements Feature {
+final class ClaimProbe implements ClaimingFeature<ClaimProbe.Inside> {
     static final String ENTER = "probe-enter";
     static final String EXIT = "probe-exit";
     private static final String NR = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
@@ -39,7 +42,32 @@ final class ClaimProbe implements Feature {
     /** How many times this process compared the claims with the host. */
     static final java.util.concurrent.atomic.AtomicInteger CHECKS = new java.util.concurrent.atomic.AtomicInteger();
 
+    /** Its claim: that the probe ran at prepare, so that release runs it again. */
+    record Inside() {
+    }
+
     private final String name;
+    private final ClaimCodec<Inside> codec = new ClaimCodec<>() {
+        @Override
+        public String feature() {
+            return name;
+        }
+
+        @Override
+        public String resource(Inside claim) {
+            return "probe";
+        }
+
+        @Override
+        public Map<String, String> encode(Inside claim) {
+            return Map.of();
+        }
+
+        @Override
+        public Inside decode(String resource, Map<String, String> values) {
+            return new Inside();
+        }
+    };
     private final FakeHost tree;
     private final StateDirectory state;
     private final Path insideMarker;
@@ -81,13 +109,18 @@ final class ClaimProbe implements Feature {
     }
 
     @Override
-    public void apply(FeatureContext context) {
-        step(name.equals(ENTER), context.invocation().vmName() + " prepare");
-        context.claims().record(JournalEntry.claim(name, "probe", Map.of()));
+    public ClaimCodec<Inside> claimCodec() {
+        return codec;
     }
 
     @Override
-    public void undoClaim(JournalEntry claim, FeatureContext context) {
+    public void apply(FeatureContext context) {
+        step(name.equals(ENTER), context.invocation().vmName() + " prepare");
+        context.claim(codec, new Inside());
+    }
+
+    @Override
+    public void undo(Inside claim, FeatureContext context) {
         step(name.equals(EXIT), context.invocation().vmName() + " " + context.invocation().operation().word());
     }
 
@@ -116,8 +149,8 @@ final class ClaimProbe implements Feature {
         CpuSet isolated = CpuSet.empty();
         for (VmJournal journal : state.loadAll(damaged)) {
             for (JournalEntry e : journal.entries()) {
-                if (e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals("hugepages")) {
-                    added += e.number("added", 0);
+                if (e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals(HugepagesClaim.CODEC.feature())) {
+                    added += HugepagesClaim.CODEC.decode(e.key(), e.values()).added();
                 } else if (e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals("isolcpu")) {
                     isolated = isolated.union(CpuSet.parseList(e.values().get("cpus")));
                 }

@@ -354,7 +354,8 @@ class ScriptFeatureTest {
 
         assertThat(plan.refused()).isEmpty();
         assertThat(plan.scripts()).containsExactly(List.of(ok.toString(), "win10", "prepare", "begin", "-"));
-        assertThat(plan.claims()).singleElement().satisfies(c -> assertThat(c.values()).containsEntry("run", release.toString()));
+        assertThat(plan.claims()).singleElement()
+                .satisfies(c -> assertThat(ScriptClaim.CODEC.decode(c.key(), c.values()).run()).isEqualTo(release));
 
         options.put("1.undo", bad.toString());
         var refused = host.engine().plan(prepare, java.util.Map.of("script", options)).get(0);

@@ -197,8 +197,13 @@ class VirtualNasFeatureTest {
         assertThat(plan.created()).anyMatch(path -> path.endsWith("/smb.conf"));
         assertThat(plan.commands()).anyMatch(argv -> argv.contains("--daemon") || argv.contains("systemd-run"));
         assertThat(plan.notes()).anyMatch(l -> l.startsWith("warn   virtual-nas: libvirt network default forwards"));
-        assertThat(plan.claims()).singleElement().satisfies(c -> assertThat(c.values()).containsEntry("path", "/srv/games")
-                .containsEntry("mode", "ro").containsEntry("address", "192.168.122.1").containsEntry("share", "share"));
+        assertThat(plan.claims()).singleElement().satisfies(c -> {
+            VirtualNasClaim claim = VirtualNasClaim.CODEC.decode(c.key(), c.values());
+            assertThat(claim.path()).isEqualTo("/srv/games");
+            assertThat(claim.readOnly()).isTrue();
+            assertThat(claim.address()).isEqualTo(Ipv4.parse("192.168.122.1"));
+            assertThat(claim.share()).isEqualTo("share");
+        });
         assertThat(fake.ran).isEmpty();
         assertThat(plan.created()).allSatisfy(path -> assertThat(host.resolve(path)).doesNotExist());
         assertThat(state.fileFor("win10")).doesNotExist();
