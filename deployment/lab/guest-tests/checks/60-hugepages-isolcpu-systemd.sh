@@ -21,8 +21,20 @@ expect_pages() {
 snapshot() {
   local u
   for u in $units; do
-    echo "$u $(systemctl show -p AllowedCPUs "$u") cpuset.cpus=$(cat "/sys/fs/cgroup/$u/cpuset.cpus" 2>/dev/null || echo absent)"
+    echo "$u $(systemctl show -p AllowedCPUs "$u") cpuset.cpus=$(cat "/sys/fs/cgroup/$u/cpuset.cpus" 2>/dev/null || echo absent)" \
+      "effective=$(cat "/sys/fs/cgroup/$u/cpuset.cpus.effective" 2>/dev/null || echo absent)"
   done
+  # What the host really gets, not only the property (systemd/systemd#43846): a process started now in user.slice.
+  echo "new user.slice process: $(fresh_affinity)"
+}
+fresh_affinity() {
+  systemd-run --quiet --pipe --wait --slice=user.slice grep Cpus_allowed_list /proc/self/status | awk '{print $2}'
+}
+pinned_affinity() {
+  awk '/Cpus_allowed_list/ {print $2}' "/proc/$(systemctl show -p MainPID --value lab-pinned.service)/status"
+}
+lab_cleanup() {
+  systemctl stop lab-pinned.service >/dev/null 2>&1 || true
 }
 expect_host() {
   local u allowed cpus
@@ -43,6 +55,12 @@ domain() { # name, cputune, isolcpu attributes
 base0=$(pages 0) base1=$(pages 1)
 before=$(snapshot)
 echo "before:"; echo "$before"
+# A user's process pinned by hand to CPU 1, which the host keeps while lab-iso-a runs: on kernels
+# before 6.2, turning the cpuset controller on resets the affinity of the tasks in the cgroup
+# (systemd/systemd#23748). Observed here through prepare and release.
+systemd-run --quiet --unit=lab-pinned.service --slice=user.slice taskset -c 1 sleep infinity
+wait_until 30 test "$(pinned_affinity)" = 1
+echo "pinned process before: $(pinned_affinity) (kernel $(uname -r))"
 
 hooklog_mark
 domain lab-iso-a "<vcpupin vcpu='0' cpuset='2'/><emulatorpin cpuset='3'/>" "include='emulator'" | vm_start lab-iso-a
@@ -51,6 +69,7 @@ hooklog_new | grep -q 'lab-iso-a prepare begin: change hugepages: .*/node1/hugep
   || { hooklog_new; fail "hugepages: the hook log does not show lab-iso-a's reservation on node 1"; }
 echo "node1 free pages with lab-iso-a running: $(cat /sys/devices/system/node/node1/hugepages/hugepages-2048kB/free_hugepages) (QEMU maps its memory from the pool)"
 expect_host "lab-iso-a on 2-3" 0-1
+echo "pinned process with lab-iso-a running (host 0-1): $(pinned_affinity)"
 ! hooklog_new | grep -q 'is split' || { hooklog_new; fail "isolcpu: a split-core warning for lab-iso-a, which has the whole core 2-3"; }
 
 hooklog_mark
@@ -69,5 +88,6 @@ expect_pages "both destroyed" 0
 # systemd drops the cpuset controller once no unit asks for it: give it a moment.
 wait_until 60 test "$(snapshot)" = "$before" || { echo "now:"; snapshot; fail "isolcpu: the host slices did not get their old values back"; }
 echo "after:"; snapshot
+echo "pinned process after both released: $(pinned_affinity)"
 echo "hugepages: 32 pages per VM on node 1, node 0 untouched, each VM gave back exactly its own;" \
   "isolcpu systemd: slices confined while VMs run, counted across two VMs, SMT split warned, old values back"

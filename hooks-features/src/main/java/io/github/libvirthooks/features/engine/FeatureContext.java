@@ -106,7 +106,11 @@ public record FeatureContext(
         return otherVmClaims(codec).stream().filter(c -> c.resource().equals(resource)).map(VmClaim::claim).toList();
     }
 
-    /** Other VMs' claims on a resource from the journals that could be read only (see {@link #readableOtherClaims(String, String)}). */
+    /**
+     * Other VMs' claims on a resource, from the journals that could be read only. For code that
+     * handles {@link #damagedJournals()} itself: never conclude from it that no other VM uses
+     * the resource while a journal is damaged.
+     */
     public <C> List<C> readableOtherClaims(ClaimCodec<C> codec, String resource) {
         return readableOtherVmClaims(codec).stream().filter(c -> c.resource().equals(resource)).map(VmClaim::claim).toList();
     }
@@ -144,29 +148,6 @@ public record FeatureContext(
 
         /** Replaces the claim just recorded (same feature and key) with its final numbers. */
         void update(JournalEntry claim);
-    }
-
-    /**
-     * Claims of other VMs on a resource, for counting.
-     *
-     * @throws DamagedJournalException when another VM's journal cannot be read: its claims are
-     *         unknown, and counting them as zero could take what that VM holds
-     */
-    public List<JournalEntry> otherClaims(String feature, String resource) {
-        requireCountableClaims();
-        return readableOtherClaims(feature, resource);
-    }
-
-    /**
-     * Claims of other VMs on a resource, from the journals that could be read only. For code that
-     * handles {@link #damagedJournals()} itself: never conclude from it that no other VM uses
-     * the resource while a journal is damaged.
-     */
-    public List<JournalEntry> readableOtherClaims(String feature, String resource) {
-        return journals.stream()
-                .flatMap(j -> j.entries().stream())
-                .filter(e -> e.kind() == JournalEntry.Kind.CLAIM && e.feature().equals(feature) && e.key().equals(resource))
-                .toList();
     }
 
     /**
