@@ -218,6 +218,38 @@ class VirtualNasFeatureTest {
         assertThat(VirtualNasFeature.base32("foobar".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).isEqualTo("mzxw6ytboi");
     }
 
+    /**
+     * The swap: smbd opens the share when a guest connects, after the check. Whoever can write a
+     * folder above it can rename the share away and put a link to /etc in its place, and the
+     * guest would browse /etc. A share with such a folder above it is refused; below folders
+     * only root can change, the share (even one its user owns) is served.
+     */
+    @Test
+    void aShareWhoseParentOthersCanWriteIsRefusedSinceTheyCouldSwapItForALinkToEtc() throws IOException {
+        Path users = Files.createDirectories(root.resolve("home/alice"));
+        Files.createDirectories(users.resolve("share"));
+        Files.setPosixFilePermissions(users, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+
+        assertThatThrownBy(() -> run(vm("winxp", "<virtual-nas path='/home/alice/share'/>", "nas"), "prepare"))
+                .hasMessageContaining("virtual-nas path /home/alice/share is refused: /home/alice above it is writable by group or"
+                        + " others, so its owner could swap the share for a link to any host folder")
+                .hasMessageContaining("e.g. /srv/vm-share");
+        assertThat(fake.ran).isEmpty();
+
+        // What the swap would do, had it been allowed: the checked folder replaced by a link to /etc.
+        Files.move(users.resolve("share"), users.resolve("share.old"));
+        Files.createSymbolicLink(users.resolve("share"), root.resolve("etc"));
+        assertThatThrownBy(() -> run(vm("winxp", "<virtual-nas path='/home/alice/share'/>", "nas"), "prepare"))
+                .hasMessageContaining("(really /etc) is refused");
+
+        Files.setPosixFilePermissions(users, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.delete(users.resolve("share"));
+        Files.move(users.resolve("share.old"), users.resolve("share"));
+        Files.setPosixFilePermissions(users.resolve("share"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        run(vm("winxp", "<virtual-nas path='/home/alice/share'/>", "nas"), "prepare");
+        assertThat(fake.ran).as("a share anyone may write into, below folders only root can change").isNotEmpty();
+    }
+
     @Test
     void aRunDirectoryAnotherVmOwnsIsNeverStoppedOrRewritten() throws IOException {
         Domain vm = vm("winxp", "<virtual-nas path='/srv/games'/>", "nas");
