@@ -51,12 +51,6 @@ public record Domain(
         hooksConfig = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(hooksConfig));
     }
 
-    /** A domain known only by name, for undoing what its journal recorded. */
-    public static Domain placeholder(String name, String uuid) {
-        return new Domain(name, uuid, 0, Optional.empty(), 1, Map.of(), Optional.empty(), Map.of(), Optional.empty(), false,
-                List.of(), false, Map.of(), VcpuPlacement.staticAll(1), GuestNuma.NONE);
-    }
-
     /**
      * The host CPUs libvirt pins vCPU {@code vcpu} to: its {@code <vcpupin>}, else
      * {@code <vcpu cpuset>} (libvirt pins every vCPU without a pin there); empty when the vCPU

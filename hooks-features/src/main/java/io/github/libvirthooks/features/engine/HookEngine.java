@@ -102,7 +102,7 @@ public final class HookEngine {
     public List<FeaturePlan> plan(HookRequest request, Map<String, Map<String, String>> enabled) {
         validate(enabled);
         HostRoot dry = host.dryRun();
-        JournalCursor cursor = new JournalCursor(state.load(request.invocation().vmName(), request.domain().uuid()));
+        JournalCursor cursor = new JournalCursor(state.load(request.invocation().vmName(), request.uuid()));
         Map<String, PlanRecorder> recorders = new LinkedHashMap<>();
         if (request.invocation().operation() == HookOperation.RELEASE) {
             PlanRecorder all = new PlanRecorder("release");
@@ -142,9 +142,8 @@ public final class HookEngine {
         try (StateDirectory.HostLock lock = state.lock(lockTimeout, "pid " + StateDirectory.ownPid() + ", restore of VM "
                 + io.github.libvirthooks.features.state.DamagedJournal.printable(vmName))) {
             VmJournal journal = state.load(vmName, "");
-            Domain placeholder = Domain.placeholder(vmName, journal.uuid());
             HookInvocation invocation = new HookInvocation("qemu", vmName, HookOperation.RELEASE, "end", "-");
-            return undoAll(HookRequest.of(invocation, placeholder), journal, new Access(host, commands, scripts, Effects.IGNORED,
+            return undoAll(HookRequest.withoutDomain(invocation, journal.uuid()), journal, new Access(host, commands, scripts, Effects.IGNORED,
                     state::save), report);
         }
     }
@@ -189,7 +188,7 @@ public final class HookEngine {
             lines.add(line);
             report.accept(line);
         };
-        JournalCursor cursor = new JournalCursor(state.load(request.invocation().vmName(), request.domain().uuid()));
+        JournalCursor cursor = new JournalCursor(state.load(request.invocation().vmName(), request.uuid()));
         int startSize = cursor.journal.entries().size();
         for (Feature feature : acting(request, enabled)) {
             FeatureContext context = context(request, enabled.get(feature.name()), cursor, feature, access, tee);
@@ -216,7 +215,7 @@ public final class HookEngine {
     }
 
     private HookOutcome release(HookRequest request, Access access, Consumer<String> report) {
-        VmJournal journal = state.load(request.invocation().vmName(), request.domain().uuid());
+        VmJournal journal = state.load(request.invocation().vmName(), request.uuid());
         return undoAll(request, journal, access, report);
     }
 

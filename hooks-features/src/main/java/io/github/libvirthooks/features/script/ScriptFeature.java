@@ -253,7 +253,7 @@ public final class ScriptFeature implements ClaimingFeature<ScriptClaim> {
         Path folder = stateFolderOf(stateDir, invocation.vmName());
         Map<String, String> env = new LinkedHashMap<>();
         env.put("LIBVIRT_HOOKS_VM", invocation.vmName());
-        env.put("LIBVIRT_HOOKS_UUID", context.domain().uuid());
+        env.put("LIBVIRT_HOOKS_UUID", context.request().uuid());
         env.put("LIBVIRT_HOOKS_EVENT", invocation.event());
         env.put("LIBVIRT_HOOKS_OPERATION", invocation.operation().word());
         env.put("LIBVIRT_HOOKS_SUB_OPERATION", invocation.subOperation());
