@@ -24,11 +24,6 @@ public record Change(String path, String before, String after) {
         return before.equals(after);
     }
 
-    /** The change that puts the old value back. */
-    public Change inverse() {
-        return new Change(path, after, before);
-    }
-
     @Override
     public String toString() {
         return path + ": " + before + " -> " + after;

@@ -42,11 +42,6 @@ public final class CgroupMounts {
         return new CgroupMounts(mountinfo);
     }
 
-    /** The mount table this was made from. */
-    public Mountinfo mountinfo() {
-        return mountinfo;
-    }
-
     /**
      * The cgroup2 mount. When there are several (bind mounts, containers), the one at
      * {@value #UNIFIED_MOUNT_POINT} wins, then {@value #HYBRID_UNIFIED_MOUNT_POINT}, then

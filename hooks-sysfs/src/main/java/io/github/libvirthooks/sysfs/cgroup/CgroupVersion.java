@@ -20,9 +20,4 @@ public enum CgroupVersion {
     V1,
     /** No cgroup file system mounted at all. */
     NONE;
-
-    /** True when a cgroup2 hierarchy is mounted ({@link #V2} or {@link #HYBRID}). */
-    public boolean hasUnified() {
-        return this == V2 || this == HYBRID;
-    }
 }

@@ -5,8 +5,8 @@ import io.github.libvirthooks.sysfs.cpu.CpuSet;
 import java.util.Objects;
 
 /**
- * The {@code cpuset} controller files of one cgroup v2 cgroup: which CPUs and memory nodes
- * its tasks may use, and whether it is a CPU partition (Linux
+ * The {@code cpuset} controller files of one cgroup v2 cgroup: which CPUs its tasks may
+ * use, and whether it is a CPU partition (Linux
  * Documentation/admin-guide/cgroup-v2.rst, "Cpuset").
  *
  * <p>The files exist only when the parent enables {@code cpuset} in its
@@ -17,10 +17,6 @@ public final class Cpuset {
     /** The file of the CPUs asked for. */
     public static final String CPUS = "cpuset.cpus";
     private static final String CPUS_EFFECTIVE = "cpuset.cpus.effective";
-    private static final String MEMS = "cpuset.mems";
-    private static final String MEMS_EFFECTIVE = "cpuset.mems.effective";
-    private static final String CPUS_EXCLUSIVE = "cpuset.cpus.exclusive";
-    private static final String CPUS_EXCLUSIVE_EFFECTIVE = "cpuset.cpus.exclusive.effective";
     /** The file of the partition type. */
     public static final String PARTITION = "cpuset.cpus.partition";
 
@@ -59,31 +55,6 @@ public final class Cpuset {
         return cgroup.hasFile(PARTITION);
     }
 
-    /** The CPUs the tasks really get ({@code cpuset.cpus.effective}). */
-    public CpuSet cpusEffective() {
-        return readCpuList(CPUS_EFFECTIVE);
-    }
-
-    /** The memory nodes asked for ({@code cpuset.mems}); empty means "same as the parent". */
-    public CpuSet mems() {
-        return readCpuList(MEMS);
-    }
-
-    /** The memory nodes the tasks really get ({@code cpuset.mems.effective}). */
-    public CpuSet memsEffective() {
-        return readCpuList(MEMS_EFFECTIVE);
-    }
-
-    /** The CPUs asked for exclusively, for a partition ({@code cpuset.cpus.exclusive}, Linux 6.7+). */
-    public CpuSet cpusExclusive() {
-        return readCpuList(CPUS_EXCLUSIVE);
-    }
-
-    /** The CPUs this cgroup holds exclusively ({@code cpuset.cpus.exclusive.effective}, Linux 6.7+). */
-    public CpuSet cpusExclusiveEffective() {
-        return readCpuList(CPUS_EXCLUSIVE_EFFECTIVE);
-    }
-
     /**
      * The partition state ({@code cpuset.cpus.partition}), including the kernel's report of
      * an invalid partition and its reason.
@@ -101,16 +72,6 @@ public final class Cpuset {
     public Change setCpus(CpuSet cpus) {
         // An empty write may never reach the kernel; a lone newline is the empty list it parses.
         return write(CPUS, cpus.isEmpty() ? "\n" : cpus.toList());
-    }
-
-    /** Writes {@code cpuset.mems} in the kernel's list format. */
-    public Change setMems(CpuSet mems) {
-        return write(MEMS, mems.toList());
-    }
-
-    /** Writes {@code cpuset.cpus.exclusive} (Linux 6.7+). */
-    public Change setCpusExclusive(CpuSet cpus) {
-        return write(CPUS_EXCLUSIVE, cpus.toList());
     }
 
     /**
@@ -152,9 +113,6 @@ public final class Cpuset {
         }
         String enable = "the cpuset controller is not enabled for it (write +cpuset to "
                 + cgroup.parent().map(p -> p.fileHostPath("cgroup.subtree_control")).orElse("the parent's cgroup.subtree_control") + ")";
-        if (file.startsWith(CPUS_EXCLUSIVE)) {
-            return "the kernel does not support " + file + " (needs Linux 6.7 or later), or " + enable;
-        }
         if (file.equals(PARTITION)) {
             return "the kernel does not support cpuset partitions, or " + enable;
         }

@@ -5,8 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -43,32 +41,6 @@ public final class SystemdEscape {
             }
         }
         return out.toString();
-    }
-
-    /**
-     * Escapes a file system path like {@code systemd-escape --path PATH}: duplicate slashes
-     * and {@code .} components dropped, leading and trailing slashes removed, then
-     * {@link #escape}; the root is {@code -}. {@code /foo/bar} gives {@code foo-bar}.
-     *
-     * @throws IllegalArgumentException for a path with a {@code ..} component, which
-     *                                  systemd refuses as not normalized
-     */
-    public static String escapePath(String path) {
-        Objects.requireNonNull(path, "path");
-        List<String> parts = new ArrayList<>();
-        for (String part : path.split("/", -1)) {
-            if (part.isEmpty() || part.equals(".")) {
-                continue;
-            }
-            if (part.equals("..")) {
-                throw new IllegalArgumentException("cannot escape path '" + path + "': it is not normalized ('..' component)");
-            }
-            parts.add(part);
-        }
-        if (parts.isEmpty()) {
-            return "-";
-        }
-        return escape(String.join("/", parts));
     }
 
     /**
@@ -110,30 +82,6 @@ public final class SystemdEscape {
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("cannot unescape '" + s + "': the result is not UTF-8 text", e);
         }
-    }
-
-    /**
-     * Undoes {@link #escapePath} like {@code systemd-escape --unescape --path}: {@code -} is
-     * {@code /}, anything else is {@link #unescape}d and gets a leading {@code /}.
-     *
-     * @throws IllegalArgumentException for an empty string, or one that unescapes to a path
-     *                                  with leading or trailing slashes or {@code .}/{@code ..}/empty components
-     */
-    public static String unescapePath(String s) {
-        Objects.requireNonNull(s, "s");
-        if (s.isEmpty()) {
-            throw new IllegalArgumentException("cannot unescape an empty string as a path");
-        }
-        if (s.equals("-")) {
-            return "/";
-        }
-        String path = unescape(s);
-        for (String part : path.split("/", -1)) {
-            if (part.isEmpty() || part.equals(".") || part.equals("..")) {
-                throw new IllegalArgumentException("cannot unescape '" + s + "' as a path: '/" + path + "' is not a normalized path");
-            }
-        }
-        return "/" + path;
     }
 
     private static boolean isValid(int b) {

@@ -32,17 +32,15 @@ public final class CpuTopology {
 
     private final CpuSet online;
     private final CpuSet possible;
-    private final CpuSet present;
     private final Map<Integer, Cpu> cpus;
     private final Map<Integer, CpuSet> nodeCpus;
     private final CpuSet nodes;
     private final CpuSet nodesWithMemory;
 
-    private CpuTopology(CpuSet online, CpuSet possible, CpuSet present, Map<Integer, Cpu> cpus,
+    private CpuTopology(CpuSet online, CpuSet possible, Map<Integer, Cpu> cpus,
                         Map<Integer, CpuSet> nodeCpus, CpuSet nodes, CpuSet nodesWithMemory) {
         this.online = online;
         this.possible = possible;
-        this.present = present;
         this.cpus = Collections.unmodifiableMap(cpus);
         this.nodeCpus = Collections.unmodifiableMap(nodeCpus);
         this.nodes = nodes;
@@ -67,7 +65,6 @@ public final class CpuTopology {
             throw new HostAccessException(onlinePath, onlinePath + " lists no online CPU");
         }
         CpuSet possible = readListOr(host, CPU_DIR + "/possible", online);
-        CpuSet present = readListOr(host, CPU_DIR + "/present", online);
 
         Map<Integer, CpuSet> nodeCpus = new TreeMap<>();
         CpuSet nodes;
@@ -89,7 +86,7 @@ public final class CpuTopology {
         for (int id : online.stream().toArray()) {
             cpus.put(id, readCpu(host, id, online, nodeOfCpu(nodeCpus, id)));
         }
-        return new CpuTopology(online, possible, present, cpus, nodeCpus, nodes, withMemory);
+        return new CpuTopology(online, possible, cpus, nodeCpus, nodes, withMemory);
     }
 
     /** {@code /sys/devices/system/cpu/online}: CPUs the scheduler can use now. */
@@ -100,11 +97,6 @@ public final class CpuTopology {
     /** {@code /sys/devices/system/cpu/possible}: every CPU number this boot can ever have. */
     public CpuSet possible() {
         return possible;
-    }
-
-    /** {@code /sys/devices/system/cpu/present}: CPUs physically there, online or not. */
-    public CpuSet present() {
-        return present;
     }
 
     /**
@@ -165,16 +157,6 @@ public final class CpuTopology {
      */
     public int nodeOf(int cpu) {
         return require(cpu).node();
-    }
-
-    /** The nodes holding any of {@code cpus} (offline CPUs and CPUs of no node ignored). */
-    public CpuSet nodesOf(CpuSet cpus) {
-        int[] found = cpus.intersection(online).stream()
-                .map(cpu -> this.cpus.get(cpu).node())
-                .filter(node -> node >= 0)
-                .distinct()
-                .toArray();
-        return CpuSet.of(found);
     }
 
     /**

@@ -114,21 +114,6 @@ public record HugePageSize(long bytes) implements Comparable<HugePageSize> {
         return DIRECTORY_PREFIX + kilobytes() + "kB";
     }
 
-    /**
-     * The size as the hugetlb cgroup spells it in file names ({@code 2MB}, {@code 1GB},
-     * {@code 64KB}): the kernel's {@code mem_fmt()} picks GB from 1 GiB up, MB from 1 MiB up,
-     * else KB, and divides without rounding.
-     */
-    public String cgroupName() {
-        if (bytes >= GIB) {
-            return bytes / GIB + "GB";
-        }
-        if (bytes >= MIB) {
-            return bytes / MIB + "MB";
-        }
-        return bytes / KIB + "KB";
-    }
-
     /** The value for the kernel command line's {@code hugepagesz=}: {@code 2M}, {@code 1G}. */
     public String bootParameter() {
         if (bytes % GIB == 0) {

@@ -157,7 +157,7 @@ public final class HugePages {
      * them back ({@link #reserveOrThrow} does the latter).
      *
      * <p>Caches are dropped without {@code sync}: only clean pages go. A caller that wants
-     * dirty pages written back first runs {@link DropCaches#sync}.
+     * dirty pages written back first runs {@code sync}.
      *
      * @param count   pages to add, at least 0
      * @param timeout how long to keep retrying after the first attempt falls short

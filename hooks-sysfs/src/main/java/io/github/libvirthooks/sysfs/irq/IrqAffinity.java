@@ -11,9 +11,7 @@ import java.util.Optional;
 
 /**
  * Interrupt affinity under {@code /proc/irq}: which CPUs may handle each interrupt
- * ({@code smp_affinity_list}, {@code smp_affinity}), where the kernel actually delivers it
- * ({@code effective_affinity_list}) and the default for new interrupts
- * ({@code default_smp_affinity}).
+ * ({@code smp_affinity_list}) and the default for new interrupts ({@code default_smp_affinity}).
  *
  * <p>Whether an interrupt can be moved is only known by trying: the kernel answers EIO for
  * managed interrupts (multi-queue MSI-X vectors spread by the kernel itself), per-CPU ones and
@@ -55,21 +53,6 @@ public final class IrqAffinity {
         return List.copyOf(irqs);
     }
 
-    /**
-     * The names of the handlers registered on the interrupt (the subdirectories of
-     * {@code /proc/irq/N}, such as {@code nvme0q1} or {@code ACPI:Ged}); empty if none.
-     */
-    public List<String> handlers(int irq) {
-        String dir = dir(irq);
-        List<String> names = new ArrayList<>();
-        for (String name : host.list(dir)) {
-            if (host.isDirectory(dir + "/" + name)) {
-                names.add(name);
-            }
-        }
-        return List.copyOf(names);
-    }
-
     /** The CPUs allowed to handle the interrupt ({@code smp_affinity_list}). */
     public CpuSet affinity(int irq) {
         return readList(require(affinityListPath(irq)));
@@ -99,20 +82,6 @@ public final class IrqAffinity {
             return java.util.OptionalInt.empty();
         }
         return java.util.OptionalInt.of(Integer.parseInt(parts[3]));
-    }
-
-    /** The same as {@link #affinity}, read from the hex mask file {@code smp_affinity}. */
-    public CpuSet affinityMask(int irq) {
-        return readMask(require(dir(irq) + "/smp_affinity"));
-    }
-
-    /**
-     * The CPUs the interrupt is really delivered to ({@code effective_affinity_list}), where
-     * the kernel reports it (Linux 4.15+, some interrupt controllers only).
-     */
-    public Optional<CpuSet> effectiveAffinity(int irq) {
-        String path = dir(irq) + "/effective_affinity_list";
-        return host.exists(path) ? Optional.of(readList(path)) : Optional.empty();
     }
 
     /**

@@ -24,9 +24,4 @@ public record Isolcpus(Set<IsolcpusFlag> flags, CpuSet cpus, List<String> unknow
         flags = flags.isEmpty() ? Set.copyOf(EnumSet.of(IsolcpusFlag.DOMAIN)) : Set.copyOf(EnumSet.copyOf(flags));
         unknownFlags = List.copyOf(unknownFlags);
     }
-
-    /** True if the flag is set. */
-    public boolean has(IsolcpusFlag flag) {
-        return flags.contains(flag);
-    }
 }

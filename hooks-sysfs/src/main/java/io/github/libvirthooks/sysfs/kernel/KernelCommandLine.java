@@ -5,28 +5,23 @@ import io.github.libvirthooks.sysfs.HostRoot;
 import io.github.libvirthooks.sysfs.cpu.CpuSet;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The kernel command line the host booted with ({@code /proc/cmdline}), split the way the
- * kernel splits it, with typed accessors for the parameters that matter to CPU isolation and
- * hugepages.
+ * kernel splits it, with typed accessors for the parameters that matter to CPU isolation.
  *
  * <p>Splitting follows the kernel's {@code next_arg()}: parameters are separated by
  * whitespace, double quotes protect spaces ({@code foo="a b"} or {@code "foo=a b"}) and are
- * dropped from the value. A parameter may repeat: {@link #values} gives every value in order,
- * {@link #value} the last one, which is the one that wins for ordinary parameters. Everything
- * after a lone {@code --} belongs to init, not the kernel ({@link #initArguments()}). As in the
- * kernel, {@code -} and {@code _} are the same character in parameter names.
+ * dropped from the value. A parameter may repeat: {@link #value} gives the last one, which is
+ * the one that wins for ordinary parameters. Everything after a lone {@code --} belongs to init,
+ * not the kernel, and is left out of {@link #parameters()}. As in the kernel, {@code -} and
+ * {@code _} are the same character in parameter names.
  *
  * <p>CPU lists accept the kernel's {@code all} and {@code N} (the last CPU) only when the number
  * of possible CPUs is known: {@link #read} learns it from {@code /sys/devices/system/cpu/possible}.
@@ -36,9 +31,7 @@ public final class KernelCommandLine {
     public static final String CMDLINE = "/proc/cmdline";
     static final String POSSIBLE = "/sys/devices/system/cpu/possible";
 
-    private static final Pattern SIZE = Pattern.compile("(\\d{1,19})([kKmMgGtTpPeE]?)");
     private static final Pattern LAST_CPU = Pattern.compile("(?<![0-9A-Za-z])N(?![0-9A-Za-z])");
-    private static final Pattern NODE_COUNT = Pattern.compile("(\\d{1,4}):(\\d{1,19})");
 
     /**
      * One kernel parameter.
@@ -70,13 +63,11 @@ public final class KernelCommandLine {
 
     private final String text;
     private final List<Parameter> parameters;
-    private final List<String> initArguments;
     private final int nrCpuIds;
 
-    private KernelCommandLine(String text, List<Parameter> parameters, List<String> initArguments, int nrCpuIds) {
+    private KernelCommandLine(String text, List<Parameter> parameters, int nrCpuIds) {
         this.text = text;
         this.parameters = List.copyOf(parameters);
-        this.initArguments = List.copyOf(initArguments);
         this.nrCpuIds = nrCpuIds;
     }
 
@@ -118,47 +109,23 @@ public final class KernelCommandLine {
             throw new IllegalArgumentException("nrCpuIds must be 0.." + (CpuSet.MAX_CPU + 1) + ", was " + nrCpuIds);
         }
         List<Parameter> parameters = new ArrayList<>();
-        List<String> init = new ArrayList<>();
-        boolean afterDashes = false;
         int pos = skipSpaces(text, 0);
         while (pos < text.length()) {
             int[] next = new int[1];
             Parameter p = nextArg(text, pos, next);
             pos = skipSpaces(text, next[0]);
-            if (afterDashes) {
-                init.add(p.toString());
-            } else if (!p.hasValue() && p.name().equals("--")) {
-                afterDashes = true;
-            } else {
-                parameters.add(p);
+            if (!p.hasValue() && p.name().equals("--")) {
+                // The rest belongs to init.
+                break;
             }
+            parameters.add(p);
         }
-        return new KernelCommandLine(text, parameters, init, nrCpuIds);
-    }
-
-    /** The command line as read. */
-    public String text() {
-        return text;
+        return new KernelCommandLine(text, parameters, nrCpuIds);
     }
 
     /** The kernel's parameters in order (those before a lone {@code --}). */
     public List<Parameter> parameters() {
         return parameters;
-    }
-
-    /** The arguments after a lone {@code --}, which the kernel hands to init. */
-    public List<String> initArguments() {
-        return initArguments;
-    }
-
-    /** True if the parameter appears, with or without a value. */
-    public boolean has(String name) {
-        return parameters.stream().anyMatch(p -> p.isNamed(name));
-    }
-
-    /** Every value of the parameter, in command-line order ({@code ""} for a bare occurrence). */
-    public List<String> values(String name) {
-        return parameters.stream().filter(p -> p.isNamed(name)).map(Parameter::value).toList();
     }
 
     /** The last value of the parameter, which is the one that takes effect for most parameters. */
@@ -186,81 +153,7 @@ public final class KernelCommandLine {
         return value("nohz_full").map(v -> cpuList("nohz_full", v));
     }
 
-    /**
-     * {@code rcu_nocbs[=cpus]}: CPUs whose RCU callbacks run in kernel threads elsewhere. A bare
-     * {@code rcu_nocbs} (no list) gives an empty set: since Linux 5.17 it makes every CPU
-     * offloadable at run time without offloading any at boot.
-     */
-    public Optional<CpuSet> rcuNocbs() {
-        return value("rcu_nocbs").map(v -> cpuList("rcu_nocbs", v));
-    }
-
-    /** {@code irqaffinity=cpus}: the default affinity of interrupts at boot. */
-    public Optional<CpuSet> irqaffinity() {
-        return value("irqaffinity").map(v -> cpuList("irqaffinity", v));
-    }
-
-    /** {@code default_hugepagesz=size} in bytes. */
-    public OptionalLong defaultHugepagesz() {
-        Optional<String> v = value("default_hugepagesz");
-        return v.isPresent() ? OptionalLong.of(size("default_hugepagesz", v.get())) : OptionalLong.empty();
-    }
-
-    /**
-     * The boot-time hugepage reservations: each {@code hugepages=} with the page size of the
-     * {@code hugepagesz=} or {@code default_hugepagesz=} before it. A {@code hugepages=} before
-     * any size takes the default size ({@code default_hugepagesz=} wherever it appears, else
-     * the architecture's). As in the kernel, a second {@code hugepages=} without a new size in
-     * between is ignored.
-     *
-     * @throws IllegalArgumentException if a size or count is malformed
-     */
-    public List<HugePagesBoot> hugepages() {
-        long defaultSize = defaultHugepagesz().orElse(0);
-        Long current = null;
-        boolean currentUsed = false;
-        boolean defaultUsed = false;
-        List<HugePagesBoot> result = new ArrayList<>();
-        for (Parameter p : parameters) {
-            if (p.isNamed("hugepagesz")) {
-                current = size("hugepagesz", p.value());
-                currentUsed = false;
-            } else if (p.isNamed("default_hugepagesz")) {
-                current = size("default_hugepagesz", p.value());
-                currentUsed = false;
-            } else if (p.isNamed("hugepages")) {
-                long size;
-                if (current == null) {
-                    if (defaultUsed) {
-                        continue;
-                    }
-                    defaultUsed = true;
-                    size = defaultSize;
-                } else {
-                    if (currentUsed) {
-                        continue;
-                    }
-                    currentUsed = true;
-                    size = current;
-                }
-                result.add(hugepagesCount(p.value(), size));
-            }
-        }
-        return List.copyOf(result);
-    }
-
-    /**
-     * systemd's {@code systemd.unified_cgroup_hierarchy}: true for cgroup v2 only, false for the
-     * legacy or hybrid layout; a bare parameter means true, as systemd reads it.
-     *
-     * @throws IllegalArgumentException if the value is not a boolean systemd understands
-     */
-    public Optional<Boolean> unifiedCgroupHierarchy() {
-        return parameters.stream().filter(p -> p.isNamed("systemd.unified_cgroup_hierarchy"))
-                .reduce((a, b) -> b)
-                .map(p -> p.hasValue() ? systemdBoolean("systemd.unified_cgroup_hierarchy", p.value()) : Boolean.TRUE);
-    }
-
+    /** The command line as read. */
     @Override
     public String toString() {
         return text;
@@ -301,63 +194,6 @@ public final class KernelCommandLine {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(name + "=" + value + ": " + e.getMessage(), e);
         }
-    }
-
-    private static HugePagesBoot hugepagesCount(String value, long size) {
-        if (value.indexOf(':') < 0) {
-            return new HugePagesBoot(size, count("hugepages", value), Map.of());
-        }
-        Map<Integer, Long> perNode = new LinkedHashMap<>();
-        long total = 0;
-        for (String part : value.split(",", -1)) {
-            Matcher m = NODE_COUNT.matcher(part.strip());
-            if (!m.matches()) {
-                throw new IllegalArgumentException("invalid hugepages=" + value + ": '" + part
-                        + "' is not node:count (as in hugepages=0:512,1:512)");
-            }
-            long pages = count("hugepages", m.group(2));
-            perNode.merge(Integer.parseInt(m.group(1)), pages, Long::sum);
-            total = Math.addExact(total, pages);
-        }
-        return new HugePagesBoot(size, total, perNode);
-    }
-
-    private static long count(String name, String value) {
-        String v = value.strip();
-        if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(Character::isDigit)) {
-            throw new IllegalArgumentException("invalid " + name + "=" + value + ": expected a number of pages");
-        }
-        return Long.parseLong(v);
-    }
-
-    /** The kernel's memparse(): a number with an optional K, M, G, T, P or E suffix. */
-    static long size(String name, String value) {
-        Matcher m = SIZE.matcher(value.strip());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("invalid " + name + "=" + value + ": expected a size such as 2M or 1G");
-        }
-        int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
-            case "K" -> 10;
-            case "M" -> 20;
-            case "G" -> 30;
-            case "T" -> 40;
-            case "P" -> 50;
-            case "E" -> 60;
-            default -> 0;
-        };
-        long n = Long.parseLong(m.group(1));
-        if (n > (Long.MAX_VALUE >> shift)) {
-            throw new IllegalArgumentException("invalid " + name + "=" + value + ": too large");
-        }
-        return n << shift;
-    }
-
-    private static boolean systemdBoolean(String name, String value) {
-        return switch (value.strip().toLowerCase(Locale.ROOT)) {
-            case "1", "yes", "y", "true", "t", "on" -> true;
-            case "0", "no", "n", "false", "f", "off" -> false;
-            default -> throw new IllegalArgumentException("invalid " + name + "=" + value + ": expected 1/0, yes/no, true/false or on/off");
-        };
     }
 
     /** The kernel's next_arg(): one parameter from {@code start}; {@code end[0]} receives where it stopped. */

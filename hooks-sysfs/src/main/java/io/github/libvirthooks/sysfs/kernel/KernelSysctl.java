@@ -35,11 +35,6 @@ public final class KernelSysctl {
         return host.readLong(require(SCHED_RT_RUNTIME_US, "RT throttling"));
     }
 
-    /** {@code sched_rt_period_us}: the period RT runtime is measured over. */
-    public long schedRtPeriodUs() {
-        return host.readLong(require(SCHED_RT_PERIOD_US, "RT throttling"));
-    }
-
     /**
      * Sets {@code sched_rt_runtime_us}; {@code -1} disables RT throttling (an RT vCPU thread may
      * then starve host work on its CPU).

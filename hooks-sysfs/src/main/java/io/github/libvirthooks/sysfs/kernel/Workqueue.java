@@ -47,16 +47,6 @@ public final class Workqueue {
         return writeMask(require(UNBOUND_CPUMASK, "the workqueue cpumask (Linux 4.6+)"), cpus);
     }
 
-    /** The CPUs of the writeback workqueue (the flusher threads). */
-    public CpuSet writebackCpumask() {
-        return cpumask("writeback");
-    }
-
-    /** Limits the writeback workqueue to {@code cpus}. */
-    public Change setWritebackCpumask(CpuSet cpus) {
-        return setCpumask("writeback", cpus);
-    }
-
     /** True if the kernel offers the global mask of unbound workqueues (Linux 4.6+). */
     public boolean offersUnboundCpumask() {
         return host.exists(UNBOUND_CPUMASK);

@@ -2,11 +2,7 @@ package io.github.libvirthooks.sysfs.memory;
 
 import io.github.libvirthooks.sysfs.HostAccessException;
 import io.github.libvirthooks.sysfs.HostRoot;
-import io.github.libvirthooks.sysfs.exec.CommandResult;
-import io.github.libvirthooks.sysfs.exec.CommandRunner;
 
-import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -14,9 +10,8 @@ import java.util.Objects;
  * slab objects (dentries, inodes), so that the freed memory can be used for something that
  * needs contiguous pages, such as hugepages.
  *
- * <p>Only clean pages are dropped. Java has no {@code sync(2)}; callers that want dirty pages
- * written back first call {@link #sync(CommandRunner, Duration)}, which runs the {@code sync}
- * command, before {@link #dropCaches()}. Dropping caches is harmless for correctness but costs
+ * <p>Only clean pages are dropped: callers that want dirty pages written back run
+ * {@code sync} before {@link #dropCaches()}. Dropping caches is harmless for correctness but costs
  * I/O later, as the host re-reads what it dropped.
  */
 public final class DropCaches {
@@ -74,19 +69,5 @@ public final class DropCaches {
                     + " does not exist (is /proc mounted, and is the kernel built with CONFIG_SYSCTL?)");
         }
         host.trigger(PATH, which.value());
-    }
-
-    /**
-     * Runs {@code sync} (argv {@code ["sync"]}) so that dirty pages are written back and can
-     * be dropped. It is not rooted: it flushes the filesystems of the machine it runs on.
-     *
-     * @throws io.github.libvirthooks.sysfs.exec.CommandException if {@code sync} cannot run,
-     *         fails or takes longer than {@code timeout}
-     */
-    public static void sync(CommandRunner runner, Duration timeout) {
-        Objects.requireNonNull(runner, "runner");
-        Objects.requireNonNull(timeout, "timeout");
-        CommandResult result = runner.run(List.of("sync"), timeout);
-        result.orThrow();
     }
 }

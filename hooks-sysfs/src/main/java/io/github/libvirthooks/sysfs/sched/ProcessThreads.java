@@ -69,11 +69,6 @@ public final class ProcessThreads {
         return threads(pid).stream().filter(TaskThread::isIoThread).toList();
     }
 
-    /** The threads that are neither vCPU nor I/O threads: libvirt's emulator threads. */
-    public List<TaskThread> emulatorThreads(int pid) {
-        return threads(pid).stream().filter(t -> !t.isVcpu() && !t.isIoThread()).toList();
-    }
-
     /**
      * The scheduling of thread {@code tid} of process {@code pid}, from
      * {@code /proc/PID/task/TID/stat}.

@@ -32,18 +32,8 @@ public record TaskThread(int pid, int tid, String name) {
         return m.matches() ? OptionalInt.of(Integer.parseInt(m.group(1))) : OptionalInt.empty();
     }
 
-    /** True for a QEMU vCPU thread. */
-    public boolean isVcpu() {
-        return vcpuIndex().isPresent();
-    }
-
     /** True for a QEMU I/O thread ({@code IO <id>}). */
     public boolean isIoThread() {
         return name.startsWith("IO ");
-    }
-
-    /** True for the thread group leader (the main thread). */
-    public boolean isMain() {
-        return pid == tid;
     }
 }

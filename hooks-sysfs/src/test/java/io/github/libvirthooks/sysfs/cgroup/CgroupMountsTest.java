@@ -37,7 +37,6 @@ class CgroupMountsTest {
 
         assertThat(mounts.version()).isEqualTo(CgroupVersion.V1);
         assertThat(mounts.unifiedMount()).isEmpty();
-        assertThat(mounts.version().hasUnified()).isFalse();
     }
 
     @Test

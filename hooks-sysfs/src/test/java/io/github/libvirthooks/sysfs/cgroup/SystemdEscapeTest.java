@@ -32,26 +32,6 @@ class SystemdEscapeTest {
         assertThat(SystemdEscape.escape("")).isEmpty();
     }
 
-    @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "/foo/bar    | foo-bar",
-            "/           | -",
-            "foo//bar/   | foo-bar",
-            "/a/./b      | a-b",
-            "/.dot       | \\x2edot",
-            "/a b/c-d    | a\\x20b-c\\x2dd",
-            "//          | -",
-    })
-    void escapesPathsLikeSystemdEscapePath(String input, String expected) {
-        assertThat(SystemdEscape.escapePath(input)).isEqualTo(expected);
-    }
-
-    @Test
-    void refusesPathsWithDotDot() {
-        assertThatThrownBy(() -> SystemdEscape.escapePath("/a/../b")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("not normalized");
-    }
-
     @Test
     void unescapeUndoesEscapeAndTurnsDashesIntoSlashes() {
         assertThat(SystemdEscape.unescape("qemu\\x2d1\\x2dwin10")).isEqualTo("qemu-1-win10");
@@ -68,16 +48,6 @@ class SystemdEscapeTest {
         assertThatThrownBy(() -> SystemdEscape.unescape("bad\\xg0")).hasMessageContaining("is not followed by xNN");
         assertThatThrownBy(() -> SystemdEscape.unescape("\\X41")).hasMessageContaining("is not followed by xNN");
         assertThatThrownBy(() -> SystemdEscape.unescape("\\xff")).hasMessageContaining("not UTF-8");
-    }
-
-    @Test
-    void unescapePathAddsTheLeadingSlash() {
-        assertThat(SystemdEscape.unescapePath("foo-bar")).isEqualTo("/foo/bar");
-        assertThat(SystemdEscape.unescapePath("-")).isEqualTo("/");
-        assertThat(SystemdEscape.unescapePath("a\\x20b-c\\x2dd")).isEqualTo("/a b/c-d");
-        assertThatThrownBy(() -> SystemdEscape.unescapePath("a--b")).hasMessageContaining("not a normalized path");
-        assertThatThrownBy(() -> SystemdEscape.unescapePath("")).hasMessageContaining("empty");
-        assertThatThrownBy(() -> SystemdEscape.unescapePath("a-..-b")).hasMessageContaining("not a normalized path");
     }
 
     @Test

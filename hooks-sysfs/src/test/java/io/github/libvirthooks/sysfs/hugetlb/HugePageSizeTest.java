@@ -58,15 +58,6 @@ class HugePageSizeTest {
     }
 
     @Test
-    void cgroupNamesFollowTheKernelsMemFmt() {
-        assertThat(TWO_MIB.cgroupName()).isEqualTo("2MB");
-        assertThat(ONE_GIB.cgroupName()).isEqualTo("1GB");
-        assertThat(HugePageSize.parse("64k").cgroupName()).isEqualTo("64KB");
-        assertThat(HugePageSize.parse("32M").cgroupName()).isEqualTo("32MB");
-        assertThat(HugePageSize.parse("16G").cgroupName()).isEqualTo("16GB");
-    }
-
-    @Test
     void bootParameterAndMessageSpelling() {
         assertThat(TWO_MIB.bootParameter()).isEqualTo("2M");
         assertThat(ONE_GIB.bootParameter()).isEqualTo("1G");

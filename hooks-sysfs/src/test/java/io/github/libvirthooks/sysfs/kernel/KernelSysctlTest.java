@@ -32,7 +32,6 @@ class KernelSysctlTest {
         KernelSysctl sysctl = new KernelSysctl(tree().host());
 
         assertThat(sysctl.schedRtRuntimeUs()).isEqualTo(950_000);
-        assertThat(sysctl.schedRtPeriodUs()).isEqualTo(1_000_000);
         assertThat(sysctl.timerMigration()).isTrue();
     }
 

@@ -42,7 +42,7 @@ class WorkqueueTest {
         Workqueue wq = new Workqueue(tree64().host());
 
         assertThat(wq.unboundCpumask()).isEqualTo(CpuSet.range(0, 63));
-        assertThat(wq.writebackCpumask()).isEqualTo(CpuSet.range(0, 63));
+        assertThat(wq.cpumask("writeback")).isEqualTo(CpuSet.range(0, 63));
         assertThat(wq.exposes("writeback")).isTrue();
         assertThat(wq.exposes("blkcg_punt_bio")).isFalse();
     }
@@ -59,7 +59,7 @@ class WorkqueueTest {
     @Test
     void writebackMask() {
         FakeTree tree = tree64();
-        Change change = new Workqueue(tree.host()).setWritebackCpumask(CpuSet.range(0, 3));
+        Change change = new Workqueue(tree.host()).setCpumask("writeback", CpuSet.range(0, 3));
 
         assertThat(change).isEqualTo(new Change(WRITEBACK, "ffffffff,ffffffff", "00000000,0000000f"));
     }
@@ -105,7 +105,7 @@ class WorkqueueTest {
         assertThatThrownBy(wq::unboundCpumask)
                 .isInstanceOf(HostAccessException.class)
                 .hasMessageContaining("does not offer the workqueue cpumask");
-        assertThatThrownBy(wq::writebackCpumask)
+        assertThatThrownBy(() -> wq.cpumask("writeback"))
                 .isInstanceOf(HostAccessException.class)
                 .hasMessageContaining("workqueue 'writeback'");
         assertThatThrownBy(() -> wq.cpumask("../../../etc"))

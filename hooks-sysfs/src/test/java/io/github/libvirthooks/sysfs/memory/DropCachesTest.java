@@ -3,14 +3,10 @@ package io.github.libvirthooks.sysfs.memory;
 import io.github.libvirthooks.sysfs.Change;
 import io.github.libvirthooks.sysfs.HostAccessException;
 import io.github.libvirthooks.sysfs.HostRoot;
-import io.github.libvirthooks.sysfs.exec.CommandException;
-import io.github.libvirthooks.sysfs.exec.CommandResult;
-import io.github.libvirthooks.sysfs.exec.CommandRunner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -60,27 +56,5 @@ class DropCachesTest {
         assertThatThrownBy(dropCaches::dropCaches)
                 .isInstanceOf(HostAccessException.class)
                 .hasMessageStartingWith("cannot drop caches: /proc/sys/vm/drop_caches does not exist");
-    }
-
-    @Test
-    void syncRunsTheSyncCommandAsAnArgumentList() {
-        List<List<String>> ran = new ArrayList<>();
-        CommandRunner runner = (argv, timeout) -> {
-            ran.add(argv);
-            return new CommandResult(argv, 0, "", "");
-        };
-
-        DropCaches.sync(runner, Duration.ofSeconds(30));
-
-        assertThat(ran).containsExactly(List.of("sync"));
-    }
-
-    @Test
-    void failingSyncIsReported() {
-        CommandRunner runner = (argv, timeout) -> new CommandResult(argv, 1, "", "sync: error syncing '/': Input/output error\n");
-
-        assertThatThrownBy(() -> DropCaches.sync(runner, Duration.ofSeconds(30)))
-                .isInstanceOf(CommandException.class)
-                .hasMessage("sync exited with status 1: sync: error syncing '/': Input/output error");
     }
 }

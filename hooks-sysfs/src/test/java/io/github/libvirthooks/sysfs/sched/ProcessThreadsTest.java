@@ -63,7 +63,7 @@ class ProcessThreadsTest {
     }
 
     @Test
-    void findsVcpuIoAndEmulatorThreads() {
+    void findsVcpuAndIoThreads() {
         ProcessThreads threads = new ProcessThreads(qemu().host());
 
         assertThat(threads.vcpuThreads(4000)).containsExactly(
@@ -71,7 +71,6 @@ class ProcessThreadsTest {
                 new VcpuThread(1, new TaskThread(4000, 4012, "CPU 1/KVM")),
                 new VcpuThread(10, new TaskThread(4000, 4020, "CPU 10/TCG")));
         assertThat(threads.ioThreads(4000)).extracting(TaskThread::tid).containsExactly(4010);
-        assertThat(threads.emulatorThreads(4000)).extracting(TaskThread::tid).containsExactly(4000, 4001, 4030);
     }
 
     @Test
@@ -80,7 +79,6 @@ class ProcessThreadsTest {
         assertThat(new TaskThread(1, 2, "CPU x/KVM").vcpuIndex()).isEmpty();
         assertThat(new TaskThread(1, 2, "CPU 3/KVM ").vcpuIndex()).isEmpty();
         assertThat(new TaskThread(1, 2, "ALL CPUs/TCG").vcpuIndex()).isEmpty();
-        assertThat(new TaskThread(5, 5, "x").isMain()).isTrue();
     }
 
     @Test
@@ -173,7 +171,7 @@ class ProcessThreadsTest {
         int pid = (int) ProcessHandle.current().pid();
         ProcessThreads threads = new ProcessThreads(HostRoot.system());
 
-        assertThat(threads.threads(pid)).isNotEmpty().anySatisfy(t -> assertThat(t.isMain()).isTrue());
+        assertThat(threads.threads(pid)).isNotEmpty().anySatisfy(t -> assertThat(t.tid()).isEqualTo(pid));
         assertThat(threads.scheduling(pid, pid).policy()).isNotNull();
     }
 }

@@ -29,14 +29,8 @@ class CpusetTest {
     }
 
     @Test
-    void readsCpusAndMemsAsSets() {
-        tree.file(SLICE + "/cpuset.mems", "0-1").file(SLICE + "/cpuset.mems.effective", "0-1");
-
+    void readsCpusAsASet() {
         assertThat(slice.cpus()).isEqualTo(CpuSet.range(2, 7));
-        assertThat(slice.cpusEffective()).isEqualTo(CpuSet.range(2, 7));
-        assertThat(slice.mems()).isEqualTo(CpuSet.of(0, 1));
-        assertThat(slice.memsEffective()).isEqualTo(CpuSet.of(0, 1));
-        assertThat(root.cpuset().cpusEffective()).isEqualTo(CpuSet.range(0, 7));
     }
 
     @Test
@@ -71,26 +65,6 @@ class CpusetTest {
         assertThat(system.offersPartition()).isFalse();
         assertThat(slice.cpusOrParents()).isEqualTo(CpuSet.range(2, 7));
         assertThat(slice.offersPartition()).isTrue();
-    }
-
-    @Test
-    void setMemsAndCpusExclusiveReturnChanges() {
-        tree.file(SLICE + "/cpuset.cpus.exclusive", "");
-
-        assertThat(slice.setMems(CpuSet.of(0))).isEqualTo(new Change(SLICE + "/cpuset.mems", "", "0"));
-        assertThat(slice.setCpusExclusive(CpuSet.range(4, 7))).isEqualTo(new Change(SLICE + "/cpuset.cpus.exclusive", "", "4-7"));
-        assertThat(slice.cpusExclusive()).isEqualTo(CpuSet.range(4, 7));
-    }
-
-    @Test
-    void missingCpusExclusiveSaysWhichKernelIsNeeded() {
-        assertThatThrownBy(() -> slice.setCpusExclusive(CpuSet.of(4)))
-                .isInstanceOf(CgroupException.class)
-                .hasMessageContaining("cgroup machine.slice has no cpuset.cpus.exclusive")
-                .hasMessageContaining("needs Linux 6.7 or later")
-                .hasMessageContaining("write +cpuset to /sys/fs/cgroup/cgroup.subtree_control");
-        assertThatThrownBy(() -> slice.cpusExclusiveEffective()).isInstanceOf(CgroupException.class)
-                .hasMessageContaining("no cpuset.cpus.exclusive.effective");
     }
 
     @Test
