@@ -15,7 +15,7 @@ import java.util.TreeMap;
  * {@code systemctl set-property --runtime UNIT AllowedCPUs=LIST} like systemd does, keeping
  * each unit's property, and records every argv. The real systemd is exercised in the lab guest.
  */
-final class FakeSystemctl implements CommandRunner {
+public final class FakeSystemctl implements CommandRunner {
     final List<List<String>> ran = new ArrayList<>();
     final Map<String, String> allowedCpus = new TreeMap<>();
     final Set<String> refuse = new HashSet<>();
@@ -27,7 +27,7 @@ final class FakeSystemctl implements CommandRunner {
             return new CommandResult(argv, 127, "", argv.get(0) + ": command not found\n");
         }
         if (argv.size() == 6 && argv.subList(1, 5).equals(List.of("show", "-p", "AllowedCPUs", "--value"))) {
-            return new CommandResult(argv, 0, allowedCpus.getOrDefault(argv.get(5), "") + "\n", "");
+            return new CommandResult(argv, 0, asSystemdPrints(allowedCpus.getOrDefault(argv.get(5), "")) + "\n", "");
         }
         if (argv.size() == 5 && argv.get(1).equals("set-property") && argv.get(2).equals("--runtime")
                 && argv.get(4).startsWith("AllowedCPUs=")) {
@@ -44,5 +44,10 @@ final class FakeSystemctl implements CommandRunner {
     /** The set-property calls only, as argv lists. */
     List<List<String>> sets() {
         return ran.stream().filter(a -> a.get(1).equals("set-property")).toList();
+    }
+
+    /** systemd prints a CPU set as ranges separated by blanks ({@code 0 2-3}), not the kernel's commas. */
+    public static String asSystemdPrints(String cpus) {
+        return cpus.isBlank() ? "" : io.github.libvirthooks.sysfs.cpu.CpuSet.parseList(cpus.strip()).toList().replace(',', ' ');
     }
 }

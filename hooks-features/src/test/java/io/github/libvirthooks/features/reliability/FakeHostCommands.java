@@ -61,7 +61,9 @@ final class FakeHostCommands implements CommandRunner {
     private CommandResult systemctl(List<String> argv) {
         if (argv.size() == 6 && argv.subList(1, 5).equals(List.of("show", "-p", "AllowedCPUs", "--value"))) {
             Path property = path(PROPERTY_DIR + "/" + argv.get(5));
-            return new CommandResult(argv, 0, (Files.exists(property) ? read(property).strip() : "") + "\n", "");
+            // As systemd prints a CPU set: ranges separated by blanks ("0 2-3"), not the kernel's commas.
+            return new CommandResult(argv, 0, io.github.libvirthooks.features.isolcpu.FakeSystemctl.asSystemdPrints(
+                    Files.exists(property) ? read(property).strip() : "") + "\n", "");
         }
         if (argv.size() == 5 && argv.get(1).equals("set-property") && argv.get(2).equals("--runtime")
                 && argv.get(4).startsWith("AllowedCPUs=")) {

@@ -49,7 +49,8 @@ public final class AllowedCpus {
         String value = commands.query(argv, TIMEOUT).orThrow().stdout().strip();
         try {
             if (CPU_LIST.matcher(value).matches()) {
-                return CpuSet.parseList(value);
+                // systemd prints a CPU set as ranges separated by blanks ("0 2-3"), the kernel with commas.
+                return CpuSet.parseList(value.isEmpty() ? "" : String.join(",", value.split("[\\s,]+")));
             }
         } catch (IllegalArgumentException e) {
             // reported below

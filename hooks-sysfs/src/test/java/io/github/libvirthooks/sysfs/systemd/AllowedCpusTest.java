@@ -31,6 +31,8 @@ class AllowedCpusTest {
     void readsTheUnitsPropertyAsACpuSetAndEmptyAsEveryCpu() {
         assertThat(new AllowedCpus(printing("0-1,4-5\n")).read("system.slice")).isEqualTo(CpuSet.parseList("0-1,4-5"));
         assertThat(new AllowedCpus(printing("\n")).read("user.slice")).isEqualTo(CpuSet.empty());
+        // What systemd 252 really prints (seen in the lab guest): ranges separated by blanks.
+        assertThat(new AllowedCpus(printing("0 2-3\n")).read("user.slice")).isEqualTo(CpuSet.parseList("0,2-3"));
         assertThat(ran.get(0)).containsExactly("systemctl", "show", "-p", "AllowedCPUs", "--value", "system.slice");
     }
 
