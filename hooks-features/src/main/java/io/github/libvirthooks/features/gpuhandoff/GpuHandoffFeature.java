@@ -80,10 +80,7 @@ public final class GpuHandoffFeature implements ClaimingFeature<GpuHandoffClaim>
     public void apply(FeatureContext context) {
         GpuHandoffOptions options = GpuHandoffOptions.parse(context.options());
         HostRoot host = context.claimedHost();
-        Handoff handoff = Handoff.survey(host, context.domain(), options, context.commands());
-        context.effect("devices", handoff.functions().stream().map(f -> f.address().text()).toList());
-        context.effect("case", handoff.primary() ? "primary" : "secondary");
-        context.effect("why", handoff.why());
+        Handoff handoff = Handoff.survey(host, context.domain(), options, context.commands(), context::effect);
         context.effect("steps", handoff.steps());
         Duration limit = options.timeout();
         boolean stoppedSomething = false;

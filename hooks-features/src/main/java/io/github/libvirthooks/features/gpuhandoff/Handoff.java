@@ -99,11 +99,13 @@ record Handoff(List<Function> functions, boolean primary, String why, Optional<S
     }
 
     /**
-     * Reads the host and refuses, naming names, what cannot be handed over safely.
+     * Reads the host and refuses, naming names, what cannot be handed over safely. The devices
+     * and the case go to {@code effects} as soon as they are known, so that a refused plan shows them too.
      *
      * @throws FeatureException saying what is wrong and what to do; nothing has changed
      */
-    static Handoff survey(HostRoot host, Domain domain, GpuHandoffOptions options, CommandRunner commands) {
+    static Handoff survey(HostRoot host, Domain domain, GpuHandoffOptions options, CommandRunner commands,
+            io.github.libvirthooks.features.engine.Effects effects) {
         Map<PciAddress, Boolean> wanted = wanted(domain, options);
         if (!new IommuGroups(host).enabled()) {
             throw new FeatureException("gpu-handoff: the IOMMU is off (" + IommuGroups.GROUPS + " is empty): turn on VT-d or AMD-Vi"
@@ -123,6 +125,9 @@ record Handoff(List<Function> functions, boolean primary, String why, Optional<S
         }
         String[] why = new String[1];
         boolean primary = isPrimary(host, all.keySet(), why);
+        effects.put("devices", functions.stream().map(f -> f.address().text()).toList());
+        effects.put("case", primary ? "primary" : "secondary");
+        effects.put("why", why[0]);
         Predicate<String> watched = watchedNodes(host, functions);
         OpenFileHolders.Scan scan = new OpenFileHolders(host).holding(watched);
         Optional<String> dm = Optional.empty();
