@@ -170,8 +170,12 @@ public final class DomainXmlParser {
         if (!"pci".equals(hostdev.getAttribute("type")) || !(mode.isEmpty() || mode.equals("subsystem"))) {
             return Optional.empty();
         }
-        Element address = child(hostdev, "source").flatMap(s -> child(s, "address"))
-                .orElseThrow(() -> new DomainXmlException("<hostdev type='pci'> has no <source><address>"));
+        // Without a source address there is no host function to name (libvirt always writes one; a hand-made XML may not).
+        Optional<Element> source = child(hostdev, "source").flatMap(s -> child(s, "address"));
+        if (source.isEmpty()) {
+            return Optional.empty();
+        }
+        Element address = source.get();
         String managed = hostdev.getAttribute("managed");
         if (!managed.isEmpty() && !managed.equals("yes") && !managed.equals("no")) {
             throw new DomainXmlException("invalid <hostdev managed='" + abbreviate(managed) + "'>: yes or no");
