@@ -195,6 +195,35 @@ public final class HostRoot {
         }
     }
 
+    /**
+     * The target of a symbolic link, as stored, without following it; empty when the path is not
+     * a link (or does not exist). sysfs tells relations through links ({@code driver},
+     * {@code iommu_group}) and {@code /proc/PID/fd/N} names the open file through one: both are
+     * read as text, never opened, so a link pointing outside the host root is no escape. The
+     * directory holding the link must still resolve below the root.
+     */
+    public Optional<String> readLink(String hostPath) {
+        Path local = lexical(hostPath);
+        Path parent = local.getParent();
+        if (parent == null || !parent.startsWith(root)) {
+            return Optional.empty();
+        }
+        if (realRoot.getNameCount() != 0 && !realPathOfDeepestExisting(hostPath, parent).startsWith(realRoot)) {
+            throw new HostAccessException(hostPath, hostPath + ": refused, resolves outside the host root " + root);
+        }
+        if (!Files.isSymbolicLink(local)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.readSymbolicLink(local).toString());
+        } catch (NoSuchFileException e) {
+            // Gone between the check and the read: a process closed the file, a driver let go of the device.
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new HostAccessException(hostPath, "cannot read the link " + hostPath + ": " + reason(e), e);
+        }
+    }
+
     /** Names of the entries of a directory, sorted. */
     public List<String> list(String hostDir) {
         Path dir = resolve(hostDir);

@@ -270,4 +270,25 @@ class HostRootTest {
         assertThat(tmp.resolve("outside")).hasContent("secret\n");
         host.removeTree("/run/app");
     }
+
+    @Test
+    void readLinkGivesTheTargetAsTextWithoutFollowingIt() throws IOException {
+        Files.createDirectories(root.resolve("proc/1/fd"));
+        Files.createSymbolicLink(root.resolve("proc/1/fd/3"), Path.of("/dev/dri/card0"));
+        Files.createSymbolicLink(root.resolve("proc/1/fd/4"), tmp.resolve("outside"));
+        assertThat(host.readLink("/proc/1/fd/3")).contains("/dev/dri/card0");
+        assertThat(host.readLink("/proc/1/fd/4")).contains(tmp.resolve("outside").toString());
+        assertThat(host.readLink("/sys/kernel/mm/knob")).as("a file").isEmpty();
+        assertThat(host.readLink("/proc/1/fd/9")).as("nothing there").isEmpty();
+    }
+
+    @Test
+    void readLinkRefusesALinkWhoseDirectoryIsOutsideTheRoot() throws IOException {
+        Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.createSymbolicLink(tmp.resolve("elsewhere/driver"), Path.of("../x"));
+        Files.createSymbolicLink(root.resolve("sys/escape"), tmp.resolve("elsewhere"));
+        assertThatThrownBy(() -> host.readLink("/sys/escape/driver")).isInstanceOf(HostAccessException.class)
+                .hasMessageContaining("outside the host root");
+        assertThatThrownBy(() -> host.readLink("/../outside")).isInstanceOf(HostAccessException.class);
+    }
 }

@@ -359,6 +359,157 @@ public final class FakeHost {
         file("/proc/" + tid + "/task/" + tid + "/stat", stat);
     }
 
+    // ---- PCI, consoles, framebuffers, modules, processes ----
+
+    /** Where fake PCI functions really live: behind the bridge {@code 0000:00:01.0}. */
+    public static final String PCI_BRIDGE_PATH = "/sys/devices/pci0000:00/0000:00:01.0";
+    private final Map<String, String> nativeDriver = new ConcurrentHashMap<>();
+
+    /**
+     * A PCI function behind a bridge, laid out as sysfs shows it: the device directory with
+     * {@code class}, {@code vendor}, {@code driver_override} ({@code (null)}), {@code reset_method}
+     * ({@code bus}), the {@code driver} and {@code iommu_group} links, the group's {@code devices}
+     * link, the driver's {@code bind}/{@code unbind} and the bus's {@code drivers_probe}. An empty
+     * {@code driver} leaves it unbound; {@code drivers_probe} binds it to {@code driver} again.
+     */
+    public FakeHost pciFunction(String address, String driver, int group, String pciClass, String vendor) {
+        String real = PCI_BRIDGE_PATH + "/" + address;
+        file(real + "/class", pciClass).file(real + "/vendor", vendor).file(real + "/driver_override", "(null)")
+                .file(real + "/reset_method", "bus").dir(PciDeviceFiles.DEVICES).dir("/sys/kernel/iommu_groups/" + group + "/devices")
+                .file("/sys/bus/pci/drivers_probe", "");
+        link(PciDeviceFiles.DEVICES + "/" + address, "../../../devices/pci0000:00/0000:00:01.0/" + address);
+        link(real + "/iommu_group", "../../../../kernel/iommu_groups/" + group);
+        link("/sys/kernel/iommu_groups/" + group + "/devices/" + address, "../../../../devices/pci0000:00/0000:00:01.0/" + address);
+        if (!driver.isEmpty()) {
+            pciDriver(driver);
+            nativeDriver.put(address, driver);
+            bindLinks(address, driver);
+        }
+        return this;
+    }
+
+    /** A registered PCI driver with its {@code bind} and {@code unbind} files. */
+    public FakeHost pciDriver(String driver) {
+        String dir = PciDeviceFiles.DRIVERS + "/" + driver;
+        return file(dir + "/bind", "").file(dir + "/unbind", "");
+    }
+
+    /** The driver's module, as the {@code module} link of its directory. */
+    public FakeHost pciDriverModule(String driver, String module) {
+        return link(PciDeviceFiles.DRIVERS + "/" + driver + "/module", "../../../../module/" + module);
+    }
+
+    /** Marks a function as the boot display and gives it DRM nodes ({@code card0}, {@code renderD128}). */
+    public FakeHost bootVga(String address, String... drmNodes) {
+        String real = PCI_BRIDGE_PATH + "/" + address;
+        file(real + "/boot_vga", "1");
+        for (String node : drmNodes) {
+            dir(real + "/drm/" + node);
+        }
+        return this;
+    }
+
+    /** The dummy console (unbound) and fbcon (bound), as on a desktop booted with a framebuffer console. */
+    public FakeHost vtconsoles() {
+        return file("/sys/class/vtconsole/vtcon0/bind", "0").file("/sys/class/vtconsole/vtcon0/name", "(S) dummy device")
+                .file("/sys/class/vtconsole/vtcon1/bind", "1").file("/sys/class/vtconsole/vtcon1/name", "(M) frame buffer device");
+    }
+
+    /** A firmware framebuffer bound to its platform driver ({@code efi-framebuffer}, {@code efi-framebuffer.0}). */
+    public FakeHost platformFramebuffer(String driver, String device) {
+        String dir = "/sys/bus/platform/drivers/" + driver;
+        file(dir + "/bind", "").file(dir + "/unbind", "").dir("/sys/devices/platform/" + device);
+        return link(dir + "/" + device, "../../../../devices/platform/" + device);
+    }
+
+    /** A process with {@code comm}, a real uid, a cgroup (unified line) and file descriptors open on {@code nodes}. */
+    public FakeHost process(int pid, String comm, int uid, String cgroup, String... nodes) {
+        String dir = "/proc/" + pid;
+        file(dir + "/comm", comm).file(dir + "/status", "Name:\t" + comm + "\nUid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid)
+                .file(dir + "/cgroup", "0::" + cgroup).dir(dir + "/fd");
+        for (int fd = 0; fd < nodes.length; fd++) {
+            link(dir + "/fd/" + (fd + 3), nodes[fd]);
+        }
+        return this;
+    }
+
+    /** A symbolic link at {@code hostPath} to {@code target} (relative, or an absolute host path as /proc shows them). */
+    public FakeHost link(String hostPath, String target) {
+        try {
+            Path link = local(hostPath);
+            Files.createDirectories(link.getParent());
+            Files.deleteIfExists(link);
+            Files.createSymbolicLink(link, Path.of(target));
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void bindLinks(String address, String driver) {
+        link(PCI_BRIDGE_PATH + "/" + address + "/driver", "../../../../bus/pci/drivers/" + driver);
+        link(PciDeviceFiles.DRIVERS + "/" + driver + "/" + address, "../../../../devices/pci0000:00/0000:00:01.0/" + address);
+    }
+
+    private void unbindLinks(String address, String driver) {
+        try {
+            Files.deleteIfExists(local(PCI_BRIDGE_PATH + "/" + address + "/driver"));
+            Files.deleteIfExists(local(PciDeviceFiles.DRIVERS + "/" + driver + "/" + address));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The kernel's driver core: unbind, bind and drivers_probe move the links; a platform framebuffer likewise. */
+    private void driverCore(String path, String value) throws IOException {
+        String address = value.strip();
+        Matcher pci = PCI_DRIVER_FILE.matcher(path);
+        Matcher platform = PLATFORM_DRIVER_FILE.matcher(path);
+        if (pci.matches()) {
+            String driver = pci.group(1);
+            boolean bound = Files.isSymbolicLink(local(PciDeviceFiles.DRIVERS + "/" + driver + "/" + address));
+            if (pci.group(2).equals("unbind")) {
+                if (!bound) {
+                    throw new IOException("No such device");
+                }
+                unbindLinks(address, driver);
+            } else {
+                if (bound || Files.isSymbolicLink(local(PCI_BRIDGE_PATH + "/" + address + "/driver"))) {
+                    throw new IOException("Device or resource busy");
+                }
+                bindLinks(address, driver);
+            }
+        } else if (path.equals("/sys/bus/pci/drivers_probe")) {
+            if (Files.isSymbolicLink(local(PCI_BRIDGE_PATH + "/" + address + "/driver"))) {
+                return;
+            }
+            String override = read(PCI_BRIDGE_PATH + "/" + address + "/driver_override").strip();
+            String driver = override.equals("(null)") || override.isEmpty() ? nativeDriver.get(address) : override;
+            if (driver != null && Files.isDirectory(local(PciDeviceFiles.DRIVERS + "/" + driver))) {
+                bindLinks(address, driver);
+            }
+        } else if (platform.matches()) {
+            String dir = "/sys/bus/platform/drivers/" + platform.group(1) + "/" + address;
+            if (platform.group(2).equals("unbind")) {
+                if (!Files.isSymbolicLink(local(dir))) {
+                    throw new IOException("No such device");
+                }
+                Files.delete(local(dir));
+            } else {
+                link(dir, "../../../../devices/platform/" + address);
+            }
+        }
+    }
+
+    private static final Pattern PCI_DRIVER_FILE = Pattern.compile("/sys/bus/pci/drivers/([^/]+)/(bind|unbind)");
+    private static final Pattern PLATFORM_DRIVER_FILE = Pattern.compile("/sys/bus/platform/drivers/([^/]+)/(bind|unbind)");
+
+    /** The sysfs paths of PCI functions and drivers. */
+    private static final class PciDeviceFiles {
+        static final String DEVICES = "/sys/bus/pci/devices";
+        static final String DRIVERS = "/sys/bus/pci/drivers";
+    }
+
     // ---- kernel-like writes ----
 
     /**
@@ -392,10 +543,11 @@ public final class FakeHost {
         }
 
         @Override
-        public void beforeTrigger(String path, String value) {
+        public void beforeTrigger(String path, String value) throws IOException {
             if (hugePages != null) {
                 hugePages.beforeTrigger(path, value);
             }
+            driverCore(path, value);
         }
 
         @Override
@@ -408,6 +560,9 @@ public final class FakeHost {
                 pagesNoneInUse(pool.group(1), done.after().strip());
             } else if (path.endsWith("/cgroup.subtree_control")) {
                 subtreeControl(path, subtreeBefore.remove(path), done.after());
+            } else if (path.endsWith("/driver_override")) {
+                // An empty write clears the override, which then reads "(null)".
+                file(path, done.after().strip().isEmpty() ? "(null)" : done.after().strip());
             } else {
                 String value = done.after().strip();
                 file(path, value.isEmpty() ? "\n" : value);

@@ -49,9 +49,29 @@ public final class Doctor {
         checks.add(cgroups());
         checks.addAll(hugepages());
         checks.add(systemd());
+        checks.add(iommu());
         checks.addAll(tools());
         checks.add(stateDir());
         return checks;
+    }
+
+    /**
+     * VFIO needs the IOMMU: the kernel lists groups only when it is on. Only this host-wide check:
+     * doctor has no list of VMs without asking libvirt, so which driver each VM's hostdev functions
+     * are bound to is for {@code plan <vm> } to show (gpu-handoff's devices and case).
+     */
+    Check iommu() {
+        int groups = new io.github.libvirthooks.sysfs.pci.IommuGroups(host).count();
+        String cmdline = host.readIfExists("/proc/cmdline").orElse("");
+        io.github.libvirthooks.sysfs.kernel.KernelCommandLine line = io.github.libvirthooks.sysfs.kernel.KernelCommandLine.parse(cmdline);
+        String asked = line.value("intel_iommu").map(v -> "intel_iommu=" + v).or(() -> line.value("amd_iommu").map(v -> "amd_iommu=" + v))
+                .orElse("neither intel_iommu nor amd_iommu on the kernel command line");
+        if (groups > 0) {
+            return Check.ok("iommu", groups + " IOMMU groups (" + asked + "): PCI passthrough and gpu-handoff can work");
+        }
+        return Check.warn("iommu", "off: no IOMMU groups in /sys/kernel/iommu_groups (" + asked + "); PCI passthrough and"
+                + " gpu-handoff need it", "turn on VT-d or AMD-Vi in the firmware and add intel_iommu=on (Intel) or amd_iommu=on"
+                + " (AMD) to the kernel command line");
     }
 
     Check libvirtVersion() {

@@ -79,6 +79,10 @@ public interface HooksConfig {
 
         Map<String, String> cfscpu();
 
+        /** {@code gpu-handoff}: hand the host's GPU to the VM at prepare, give it back at release. */
+        @WithName("gpu-handoff")
+        Map<String, String> gpuHandoff();
+
         Map<String, String> nosleep();
 
         Map<String, String> dosleep();
@@ -108,6 +112,7 @@ public interface HooksConfig {
             byName.put("hugepages", settings.hugepages());
             byName.put("isolcpu", settings.isolcpu());
             byName.put("cfscpu", settings.cfscpu());
+            byName.put("gpu-handoff", settings.gpuHandoff());
             byName.put("nosleep", settings.nosleep());
             byName.put("dosleep", settings.dosleep());
             byName.put("dohibernate", settings.dohibernate());

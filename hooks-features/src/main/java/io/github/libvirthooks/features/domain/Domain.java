@@ -26,6 +26,7 @@ import java.util.OptionalLong;
  * @param hooksConfig       our metadata element: feature name to its attributes, in document order
  * @param vcpuPlacement     the rest of {@code <vcpu>}, {@code <vcpus>} and the schedulers of {@code <cputune>}
  * @param numa              guest NUMA cells, DIMMs and {@code <numatune>} beyond {@code <memory nodeset>}
+ * @param pciHostdevs       the host PCI functions of {@code <hostdev mode='subsystem' type='pci'>}, in document order
  */
 public record Domain(
         String name,
@@ -42,9 +43,11 @@ public record Domain(
         boolean hasGuestAgent,
         Map<String, Map<String, String>> hooksConfig,
         VcpuPlacement vcpuPlacement,
-        GuestNuma numa) {
+        GuestNuma numa,
+        List<PciHostdev> pciHostdevs) {
 
     public Domain {
+        pciHostdevs = List.copyOf(pciHostdevs);
         vcpuPins = Map.copyOf(vcpuPins);
         iothreadPins = Map.copyOf(iothreadPins);
         networks = List.copyOf(networks);
@@ -176,5 +179,14 @@ public record Domain(
      * @param nodeset   guest NUMA cells it applies to, empty for all
      */
     public record Page(long sizeBytes, Optional<CpuSet> nodeset) {
+    }
+
+    /**
+     * A host PCI function passed to the guest.
+     *
+     * @param address the host function, from {@code <source><address>}
+     * @param managed {@code managed='yes'}: libvirt binds it to {@code vfio-pci} at start and gives it back at stop
+     */
+    public record PciHostdev(io.github.libvirthooks.sysfs.pci.PciAddress address, boolean managed) {
     }
 }

@@ -40,6 +40,8 @@ public final class DomainXmlParser {
     public static final int MAX_HOOK_ELEMENTS = 512;
     /** Attributes of one feature element. */
     public static final int MAX_ATTRIBUTES = 64;
+    /** More host devices than a PCI topology can hold is garbage. */
+    public static final int MAX_HOSTDEVS = 256;
 
     /** Parses XML read from a stream (stdin, for the hook). */
     public Domain parse(InputStream in) {
@@ -124,11 +126,19 @@ public final class DomainXmlParser {
         List<Domain.Dimm> dimms = new ArrayList<>();
 
         boolean hostdev = false;
+        List<Domain.PciHostdev> pciHostdevs = new ArrayList<>();
         List<String> networks = new ArrayList<>();
         boolean agent = false;
         Optional<Element> devices = child(root, "devices");
         if (devices.isPresent()) {
-            hostdev = !children(devices.get(), "hostdev").isEmpty();
+            List<Element> hostdevs = children(devices.get(), "hostdev");
+            hostdev = !hostdevs.isEmpty();
+            if (hostdevs.size() > MAX_HOSTDEVS) {
+                throw new DomainXmlException("more than " + MAX_HOSTDEVS + " <hostdev> elements");
+            }
+            for (Element device : hostdevs) {
+                pciHostdev(device).ifPresent(pciHostdevs::add);
+            }
             for (Element device : children(devices.get(), "memory")) {
                 if ("dimm".equals(device.getAttribute("model"))) {
                     dimms.add(dimm(device));
@@ -147,7 +157,58 @@ public final class DomainXmlParser {
         }
         Map<String, Map<String, String>> hooks = child(root, "metadata").map(this::hooksConfig).orElse(Map.of());
         return new Domain(name, uuid, memory, hugepages, vcpus, vcpuPins, emulatorPin, iothreadPins, numaNodes,
-                hostdev, networks, agent, hooks, placement, new Domain.GuestNuma(cells, dimms, memnodes, numad));
+                hostdev, networks, agent, hooks, placement, new Domain.GuestNuma(cells, dimms, memnodes, numad), pciHostdevs);
+    }
+
+    /**
+     * {@code <hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000'
+     * bus='0x01' slot='0x00' function='0x0'/></source></hostdev>}; other host devices (USB, SCSI,
+     * mode='capabilities') are not PCI functions. libvirt's default for {@code managed} is no.
+     */
+    private static Optional<Domain.PciHostdev> pciHostdev(Element hostdev) {
+        String mode = hostdev.getAttribute("mode");
+        if (!"pci".equals(hostdev.getAttribute("type")) || !(mode.isEmpty() || mode.equals("subsystem"))) {
+            return Optional.empty();
+        }
+        // Without a source address there is no host function to name (libvirt always writes one; a hand-made XML may not).
+        Optional<Element> source = child(hostdev, "source").flatMap(s -> child(s, "address"));
+        if (source.isEmpty()) {
+            return Optional.empty();
+        }
+        Element address = source.get();
+        String managed = hostdev.getAttribute("managed");
+        if (!managed.isEmpty() && !managed.equals("yes") && !managed.equals("no")) {
+            throw new DomainXmlException("invalid <hostdev managed='" + abbreviate(managed) + "'>: yes or no");
+        }
+        try {
+            return Optional.of(new Domain.PciHostdev(io.github.libvirthooks.sysfs.pci.PciAddress.of(
+                    (int) pciPart(address, "domain", 0xffff), (int) pciPart(address, "bus", 0xff),
+                    (int) pciPart(address, "slot", 0x1f), (int) pciPart(address, "function", 7)), managed.equals("yes")));
+        } catch (IllegalArgumentException e) {
+            throw new DomainXmlException("invalid <hostdev> address: " + e.getMessage());
+        }
+    }
+
+    /** One part of a PCI address as libvirt writes it: hex with {@code 0x}, else decimal; domain defaults to 0. */
+    private static long pciPart(Element address, String attr, long max) {
+        String text = address.getAttribute(attr).strip();
+        if (text.isEmpty() && attr.equals("domain")) {
+            return 0;
+        }
+        if (text.isEmpty()) {
+            throw new DomainXmlException("<hostdev> <address> lacks the attribute " + attr);
+        }
+        boolean hex = text.startsWith("0x") || text.startsWith("0X");
+        String digits = hex ? text.substring(2) : text;
+        if (digits.isEmpty() || digits.length() > 8 || !digits.matches(hex ? "[0-9a-fA-F]+" : "[0-9]+")) {
+            throw new DomainXmlException("invalid <hostdev> address " + attr + "='" + abbreviate(text) + "': hex such as 0x01");
+        }
+        long v = Long.parseLong(digits, hex ? 16 : 10);
+        if (v > max) {
+            throw new DomainXmlException("invalid <hostdev> address " + attr + "='" + abbreviate(text) + "': at most 0x"
+                    + Long.toHexString(max));
+        }
+        return v;
     }
 
     private Domain.HugePageBacking hugepages(Element element) {

@@ -5,6 +5,7 @@ import io.github.libvirthooks.features.ddcutil.DdcutilFeature;
 import io.github.libvirthooks.features.dohibernate.HibernateFeature;
 import io.github.libvirthooks.features.dosleep.DosleepFeature;
 import io.github.libvirthooks.features.extension.ExtensionFeatures;
+import io.github.libvirthooks.features.gpuhandoff.GpuHandoffFeature;
 import io.github.libvirthooks.features.hugepages.HugepagesFeature;
 import io.github.libvirthooks.features.isolcpu.IsolcpuFeature;
 import io.github.libvirthooks.features.nosleep.NosleepFeature;
@@ -30,6 +31,7 @@ public final class FeatureCatalog {
             new BuiltIn(HugepagesFeature.SPEC, HugepagesFeature::new),
             new BuiltIn(IsolcpuFeature.SPEC, IsolcpuFeature::new),
             new BuiltIn(CfscpuFeature.SPEC, CfscpuFeature::new),
+            new BuiltIn(GpuHandoffFeature.SPEC, GpuHandoffFeature::new),
             new BuiltIn(NosleepFeature.SPEC, NosleepFeature::new),
             new BuiltIn(DosleepFeature.SPEC, DosleepFeature::new),
             new BuiltIn(HibernateFeature.AT_HOST_SLEEP, HibernateFeature::atHostSleep),

@@ -229,4 +229,36 @@ class DomainXmlParserTest {
         assertThatThrownBy(() -> parse("<domain><name>a</name><description>" + "x".repeat(DomainXmlParser.MAX_XML_BYTES)
                 + "</description></domain>")).hasMessage("domain XML is larger than " + DomainXmlParser.MAX_XML_BYTES + " bytes");
     }
+
+    @Test
+    void pciHostdevsAreReadInLibvirtsHexWithManagedDefaultingToNo() {
+        Domain d = parse("<domain><name>gpu</name><memory>1024</memory><devices>"
+                + "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x0a' slot='0x00'"
+                + " function='0x1'/></source></hostdev>"
+                + "<hostdev mode='subsystem' type='pci'><source><address bus='1' slot='0' function='0'/></source>"
+                + "<address type='pci' domain='0x0000' bus='0x05' slot='0x00' function='0x0'/></hostdev>"
+                + "<hostdev mode='subsystem' type='usb' managed='yes'><source><vendor id='0x046d'/></source></hostdev>"
+                + "</devices></domain>");
+        assertThat(d.hasHostDevices()).isTrue();
+        assertThat(d.pciHostdevs()).containsExactly(
+                new Domain.PciHostdev(new io.github.libvirthooks.sysfs.pci.PciAddress("0000:0a:00.1"), true),
+                new Domain.PciHostdev(new io.github.libvirthooks.sysfs.pci.PciAddress("0000:01:00.0"), false));
+    }
+
+    @Test
+    void hostilePciHostdevsAreRefusedWithTheAttribute() {
+        for (String bad : new String[] {"bus='0x100' slot='0' function='0'", "bus='0x01' slot='0x20' function='0'",
+                "bus='0x01' slot='0' function='8'", "bus='0x01/../..' slot='0' function='0'", "slot='0' function='0'",
+                "bus='0x' slot='0' function='0'", "bus='0x000000001' slot='0' function='0'"}) {
+            assertThatThrownBy(() -> parse("<domain><name>gpu</name><devices><hostdev mode='subsystem' type='pci'><source><address "
+                    + bad + "/></source></hostdev></devices></domain>")).as(bad).isInstanceOf(DomainXmlException.class)
+                    .hasMessageContaining("hostdev");
+        }
+        assertThatThrownBy(() -> parse("<domain><name>gpu</name><devices><hostdev type='pci' managed='maybe'><source><address"
+                + " bus='1' slot='0' function='0'/></source></hostdev></devices></domain>")).isInstanceOf(DomainXmlException.class)
+                .hasMessageContaining("managed");
+        String many = "<hostdev type='pci'><source><address bus='1' slot='0' function='0'/></source></hostdev>".repeat(257);
+        assertThatThrownBy(() -> parse("<domain><name>gpu</name><devices>" + many + "</devices></domain>"))
+                .isInstanceOf(DomainXmlException.class).hasMessageContaining("256");
+    }
 }

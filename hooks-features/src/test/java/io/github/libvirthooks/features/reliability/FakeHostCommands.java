@@ -25,11 +25,13 @@ final class FakeHostCommands implements CommandRunner {
     static final String PROPERTY_DIR = "/run/systemd/fake-allowed-cpus";
 
     private final Path root;
+    private final io.github.libvirthooks.features.gpuhandoff.FakeGpuCommands gpu;
     private final List<List<String>> ran = new ArrayList<>();
     private final List<List<String>> unexpected = new ArrayList<>();
 
     FakeHostCommands(Path root) {
         this.root = root;
+        this.gpu = new io.github.libvirthooks.features.gpuhandoff.FakeGpuCommands(FakeHost.attach(root));
     }
 
     synchronized List<List<String>> ran() {
@@ -44,6 +46,10 @@ final class FakeHostCommands implements CommandRunner {
     @Override
     public synchronized CommandResult run(List<String> argv, Duration timeout) {
         ran.add(List.copyOf(argv));
+        java.util.Optional<CommandResult> handoff = gpu.answer(argv);
+        if (handoff.isPresent()) {
+            return handoff.get();
+        }
         switch (argv.get(0)) {
             case "systemctl" -> {
                 return systemctl(argv);

@@ -38,6 +38,24 @@ record Scenario(String name, String hooks, boolean memory, boolean qemu, Consume
                         + "<cfscpu policy='fifo' priority='10' weight='200' rt-runtime='-1'/>", true, true, t -> { }));
     }
 
+    /**
+     * {@link #documented()} and the single-GPU hand-off: a host whose only GPU (with its audio
+     * function) drives the display, the display manager active, fbcon and efi-framebuffer bound.
+     * Kept out of {@link #documented()}: the suites that count shared claims do not apply to it.
+     */
+    static List<Scenario> faultInjected() {
+        List<Scenario> all = new java.util.ArrayList<>(documented());
+        all.add(new Scenario("gpu-handoff", "<gpu-handoff devices='0000:01:00.0' unload-modules='true'/>", false, false, t -> {
+            t.pciFunction("0000:01:00.0", "amdgpu", 12, "0x030000", "0x1002")
+                    .pciFunction("0000:01:00.1", "snd_hda_intel", 12, "0x040300", "0x1002")
+                    .bootVga("0000:01:00.0", "card0", "renderD128").vtconsoles()
+                    .platformFramebuffer("efi-framebuffer", "efi-framebuffer.0").pciDriverModule("amdgpu", "amdgpu")
+                    .file("/proc/modules", "amdgpu 9 0 - Live 0x0\nvfio_pci 1 0 - Live 0x0");
+            io.github.libvirthooks.features.gpuhandoff.FakeGpuCommands.systemdWithGdm(t);
+        }));
+        return List.copyOf(all);
+    }
+
     FakeHost host(java.nio.file.Path root) {
         FakeHost tree = FakeHost.vfioDesktop(root);
         setup.accept(tree);
