@@ -18,6 +18,7 @@ import io.github.libvirthooks.sysfs.cgroup.CpusetPartition;
 import io.github.libvirthooks.sysfs.cgroup.CpusetPartitionState;
 import io.github.libvirthooks.sysfs.cgroup.Cpuset;
 import io.github.libvirthooks.sysfs.cpu.CpuSet;
+import io.github.libvirthooks.sysfs.sched.PinnedTasks;
 import io.github.libvirthooks.sysfs.cpu.CpuTopology;
 import io.github.libvirthooks.sysfs.cpu.SplitCore;
 import io.github.libvirthooks.sysfs.exec.CommandException;
@@ -157,6 +158,10 @@ public final class IsolcpuFeature implements ClaimingFeature<IsolcpuClaim> {
         context.claim(IsolcpuClaim.CODEC, claim);
         report.accept("claim  isolcpu: CPUs " + vm + " for " + vmName + (others.isEmpty() ? "" : ", with " + names(others)
                 + " (" + vms + " in all)") + "; host CPUs " + hostCpus + " (" + describe(backend) + ")");
+
+        if (others.isEmpty()) {
+            pinnedTasksWarning(host, topology.online(), vm).ifPresent(line -> report.accept("warn   isolcpu: " + line));
+        }
 
         List<IsolcpuClaim> all = new ArrayList<>();
         all.add(claim);
@@ -473,6 +478,39 @@ public final class IsolcpuFeature implements ClaimingFeature<IsolcpuClaim> {
     /** The other VMs' isolcpu claims; refuses (or, at release, keeps this one) while a journal cannot be read. */
     private static List<VmClaim<IsolcpuClaim>> otherClaims(FeatureContext context) {
         return context.otherVmClaims(IsolcpuClaim.CODEC).stream().filter(c -> c.resource().equals(IsolcpuClaim.RESOURCE)).toList();
+    }
+
+    /**
+     * Before Linux 6.2 the kernel resets the affinity of every task in a cgroup whose cpuset
+     * changes (systemd/systemd#23748; seen in the lab on Debian's 6.1: a process pinned to CPU 1
+     * ran on 0-1 once the first VM started): a user's hand-pinned processes lose their pinning
+     * when the first isolating VM starts, and do not get it back at release.
+     */
+    private static Optional<String> pinnedTasksWarning(HostRoot host, CpuSet online, CpuSet vm) {
+        PinnedTasks tasks = new PinnedTasks(host);
+        if (!tasks.kernelResetsAffinity()) {
+            return Optional.empty();
+        }
+        List<String> subtrees = new ArrayList<>();
+        List<PinnedTasks.Pinned> pinned;
+        try {
+            for (Cgroup child : unifiedRoot(host).children()) {
+                if (!VM_CGROUPS.contains(child.name())) {
+                    subtrees.add("/" + child.name());
+                }
+            }
+            pinned = tasks.in(subtrees, online);
+        } catch (HostAccessException e) {
+            return Optional.empty();
+        }
+        if (pinned.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("kernel " + tasks.kernelRelease() + " (before 6.2) resets"
+                + " the CPU affinity of every process in a cgroup whose cpuset changes: these processes pinned by hand lose their"
+                + " pinning now and do not get it back when the VM stops: " + pinned.stream().map(PinnedTasks.Pinned::toString)
+                .collect(Collectors.joining(", ")) + (pinned.size() >= 20 ? ", ..." : "") + "; pin them again afterwards"
+                + " (taskset -apc LIST PID), or keep CPUs " + vm + " out of their pins");
     }
 
     private static String names(List<VmClaim<IsolcpuClaim>> claims) {

@@ -190,6 +190,32 @@ class IsolcpuFeatureTest {
                 List.of("systemctl", "set-property", "--runtime", "init.scope", "AllowedCPUs="));
     }
 
+    /**
+     * Seen in the lab on Debian's 6.1: a process pinned by hand to CPU 1 ran on 0-1 once the first
+     * VM's cpuset applied (the kernel resets the affinity of a cgroup's tasks before 6.2).
+     */
+    @Test
+    void onKernelsBeforeSixTwoTheFirstVmWarnsAboutProcessesPinnedByHand() {
+        fake.systemd();
+        fake.cgroup("user.slice", "").cgroup("system.slice", "");
+        fake.process(700, "pinned-job", 1000, "/user.slice/user-1000.slice/session-2.scope")
+                .file("/proc/700/status", "Name:\tpinned-job\nCpus_allowed_list:\t1\n");
+        fake.process(701, "sshd", 0, "/system.slice/ssh.service").file("/proc/701/status", "Name:\tsshd\nCpus_allowed_list:\t0-7\n");
+        Domain vm = vm("win10", "<isolcpu/>", pins("2,6", "3,7"));
+
+        fake.file("/proc/sys/kernel/osrelease", "6.1.0-50-amd64\n");
+        prepare(vm);
+        assertThat(lines).filteredOn(l -> l.startsWith("warn   isolcpu: kernel 6.1.0-50-amd64 (before 6.2) resets the CPU affinity"))
+                .singleElement().asString().contains("700 (pinned-job, CPUs 1)").doesNotContain("sshd");
+        release(vm);
+
+        lines.clear();
+        fake.file("/proc/sys/kernel/osrelease", "6.2.0\n");
+        prepare(vm);
+        assertThat(lines).noneMatch(l -> l.contains("resets the CPU affinity"));
+        release(vm);
+    }
+
     @Test
     void systemdBackendPutsBackAnAllowedCpusTheUserHadSet() {
         fake.systemd();
