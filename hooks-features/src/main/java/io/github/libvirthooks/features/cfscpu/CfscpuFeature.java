@@ -5,6 +5,7 @@ import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.FeatureSpec;
+import io.github.libvirthooks.features.engine.SpecifiedFeature;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.sysfs.HostAccessException;
 import io.github.libvirthooks.sysfs.HostRoot;
@@ -46,7 +47,7 @@ import java.util.function.Consumer;
  * process, cgroup or tool is a warning, never a failure, and nothing host-wide is changed
  * unless vCPU threads were found.
  */
-public final class CfscpuFeature implements ClaimingFeature<CfscpuClaim> {
+public final class CfscpuFeature implements ClaimingFeature<CfscpuClaim>, SpecifiedFeature {
     public static final String NAME = "cfscpu";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "give the VM's vCPU threads a scheduling policy once QEMU runs")
@@ -63,16 +64,6 @@ public final class CfscpuFeature implements ClaimingFeature<CfscpuClaim> {
     @Override
     public FeatureSpec spec() {
         return SPEC;
-    }
-
-    @Override
-    public String name() {
-        return SPEC.name();
-    }
-
-    @Override
-    public Set<HookOperation> actsOn() {
-        return SPEC.events();
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.github.libvirthooks.features.engine.ClaimCodec;
 import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
+import io.github.libvirthooks.features.engine.SpecifiedFeature;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ import java.util.TreeMap;
  * <p>The claim (resource {@code input}) holds the monitor selection and the input to switch
  * back to, so release needs neither the options nor the domain XML.
  */
-public final class DdcutilFeature implements ClaimingFeature<DdcutilClaim> {
+public final class DdcutilFeature implements ClaimingFeature<DdcutilClaim>, SpecifiedFeature {
     public static final String NAME = "ddcutil";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "switch the monitor to the VM's input, and back")
@@ -59,16 +60,6 @@ public final class DdcutilFeature implements ClaimingFeature<DdcutilClaim> {
     @Override
     public FeatureSpec spec() {
         return SPEC;
-    }
-
-    @Override
-    public String name() {
-        return SPEC.name();
-    }
-
-    @Override
-    public Set<HookOperation> actsOn() {
-        return SPEC.events();
     }
 
     @Override

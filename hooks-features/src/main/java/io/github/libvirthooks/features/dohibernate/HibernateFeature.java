@@ -4,6 +4,7 @@ import io.github.libvirthooks.features.domain.Domain;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
+import io.github.libvirthooks.features.engine.SpecifiedFeature;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.hostpower.HibernateOptions;
@@ -24,7 +25,7 @@ import java.util.Set;
  * the hook cannot see {@code <pm>} yet (the parsed domain lacks it), so {@code plan} and the
  * handlers, which read the live XML, say when it does not.
  */
-public final class HibernateFeature implements Feature {
+public final class HibernateFeature implements SpecifiedFeature {
     /** {@code dohibernate}: what it is (the README's table is checked against it). */
     public static final FeatureSpec AT_HOST_SLEEP = FeatureSpec.named(HibernateOptions.SLEEP_FEATURE,
                     "hibernate the guest when the host sleeps")
@@ -66,16 +67,6 @@ public final class HibernateFeature implements Feature {
     @Override
     public FeatureSpec spec() {
         return spec;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public Set<HookOperation> actsOn() {
-        return spec.events();
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.github.libvirthooks.features.dosleep;
 import io.github.libvirthooks.features.engine.Feature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
+import io.github.libvirthooks.features.engine.SpecifiedFeature;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.hostpower.DosleepOptions;
@@ -20,7 +21,7 @@ import java.util.Set;
  *
  * <p>Options: see {@link DosleepOptions}.
  */
-public final class DosleepFeature implements Feature {
+public final class DosleepFeature implements SpecifiedFeature {
     public static final String NAME = DosleepOptions.FEATURE;
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "put the guest to sleep when the host sleeps, wake it after resume")
@@ -35,16 +36,6 @@ public final class DosleepFeature implements Feature {
     @Override
     public FeatureSpec spec() {
         return SPEC;
-    }
-
-    @Override
-    public String name() {
-        return SPEC.name();
-    }
-
-    @Override
-    public Set<HookOperation> actsOn() {
-        return SPEC.events();
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.FeatureSpec;
+import io.github.libvirthooks.features.engine.SpecifiedFeature;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.gpuhandoff.GpuHandoffClaim.ConsolesUnbound;
 import io.github.libvirthooks.features.gpuhandoff.GpuHandoffClaim.DisplayManagerStopped;
@@ -38,7 +39,7 @@ import java.util.Set;
  * vfio-pci. Binding {@code managed='yes'} functions stays with libvirt; the hook never calls
  * virsh. A failed start rolls back and release gives back the claims, in reverse.
  */
-public final class GpuHandoffFeature implements ClaimingFeature<GpuHandoffClaim> {
+public final class GpuHandoffFeature implements ClaimingFeature<GpuHandoffClaim>, SpecifiedFeature {
     public static final String NAME = "gpu-handoff";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "hand the host's GPU to the VM and give it back")
@@ -59,16 +60,6 @@ public final class GpuHandoffFeature implements ClaimingFeature<GpuHandoffClaim>
     @Override
     public FeatureSpec spec() {
         return SPEC;
-    }
-
-    @Override
-    public String name() {
-        return SPEC.name();
-    }
-
-    @Override
-    public Set<HookOperation> actsOn() {
-        return SPEC.events();
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.github.libvirthooks.features.engine.ClaimCodec;
 import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
+import io.github.libvirthooks.features.engine.SpecifiedFeature;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.sysfs.hugetlb.HugePageCounters;
@@ -35,7 +36,7 @@ import java.util.Set;
  * {@code 2M}, {@code 1G}, ...; a {@code <page size>} in the XML always wins) and
  * {@code timeout} (how long to drop caches, compact and retry on a shortfall, default 10s).
  */
-public final class HugepagesFeature implements ClaimingFeature<HugepagesClaim> {
+public final class HugepagesFeature implements ClaimingFeature<HugepagesClaim>, SpecifiedFeature {
     public static final String NAME = "hugepages";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "reserve hugepages for the VM's memory before QEMU starts")
@@ -50,16 +51,6 @@ public final class HugepagesFeature implements ClaimingFeature<HugepagesClaim> {
     @Override
     public FeatureSpec spec() {
         return SPEC;
-    }
-
-    @Override
-    public String name() {
-        return SPEC.name();
-    }
-
-    @Override
-    public Set<HookOperation> actsOn() {
-        return SPEC.events();
     }
 
     @Override

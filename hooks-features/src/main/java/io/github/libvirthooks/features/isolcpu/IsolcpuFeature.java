@@ -6,6 +6,7 @@ import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext.VmClaim;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
+import io.github.libvirthooks.features.engine.SpecifiedFeature;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.features.isolcpu.IsolcpuOptions.Backend;
@@ -59,7 +60,7 @@ import java.util.stream.Collectors;
  * when none is left). A crash after the claim and before the writes is undone the same way, and
  * plan shows the writes apply would make.
  */
-public final class IsolcpuFeature implements ClaimingFeature<IsolcpuClaim> {
+public final class IsolcpuFeature implements ClaimingFeature<IsolcpuClaim>, SpecifiedFeature {
     public static final String NAME = "isolcpu";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "keep host work off the VM's CPUs while it runs")
@@ -82,16 +83,6 @@ public final class IsolcpuFeature implements ClaimingFeature<IsolcpuClaim> {
     @Override
     public FeatureSpec spec() {
         return SPEC;
-    }
-
-    @Override
-    public String name() {
-        return SPEC.name();
-    }
-
-    @Override
-    public Set<HookOperation> actsOn() {
-        return SPEC.events();
     }
 
     @Override

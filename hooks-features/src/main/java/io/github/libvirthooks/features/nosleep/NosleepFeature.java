@@ -4,6 +4,7 @@ import io.github.libvirthooks.features.engine.ClaimCodec;
 import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
+import io.github.libvirthooks.features.engine.SpecifiedFeature;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import java.util.ArrayList;
@@ -26,7 +27,7 @@ import java.util.Set;
  * <p>Options: {@code what} (the logind locks to take, colon-separated, default {@code sleep};
  * e.g. {@code sleep:idle:handle-lid-switch}).
  */
-public final class NosleepFeature implements ClaimingFeature<NosleepClaim> {
+public final class NosleepFeature implements ClaimingFeature<NosleepClaim>, SpecifiedFeature {
     public static final String NAME = "nosleep";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "keep the host awake while the VM runs")
@@ -41,16 +42,6 @@ public final class NosleepFeature implements ClaimingFeature<NosleepClaim> {
     @Override
     public FeatureSpec spec() {
         return SPEC;
-    }
-
-    @Override
-    public String name() {
-        return SPEC.name();
-    }
-
-    @Override
-    public Set<HookOperation> actsOn() {
-        return SPEC.events();
     }
 
     @Override

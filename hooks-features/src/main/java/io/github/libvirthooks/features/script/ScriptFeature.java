@@ -4,6 +4,7 @@ import io.github.libvirthooks.features.engine.ClaimCodec;
 import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
+import io.github.libvirthooks.features.engine.SpecifiedFeature;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookInvocation;
 import io.github.libvirthooks.features.engine.HookOperation;
@@ -47,7 +48,7 @@ import java.util.Set;
  * is rolled back) and by {@code libvirt-hooks restore}; the engine never applies features at
  * release itself.
  */
-public final class ScriptFeature implements ClaimingFeature<ScriptClaim> {
+public final class ScriptFeature implements ClaimingFeature<ScriptClaim>, SpecifiedFeature {
     public static final String NAME = "script";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "run the user's own executables, per VM, with an undo at release")
@@ -83,16 +84,7 @@ public final class ScriptFeature implements ClaimingFeature<ScriptClaim> {
         return SPEC;
     }
 
-    @Override
-    public String name() {
-        return SPEC.name();
-    }
-
     /** Every event but release, where scripts run from the journal (see the class comment). */
-    @Override
-    public Set<HookOperation> actsOn() {
-        return SPEC.events();
-    }
 
     @Override
     public ClaimCodec<ScriptClaim> claimCodec() {

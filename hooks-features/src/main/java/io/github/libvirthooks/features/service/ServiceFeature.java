@@ -5,6 +5,7 @@ import io.github.libvirthooks.features.engine.ClaimCodec;
 import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
+import io.github.libvirthooks.features.engine.SpecifiedFeature;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.sysfs.exec.CommandException;
@@ -31,7 +32,7 @@ import java.util.regex.Pattern;
  * aborts the VM's start where libvirt allows it; {@code warn}) and {@code timeout} (for each
  * systemctl call, default 90s like systemd's own start timeout).
  */
-public final class ServiceFeature implements ClaimingFeature<ServiceClaim> {
+public final class ServiceFeature implements ClaimingFeature<ServiceClaim>, SpecifiedFeature {
     public static final String NAME = "service";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "start a systemd template unit per VM, stop it at release")
@@ -53,16 +54,6 @@ public final class ServiceFeature implements ClaimingFeature<ServiceClaim> {
     @Override
     public FeatureSpec spec() {
         return SPEC;
-    }
-
-    @Override
-    public String name() {
-        return SPEC.name();
-    }
-
-    @Override
-    public Set<HookOperation> actsOn() {
-        return SPEC.events();
     }
 
     @Override

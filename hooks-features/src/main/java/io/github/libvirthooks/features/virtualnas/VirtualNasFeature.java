@@ -5,6 +5,7 @@ import io.github.libvirthooks.features.engine.ClaimCodec;
 import io.github.libvirthooks.features.engine.ClaimingFeature;
 import io.github.libvirthooks.features.engine.FeatureContext;
 import io.github.libvirthooks.features.engine.FeatureSpec;
+import io.github.libvirthooks.features.engine.SpecifiedFeature;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
 import io.github.libvirthooks.sysfs.HostRoot;
@@ -37,7 +38,7 @@ import java.util.stream.Stream;
  * (resource {@code smbd}) is recorded before anything starts, so release and {@code restore}
  * stop it even after a crash.
  */
-public final class VirtualNasFeature implements ClaimingFeature<VirtualNasClaim> {
+public final class VirtualNasFeature implements ClaimingFeature<VirtualNasClaim>, SpecifiedFeature {
     public static final String NAME = "virtual-nas";
     /** What this feature is: its events and options (the README's table is checked against it). */
     public static final FeatureSpec SPEC = FeatureSpec.named(NAME, "serve a host directory to the guest over a virtual network only")
@@ -85,16 +86,6 @@ public final class VirtualNasFeature implements ClaimingFeature<VirtualNasClaim>
     @Override
     public FeatureSpec spec() {
         return SPEC;
-    }
-
-    @Override
-    public String name() {
-        return SPEC.name();
-    }
-
-    @Override
-    public Set<HookOperation> actsOn() {
-        return SPEC.events();
     }
 
     @Override
