@@ -82,12 +82,12 @@ class CustomFeaturesE2eIT {
             return;
         }
         cleanDomains();
-        deleteTree(HOOKS_D);
-        deleteTree(SCRIPTS);
-        deleteTree(FEATURES);
-        deleteTree(TRACE_DIR);
+        Libvirt.deleteTree(HOOKS_D);
+        Libvirt.deleteTree(SCRIPTS);
+        Libvirt.deleteTree(FEATURES);
+        Libvirt.deleteTree(TRACE_DIR);
         // The scripts' logs and state folders: uninstall keeps what it does not know (the integrator may teach it these).
-        deleteTree(STATE.resolve("scripts"));
+        Libvirt.deleteTree(STATE.resolve("scripts"));
         Libvirt.Result uninstall = Libvirt.run(List.of("libvirt-hooks", "uninstall"), null, 60);
         assertThat(uninstall.exit()).as(uninstall.err()).isZero();
         assertThat(Path.of("/etc/libvirt/hooks/qemu.d/libvirt-hooks")).doesNotExist();
@@ -279,17 +279,6 @@ class CustomFeaturesE2eIT {
     private static void cleanDomains() {
         for (String name : DOMAINS) {
             Libvirt.destroyAndUndefine(name);
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

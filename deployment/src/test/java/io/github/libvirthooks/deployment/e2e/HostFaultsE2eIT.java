@@ -60,9 +60,9 @@ class HostFaultsE2eIT {
             return;
         }
         cleanDomains();
-        deleteTree(SCRIPTS);
-        deleteTree(TRACE);
-        deleteTree(STATE.resolve("scripts"));
+        Libvirt.deleteTree(SCRIPTS);
+        Libvirt.deleteTree(TRACE);
+        Libvirt.deleteTree(STATE.resolve("scripts"));
         Libvirt.Result uninstall = Libvirt.run(List.of("libvirt-hooks", "uninstall"), null, 60);
         assertThat(uninstall.exit()).as(uninstall.err()).isZero();
         System.out.println("RELIABILITY real-libvirtd-faults survived=" + faults + " left-applied=0");
@@ -225,16 +225,5 @@ class HostFaultsE2eIT {
 
     private static void cleanDomains() {
         DOMAINS.forEach(Libvirt::destroyAndUndefine);
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

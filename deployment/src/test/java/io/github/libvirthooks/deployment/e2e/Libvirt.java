@@ -89,6 +89,18 @@ final class Libvirt {
         }
     }
 
+    /** Deletes a file tree the test made, if it is there. */
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     /** Defines a domain from XML (through a file: virsh reads XML only from files). */
     static void define(Path dir, String xml) throws IOException {
         Path file = Files.createTempFile(dir, "domain", ".xml");

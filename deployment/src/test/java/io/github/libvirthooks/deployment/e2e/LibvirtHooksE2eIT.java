@@ -228,21 +228,10 @@ class LibvirtHooksE2eIT {
         } finally {
             Files.deleteIfExists(environmentFile);
             Libvirt.destroyAndUndefine("e2e-env");
-            deleteTreeQuietly(elsewhere);
+            Libvirt.deleteTree(elsewhere);
             Libvirt.up(true);
         }
         assertThat(Libvirt.nrHugepages()).isEqualTo(hugepagesBefore);
-    }
-
-    private static void deleteTreeQuietly(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     @Test
