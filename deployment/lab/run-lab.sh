@@ -71,7 +71,12 @@ image=$("$here/build-image.sh" | tail -n 1) || { log "FAIL: build-image.sh could
 node0=$(( memory_mib / 3 ))
 node1=$(( memory_mib - node0 ))
 machine_args=(
-  -machine pc -cpu Nehalem,+pdpe1gb
+  # q35 with the emulated VT-d first (it must precede the PCI devices it translates for): the guest
+  # gets real IOMMU groups. Its display is QEMU's VGA behind a PCIe root port, so that the port can
+  # reset it: the real PCI function gpu-handoff hands to vfio-pci and back (70-gpu-handoff).
+  -machine q35 -device intel-iommu,intremap=off
+  -vga none -device pcie-root-port,id=lab-gpu-port,chassis=8 -device VGA,bus=lab-gpu-port
+  -cpu Nehalem,+pdpe1gb
   # SMT needs an Intel model under TCG: with it cpu0's thread_siblings_list reads 0-1. pdpe1gb gives the
   # guest kernel 1 GiB pages (61-hugepages-per-cell).
   -smp 4,sockets=1,cores=2,threads=2
@@ -120,7 +125,7 @@ esac
 # One 1 GiB page reserved on node 1 at boot keeps an aligned gigabyte free there: at run time the
 # kernel's own allocations soon break every one up. 61-hugepages-per-cell gives it back to the
 # kernel right before its VM starts, so that the hook's reservation finds the gigabyte free.
-cmdline="root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 panic=-1 hugepagesz=1G hugepages=1:1"
+cmdline="root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 panic=-1 hugepagesz=1G hugepages=1:1 intel_iommu=on"
 shares=()
 [ -z "$program" ] || shares+=(-virtfs "local,path=$program,mount_tag=program,security_model=none,readonly=on")
 if [ -n "$results" ]; then
