@@ -116,6 +116,29 @@ class GpuHandoffFeatureTest {
         assertThat(snapshot()).isEqualTo(before);
     }
 
+    /**
+     * NVIDIA's own driver serves every card through /dev/nvidia* (nvidia0, nvidiactl, nvidia-uvm):
+     * a CUDA job holding only /dev/nvidiactl still blocks the unbind in the kernel, so it is a holder.
+     * With another driver those nodes are not the card's.
+     */
+    @Test
+    void withNvidiasDriverEveryDevNvidiaNodeCountsAsHoldingTheCard() {
+        host.pciFunction(GPU, "nvidia", 12, "0x030000", "0x10de").pciDriverModule("nvidia", "nvidia")
+                .process(4200, "python3", 1000, "/system.slice/cuda-job.service", "/dev/nvidiactl");
+        Map<String, byte[]> before = snapshot();
+        assertThatThrownBy(() -> run("prepare", "<gpu-handoff/>", hostdev(GPU, "yes"))).isInstanceOf(HookFailure.class)
+                .hasMessageContaining("PID 4200 python3 (user alice) holds /dev/nvidiactl");
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void withAnotherDriverDevNvidiaNodesAreNotTheCards() {
+        host.process(4200, "python3", 1000, "/system.slice/cuda-job.service", "/dev/nvidiactl");
+        run("prepare", "<gpu-handoff/>", hostdev(GPU, "yes"));
+        assertThat(host.local(GPU_DIR + "/driver")).doesNotExist();
+        run("release", "<gpu-handoff/>", hostdev(GPU, "yes"));
+    }
+
     @Test
     void aSessionThatSurvivesTheDisplayManagerIsNamedAndTheStartRollsBack() {
         host.process(2301, "kwin_wayland", 1000, "/user.slice/user-1000.slice/user@1000.service/session.slice/kwin.service",
