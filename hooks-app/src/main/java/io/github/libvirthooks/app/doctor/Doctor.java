@@ -50,16 +50,78 @@ public final class Doctor {
         checks.addAll(hugepages());
         checks.add(systemd());
         checks.add(iommu());
+        checks.addAll(passthrough());
         checks.addAll(tools());
         checks.add(stateDir());
         return checks;
     }
 
+    /** Where libvirtd keeps the persistent definitions of its QEMU domains: read as files, libvirt is not asked. */
+    static final String DOMAIN_DEFINITIONS = "/etc/libvirt/qemu";
+
     /**
-     * VFIO needs the IOMMU: the kernel lists groups only when it is on. Only this host-wide check:
-     * doctor has no list of VMs without asking libvirt, so which driver each VM's hostdev functions
-     * are bound to is for {@code plan <vm> } to show (gpu-handoff's devices and case).
+     * Per defined VM that passes PCI functions through ({@code <hostdev type='pci'>}): each
+     * function's IOMMU group and the driver it is bound to now, and a warning for what would stop
+     * its start: a function missing, or a group member the VM does not get (VFIO hands over whole
+     * groups; bridges excepted). Read from libvirtd's definition files, so doctor calls no libvirt.
      */
+    List<Check> passthrough() {
+        List<Check> checks = new ArrayList<>();
+        if (!host.isDirectory(DOMAIN_DEFINITIONS)) {
+            return checks;
+        }
+        for (String file : host.list(DOMAIN_DEFINITIONS)) {
+            if (!file.endsWith(".xml")) {
+                continue;
+            }
+            io.github.libvirthooks.features.domain.Domain domain;
+            try {
+                domain = new io.github.libvirthooks.features.domain.DomainXmlParser().parse(
+                        host.read(DOMAIN_DEFINITIONS + "/" + file).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (RuntimeException e) {
+                continue;
+            }
+            if (!domain.pciHostdevs().isEmpty()) {
+                checks.add(passthrough(domain));
+            }
+        }
+        return checks;
+    }
+
+    private Check passthrough(io.github.libvirthooks.features.domain.Domain domain) {
+        java.util.Set<io.github.libvirthooks.sysfs.pci.PciAddress> given = domain.pciHostdevs().stream()
+                .map(io.github.libvirthooks.features.domain.Domain.PciHostdev::address)
+                .collect(Collectors.toCollection(java.util.TreeSet::new));
+        List<String> shown = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        io.github.libvirthooks.sysfs.pci.IommuGroups groups = new io.github.libvirthooks.sysfs.pci.IommuGroups(host);
+        for (io.github.libvirthooks.sysfs.pci.PciAddress address : given) {
+            io.github.libvirthooks.sysfs.pci.PciDevice device = new io.github.libvirthooks.sysfs.pci.PciDevice(host, address);
+            if (!device.exists()) {
+                problems.add(address.text() + " is not on this host");
+                continue;
+            }
+            java.util.OptionalInt group = device.iommuGroup();
+            shown.add(address.text() + " (" + device.driver().orElse("no driver") + (group.isPresent() ? ", group "
+                    + group.getAsInt() : ", no IOMMU group") + ")");
+            if (group.isPresent()) {
+                for (io.github.libvirthooks.sysfs.pci.PciAddress member : groups.devices(group.getAsInt())) {
+                    if (!given.contains(member) && !new io.github.libvirthooks.sysfs.pci.PciDevice(host, member).isBridge()) {
+                        problems.add("group " + group.getAsInt() + " also holds " + member.text() + ", which " + domain.name()
+                                + " does not get");
+                    }
+                }
+            }
+        }
+        String what = domain.name() + ": " + (shown.isEmpty() ? "no function found" : String.join(", ", shown));
+        if (problems.isEmpty()) {
+            return Check.ok("vfio", what);
+        }
+        return Check.warn("vfio", what + "; " + String.join("; ", problems.stream().distinct().toList()),
+                "pass every function of the group to the VM (<hostdev> each), or move the card to a slot with its own group");
+    }
+
+    /** VFIO needs the IOMMU: the kernel lists groups only when it is on. */
     Check iommu() {
         int groups = new io.github.libvirthooks.sysfs.pci.IommuGroups(host).count();
         String cmdline = host.readIfExists("/proc/cmdline").orElse("");
