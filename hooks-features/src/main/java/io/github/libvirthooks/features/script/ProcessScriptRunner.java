@@ -46,23 +46,32 @@ public final class ProcessScriptRunner implements ScriptRunner {
 
     private final CommandRunner commands;
     private final Optional<Path> setsid;
-    private final ScriptConfinement confinement;
+    private final java.util.function.Supplier<ScriptConfinement> detect;
+    private ScriptConfinement confinement;
 
     /**
      * @param commands runs {@code kill} for the process group and {@code systemctl kill} for the scope at a timeout
      */
     public ProcessScriptRunner(CommandRunner commands) {
-        this(commands, SETSID.stream().filter(Files::isExecutable).findFirst(), ScriptConfinement.detect(Path.of("/"), commands));
+        // Looked up at the first script: every hook run makes a runner, most run no script.
+        this(commands, SETSID.stream().filter(Files::isExecutable).findFirst(), () -> ScriptConfinement.detect(Path.of("/"), commands));
     }
 
     ProcessScriptRunner(CommandRunner commands, Optional<Path> setsid, ScriptConfinement confinement) {
+        this(commands, setsid, () -> confinement);
+    }
+
+    private ProcessScriptRunner(CommandRunner commands, Optional<Path> setsid, java.util.function.Supplier<ScriptConfinement> detect) {
         this.commands = commands;
         this.setsid = setsid;
-        this.confinement = confinement;
+        this.detect = detect;
     }
 
     @Override
     public ScriptResult run(ScriptCall call) {
+        if (confinement == null) {
+            confinement = detect.get();
+        }
         try {
             Files.createDirectories(call.stateFolder(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (IOException | UnsupportedOperationException e) {

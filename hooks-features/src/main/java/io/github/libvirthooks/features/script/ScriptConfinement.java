@@ -1,5 +1,8 @@
 package io.github.libvirthooks.features.script;
 
+import io.github.libvirthooks.sysfs.HostRoot;
+import io.github.libvirthooks.sysfs.cgroup.CgroupMounts;
+import io.github.libvirthooks.sysfs.cgroup.ProcCgroup;
 import io.github.libvirthooks.sysfs.exec.CommandRunner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -97,8 +100,12 @@ public sealed interface ScriptConfinement {
         /** The hook's own cgroup v2 directory, when it can hold children of ours. */
         static Optional<OwnCgroup> find(Path root) {
             try {
-                Optional<Path> mount = unifiedMount(root);
-                Optional<String> own = ownPath(root);
+                HostRoot host = HostRoot.at(root);
+                // Only a mount of the hierarchy's root: below another, the hook's own path does not resolve.
+                Optional<Path> mount = CgroupMounts.read(host).unifiedMount().filter(m -> m.root().equals("/"))
+                        .map(m -> host.resolve(m.mountPoint()));
+                Optional<String> own = host.readIfExists("/proc/self/cgroup").flatMap(ProcCgroup::unified)
+                        .filter(p -> p.startsWith("/"));
                 if (mount.isEmpty() || own.isEmpty()) {
                     return Optional.empty();
                 }
@@ -106,36 +113,35 @@ public sealed interface ScriptConfinement {
                 if (!parent.startsWith(mount.get()) || !Files.isWritable(parent) || !Files.exists(parent.resolve("cgroup.procs"))) {
                     return Optional.empty();
                 }
-                return Optional.of(new OwnCgroup(parent));
-            } catch (IOException | RuntimeException e) {
+                OwnCgroup cgroup = new OwnCgroup(parent);
+                cgroup.sweep();
+                return Optional.of(cgroup);
+            } catch (RuntimeException e) {
                 return Optional.empty();
             }
         }
 
-        /** Where cgroup2 is mounted: {@code /sys/fs/cgroup} on a unified host, {@code .../unified} on a hybrid one. */
-        private static Optional<Path> unifiedMount(Path root) throws IOException {
-            for (String line : Files.readAllLines(root.resolve("proc/self/mountinfo"), StandardCharsets.UTF_8)) {
-                int dash = line.indexOf(" - ");
-                String[] head = line.substring(0, Math.max(dash, 0)).split(" ");
-                String[] tail = dash < 0 ? new String[0] : line.substring(dash + 3).split(" ");
-                if (tail.length > 0 && tail[0].equals("cgroup2") && head.length > 4 && head[3].equals("/")) {
-                    return Optional.of(root.resolve(head[4].replace("\\040", " ").substring(1)));
-                }
-            }
-            return Optional.empty();
-        }
-
-        private static Optional<String> ownPath(Path root) throws IOException {
-            for (String line : Files.readAllLines(root.resolve("proc/self/cgroup"), StandardCharsets.UTF_8)) {
-                if (line.startsWith("0::/")) {
-                    return Optional.of(line.substring(3).strip());
-                }
-            }
-            return Optional.empty();
-        }
-
         Path dir(String name) {
             return parent.resolve(name);
+        }
+
+        /**
+         * Removes the cgroups of earlier hook processes that are gone, once empty: a child a script
+         * left running (a daemon) keeps its run's cgroup past {@link #finished}, and nobody else
+         * would remove it when that child ends.
+         */
+        void sweep() {
+            try (Stream<Path> children = Files.list(parent)) {
+                for (Path dir : (Iterable<Path>) children::iterator) {
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("libvirt-hooks-script-([0-9]{1,9})-[0-9]+")
+                            .matcher(dir.getFileName().toString());
+                    if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty() && !populated(dir)) {
+                        Files.deleteIfExists(dir);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // Left for the next hook run: a stale empty cgroup is harmless.
+            }
         }
 
         @Override

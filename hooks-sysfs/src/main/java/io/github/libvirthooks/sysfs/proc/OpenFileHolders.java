@@ -119,11 +119,13 @@ public final class OpenFileHolders {
      * else systemd's named v1 hierarchy ({@code 1:name=systemd:/...}) on hybrid hosts; empty when neither.
      */
     private String cgroup(int pid) {
+        String text = small("/proc/" + pid + "/cgroup").orElse("");
+        Optional<String> unified = io.github.libvirthooks.sysfs.cgroup.ProcCgroup.unified(text);
+        if (unified.isPresent()) {
+            return clean(unified.get());
+        }
         String named = "";
-        for (String line : small("/proc/" + pid + "/cgroup").orElse("").split("\n")) {
-            if (line.startsWith("0::")) {
-                return clean(line.substring(3));
-            }
+        for (String line : text.split("\n")) {
             int at = line.indexOf(":name=systemd:");
             if (at >= 0) {
                 named = clean(line.substring(at + ":name=systemd:".length()));

@@ -83,7 +83,7 @@ public final class PinnedTasks {
 
     private Optional<Pinned> read(int pid, List<String> subtrees, CpuSet online) {
         try {
-            Optional<String> cgroup = host.readIfExists("/proc/" + pid + "/cgroup").flatMap(PinnedTasks::unified);
+            Optional<String> cgroup = host.readIfExists("/proc/" + pid + "/cgroup").flatMap(io.github.libvirthooks.sysfs.cgroup.ProcCgroup::unified);
             if (cgroup.isEmpty() || subtrees.stream().noneMatch(s -> cgroup.get().equals(s) || cgroup.get().startsWith(s + "/"))) {
                 return Optional.empty();
             }
@@ -101,10 +101,6 @@ public final class PinnedTasks {
             // Gone while read, or garbage: not a process to warn about.
             return Optional.empty();
         }
-    }
-
-    private static Optional<String> unified(String cgroupFile) {
-        return cgroupFile.lines().filter(l -> l.startsWith("0::")).map(l -> l.substring(3).strip()).findFirst();
     }
 
     private static Optional<String> field(String status, String name) {
