@@ -89,7 +89,7 @@ public final class EnvironmentFile {
             }
             Matcher m = LINE.matcher(line);
             if (!m.matches()) {
-                throw new ConfigException(where + "'" + printable(line) + "' is not KEY=VALUE (no spaces around '=', no 'export';"
+                throw new ConfigException(where + "'" + io.github.libvirthooks.features.state.DamagedJournal.printable(line) + "' is not KEY=VALUE (no spaces around '=', no 'export';"
                         + " the file is read as data, not by a shell)");
             }
             String name = m.group(1);
@@ -110,12 +110,5 @@ public final class EnvironmentFile {
             return value.substring(1, value.length() - 1);
         }
         return value;
-    }
-
-    private static String printable(String s) {
-        String cut = s.length() > 80 ? s.substring(0, 80) + "..." : s;
-        StringBuilder out = new StringBuilder();
-        cut.codePoints().forEach(c -> out.append(Character.isISOControl(c) ? "?" : Character.toString(c)));
-        return out.toString();
     }
 }

@@ -320,8 +320,7 @@ public final class HookEngine {
 
             @Override
             public void afterWrite(Change done) {
-                report.accept("change " + feature.name() + ": " + done.path() + " = " + done.after()
-                        + " (was " + done.before() + ")");
+                report.accept(changeLine(feature, done));
             }
         });
         FeatureContext.ClaimRecorder claims = new FeatureContext.ClaimRecorder() {
@@ -381,8 +380,7 @@ public final class HookEngine {
 
             @Override
             public void afterWrite(Change done) {
-                report.accept("change " + feature.name() + ": " + done.path() + " = " + done.after()
-                        + " (was " + done.before() + ")");
+                report.accept(changeLine(feature, done));
             }
 
             private void step(String op, String path, String before, String after) {
@@ -393,6 +391,11 @@ public final class HookEngine {
                 cursor.unsaved = true;
             }
         });
+    }
+
+    /** What the user reads of a host value the hook changed. */
+    private static String changeLine(Feature feature, Change done) {
+        return "change " + feature.name() + ": " + done.path() + " = " + done.after() + " (was " + done.before() + ")";
     }
 
     private static Optional<String> lastClaim(VmJournal journal, String feature) {
