@@ -248,7 +248,7 @@ public final class HostRoot {
         Objects.requireNonNull(value, "value");
         String before = read(hostPath);
         Change change = new Change(hostPath, before, value);
-        writeRaw(hostPath, value, change);
+        writeRaw(hostPath, value, change, HostRoot::writeInThisThread);
         return change;
     }
 
@@ -264,7 +264,7 @@ public final class HostRoot {
         Objects.requireNonNull(value, "value");
         String before = undoValue.apply(read(hostPath));
         Change change = new Change(hostPath, before, value);
-        writeRaw(hostPath, value, change);
+        writeRaw(hostPath, value, change, HostRoot::writeInThisThread);
         return change;
     }
 
@@ -277,7 +277,7 @@ public final class HostRoot {
         String before = read(hostPath);
         String value = Objects.requireNonNull(next.apply(before), "new value");
         Change change = new Change(hostPath, before, value);
-        writeRaw(hostPath, value, change);
+        writeRaw(hostPath, value, change, HostRoot::writeInThisThread);
         return change;
     }
 
@@ -292,7 +292,27 @@ public final class HostRoot {
      * {@link HostWriteListener#beforeTrigger}.
      */
     public void trigger(String hostPath, String value) {
-        writeRaw(hostPath, value, null);
+        writeRaw(hostPath, value, null, HostRoot::writeInThisThread);
+    }
+
+    /**
+     * Like {@link #trigger(String, String)}, but the bytes reach the file through {@code writer}:
+     * the listeners have seen the write (the journal has it) before {@code writer} runs, and the
+     * path has been resolved below the root. For a write that may never return, which the
+     * caller hands to a process it can abandon.
+     */
+    public void trigger(String hostPath, String value, RawWriter writer) {
+        writeRaw(hostPath, value, null, Objects.requireNonNull(writer, "writer"));
+    }
+
+    /** Puts already-checked bytes into an already-resolved file. */
+    @FunctionalInterface
+    public interface RawWriter {
+        /**
+         * @param file  the resolved local file
+         * @param bytes the whole value, to be written in one {@code write(2)}
+         */
+        void write(Path file, byte[] bytes) throws IOException;
     }
 
     /**
@@ -368,7 +388,7 @@ public final class HostRoot {
         }
     }
 
-    private void writeRaw(String hostPath, String value, Change change) {
+    private void writeRaw(String hostPath, String value, Change change, RawWriter writer) {
         Path file = resolve(hostPath);
         if (dry != null ? !exists(hostPath) : !Files.exists(file)) {
             throw new HostAccessException(hostPath, "cannot write '" + abbreviate(value) + "' to " + hostPath
@@ -392,16 +412,22 @@ public final class HostRoot {
         }
         // A zero-byte write never reaches the kernel's parser: an empty value is written as a newline, as echo would.
         byte[] bytes = (value.isEmpty() ? "\n" : value).getBytes(StandardCharsets.UTF_8);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            int written = ch.write(ByteBuffer.wrap(bytes));
-            if (written != bytes.length) {
-                throw new IOException("short write: " + written + " of " + bytes.length + " bytes");
-            }
+        try {
+            writer.write(file, bytes);
         } catch (IOException e) {
             throw new HostAccessException(hostPath, "cannot write '" + abbreviate(value) + "' to " + hostPath + ": " + reason(e), e);
         }
         if (change != null) {
             listener.afterWrite(change);
+        }
+    }
+
+    private static void writeInThisThread(Path file, byte[] bytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            int written = ch.write(ByteBuffer.wrap(bytes));
+            if (written != bytes.length) {
+                throw new IOException("short write: " + written + " of " + bytes.length + " bytes");
+            }
         }
     }
 

@@ -10,11 +10,22 @@ import java.time.Duration;
  */
 public class KernelWriteTimeoutException extends HostAccessException {
     private final Duration limit;
+    private final long writerPid;
 
-    public KernelWriteTimeoutException(String path, String value, Duration limit) {
+    /**
+     * @param writerPid the process left writing (it was told to stop; the kernel may keep it until the write returns)
+     */
+    public KernelWriteTimeoutException(String path, String value, Duration limit, long writerPid) {
         super(path, "writing '" + value + "' to " + path + " did not return within " + limit.toMillis()
-                + " ms: the kernel is still in it (a process holding the device keeps the driver busy)");
+                + " ms: the kernel is still in it (a process holding the device keeps the driver busy); its writer, pid "
+                + writerPid + ", was left behind");
         this.limit = limit;
+        this.writerPid = writerPid;
+    }
+
+    /** The process that was left writing. */
+    public long writerPid() {
+        return writerPid;
     }
 
     /** How long the write was given. */

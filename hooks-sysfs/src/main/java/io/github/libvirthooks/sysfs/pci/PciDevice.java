@@ -169,17 +169,17 @@ public final class PciDevice {
      * @throws KernelWriteTimeoutException when the unbind has not returned in time
      */
     public void unbind(String driver, Duration limit) {
-        BoundedWrite.trigger(host, driverDir(driver) + "/unbind", address.text(), limit);
+        AbandonableWrite.trigger(host, driverDir(driver) + "/unbind", address.text(), limit);
     }
 
     /** Binds the function to {@code driver} ({@code drivers/<driver>/bind}), waiting at most {@code limit}. */
     public void bind(String driver, Duration limit) {
-        BoundedWrite.trigger(host, driverDir(driver) + "/bind", address.text(), limit);
+        AbandonableWrite.trigger(host, driverDir(driver) + "/bind", address.text(), limit);
     }
 
     /** Asks the driver core to bind the function to whichever driver matches it now ({@code drivers_probe}). */
     public void probe(Duration limit) {
-        BoundedWrite.trigger(host, DRIVERS_PROBE, address.text(), limit);
+        AbandonableWrite.trigger(host, DRIVERS_PROBE, address.text(), limit);
     }
 
     /** True when {@code driver} is registered ({@code /sys/bus/pci/drivers/<driver>} exists: its module is loaded). */

@@ -2,6 +2,7 @@ package io.github.libvirthooks.sysfs.pci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.github.libvirthooks.sysfs.Change;
 import io.github.libvirthooks.sysfs.FakeTree;
@@ -9,11 +10,16 @@ import io.github.libvirthooks.sysfs.HostAccessException;
 import io.github.libvirthooks.sysfs.HostRoot;
 import io.github.libvirthooks.sysfs.HostWriteListener;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,31 +108,101 @@ class PciDeviceTest {
         assertThatThrownBy(() -> new PciDevice(tree.host(), GPU).setDriverOverride("a/b")).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /**
+     * A FIFO nobody reads makes the writer's open(2) wait without end, as a driver's remove
+     * callback does in write(2). An uninterruptible sleep cannot be made from user space: what
+     * is proven is that the wait happens in a child the hook leaves behind (told to stop), with
+     * none of the hook's streams (libvirtd reads those until end of file) and no thread of ours
+     * in it.
+     */
     @Test
-    void anUnbindThatDoesNotReturnIsReportedInTime() throws Exception {
-        CountDownLatch kernel = new CountDownLatch(1);
-        HostRoot hanging = tree.host().withListener(new HostWriteListener() {
-            @Override
-            public void beforeWrite(Change intended) {
-            }
-
-            @Override
-            public void beforeTrigger(String path, String value) throws IOException {
-                try {
-                    kernel.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    throw new IOException(e);
-                }
-            }
-        });
+    void anUnbindThatDoesNotReturnIsLeftToAChildProcessAndReportedInTime() throws Exception {
+        hangingTrigger("/sys/bus/pci/drivers/amdgpu/unbind");
         long start = System.nanoTime();
+        Throwable thrown;
+        thrown = catchThrowable(() -> new PciDevice(tree.host(), GPU).unbind("amdgpu", Duration.ofMillis(200)));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertThat(thrown).isInstanceOf(KernelWriteTimeoutException.class)
+                .hasMessageContaining("/sys/bus/pci/drivers/amdgpu/unbind").hasMessageContaining("did not return within 200 ms");
+        long writer = ((KernelWriteTimeoutException) thrown).writerPid();
+        assertThat(writer).isNotEqualTo(ProcessHandle.current().pid());
+        assertThat(Thread.getAllStackTraces().entrySet()).as("no thread of the hook is left in the write")
+                .noneMatch(t -> t.getKey() != Thread.currentThread() && java.util.Arrays.stream(t.getValue())
+                        .anyMatch(f -> f.getClassName().startsWith("io.github.libvirthooks.sysfs.")));
+        Optional<ProcessHandle> left = ProcessHandle.of(writer);
+        if (left.isPresent()) {
+            left.get().onExit().get(60, TimeUnit.SECONDS);
+        }
+        assertThat(ProcessHandle.of(writer)).as("told to stop, the writer ends as soon as the kernel lets it").isEmpty();
+    }
+
+    @Test
+    void theWriterHasNoneOfTheHooksStreamsAndAWriteThatReturnsLateStillCounts() throws Exception {
+        Path unbind = hangingTrigger("/sys/bus/pci/drivers/amdgpu/unbind");
+        AtomicReference<List<String>> seen = new AtomicReference<>();
+        Thread kernel = new Thread(() -> {
+            while (seen.get() == null && !Thread.currentThread().isInterrupted()) {
+                ProcessHandle.current().children().filter(c -> c.info().command().orElse("").endsWith("/tee")).findFirst()
+                        .ifPresent(c -> seen.set(List.of(fd(c.pid(), 0), fd(c.pid(), 1), fd(c.pid(), 2))));
+                LockSupport.parkNanos(10_000_000);
+            }
+            releaseWriter(unbind);
+        });
+        kernel.start();
         try {
-            assertThatThrownBy(() -> new PciDevice(hanging, GPU).unbind("amdgpu", Duration.ofMillis(200)))
-                    .isInstanceOf(KernelWriteTimeoutException.class)
-                    .hasMessageContaining("/sys/bus/pci/drivers/amdgpu/unbind").hasMessageContaining("did not return within 200 ms");
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+            new PciDevice(tree.host(), GPU).unbind("amdgpu", Duration.ofSeconds(60));
         } finally {
-            kernel.countDown();
+            kernel.interrupt();
+            kernel.join();
+        }
+        long self = ProcessHandle.current().pid();
+        assertThat(seen.get()).as("the writer was seen while it waited").isNotNull();
+        assertThat(seen.get().get(0)).startsWith("pipe:").isNotEqualTo(fd(self, 0));
+        assertThat(seen.get().get(1)).isEqualTo("/dev/null");
+        assertThat(seen.get().get(2)).startsWith("pipe:").isNotEqualTo(fd(self, 1)).isNotEqualTo(fd(self, 2));
+    }
+
+    @Test
+    void aWriteTheKernelRefusesSaysWhy() throws IOException {
+        // A directory where the trigger file should be: the writer cannot open it and says so.
+        Files.delete(tree.local("/sys/bus/pci/drivers/amdgpu/unbind"));
+        Files.createDirectory(tree.local("/sys/bus/pci/drivers/amdgpu/unbind"));
+        assertThatThrownBy(() -> new PciDevice(tree.host(), GPU).unbind("amdgpu", Duration.ofSeconds(30)))
+                .isInstanceOf(HostAccessException.class).isNotInstanceOf(KernelWriteTimeoutException.class)
+                .hasMessageContaining("/sys/bus/pci/drivers/amdgpu/unbind").hasMessageContaining("Is a directory");
+    }
+
+    @Test
+    void theWriterPutsTheWholeValueInTheFile() {
+        new PciDevice(tree.host(), GPU).unbind("amdgpu", Duration.ofSeconds(30));
+        assertThat(tree.host().read("/sys/bus/pci/drivers/amdgpu/unbind")).isEqualTo(GPU.text());
+    }
+
+    private Path hangingTrigger(String hostPath) throws IOException, InterruptedException {
+        Path file = tree.local(hostPath);
+        Files.delete(file);
+        Process mkfifo = new ProcessBuilder("mkfifo", file.toString()).inheritIO().start();
+        assertThat(mkfifo.waitFor()).isZero();
+        return file;
+    }
+
+    /**
+     * Opens the FIFO as reader and writer at once (never blocks on Linux), which lets a writer
+     * still in its open(2) go on, and reads what it writes, as the kernel would take it.
+     */
+    private static void releaseWriter(Path fifo) {
+        try (FileChannel kernel = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            kernel.read(java.nio.ByteBuffer.allocate(64));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String fd(long pid, int n) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/" + n)).toString();
+        } catch (IOException e) {
+            return "gone";
         }
     }
 
