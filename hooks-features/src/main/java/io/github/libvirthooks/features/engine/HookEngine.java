@@ -3,6 +3,7 @@ package io.github.libvirthooks.features.engine;
 import io.github.libvirthooks.features.domain.Domain;
 import io.github.libvirthooks.features.script.ProcessScriptRunner;
 import io.github.libvirthooks.features.script.RecordingScriptRunner;
+import io.github.libvirthooks.features.script.ScriptOptions;
 import io.github.libvirthooks.features.script.ScriptRunner;
 import io.github.libvirthooks.features.state.JournalEntry;
 import io.github.libvirthooks.features.state.OtherJournals;
@@ -255,7 +256,9 @@ public final class HookEngine {
                 } else {
                     Feature feature = byName(entry.feature());
                     OtherJournals others = cursor.others(() -> state.othersThan(request.invocation().vmName()));
-                    FeatureContext context = new FeatureContext(request, Map.of(), access.host, access.host, access.commands,
+                    // The one option an undo gets: where its journal was read, which a claim's own files must be under.
+                    Map<String, String> undoOptions = Map.of(ScriptOptions.STATE_DIR, state.path().toString());
+                    FeatureContext context = new FeatureContext(request, undoOptions, access.host, access.host, access.commands,
                             access.scripts, others.readable(), others.damaged(), updatesAt(cursor, i, access), access.effects, report);
                     feature.undoClaim(cursor.journal.entries().get(i), context);
                 }

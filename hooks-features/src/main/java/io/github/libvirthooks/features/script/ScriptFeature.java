@@ -148,6 +148,7 @@ public final class ScriptFeature implements ClaimingFeature<ScriptClaim>, Specif
         HookInvocation invocation = context.invocation();
         String vm = invocation.vmName();
         Path stateDir = claim.stateDir();
+        requireOwnStateDir(claim, context);
         Duration timeout = claim.timeout();
         Map<String, String> opts = claim.options();
         Map<String, String> env = environment(context, stateDir, exec, timeout, opts);
@@ -254,6 +255,19 @@ public final class ScriptFeature implements ClaimingFeature<ScriptClaim>, Specif
         env.put("LIBVIRT_HOOKS_TIMEOUT", Long.toString((timeout.toMillis() + 999) / 1000));
         opts.forEach((k, v) -> env.put("LIBVIRT_HOOKS_OPT_" + k.toUpperCase(Locale.ROOT).replace('-', '_'), v));
         return env;
+    }
+
+    /**
+     * A damaged or planted journal must not make the hook write a script's log and state files
+     * anywhere: its state-dir must be the folder the journal was read from.
+     */
+    private static void requireOwnStateDir(ScriptClaim claim, FeatureContext context) {
+        String own = context.options().get(ScriptOptions.STATE_DIR);
+        Path named = claim.stateDir().normalize();
+        if (own == null || !named.equals(claim.stateDir()) || !named.equals(Path.of(own).toAbsolutePath().normalize())) {
+            throw new FeatureException("refused to run " + claim.run() + ": the journal names state-dir " + claim.stateDir()
+                    + ", not this hook's " + own + "; this entry was not written by libvirt-hooks (check the journal, then delete it)");
+        }
     }
 
     private void check(Path file) {

@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.github.libvirthooks.features.engine.HookFailure;
 import io.github.libvirthooks.features.engine.HookOutcome;
 import io.github.libvirthooks.features.state.JournalEntry;
+import io.github.libvirthooks.features.state.VmJournal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -334,6 +336,27 @@ class ScriptFeatureTest {
         assertThat(restore.warnings()).isEmpty();
         assertThat(host.traced()).containsExactly("unbound");
         assertThat(host.state.fileFor("win10")).doesNotExist();
+    }
+
+    @Test
+    void aJournalNamingAnotherStateDirIsRefusedAndKeptNotWrittenThere() throws IOException {
+        Path unbind = host.script("unbind.sh", "echo unbound >> " + host.trace());
+        String xml = ScriptHost.xml("win10", "<script exec='" + host.script("bind.sh", "true") + "' undo='" + unbind + "'/>");
+        host.run(xml, "prepare", "begin");
+        Path elsewhere = Files.createDirectories(host.tmp.resolve("etc-like"));
+        VmJournal journal = host.state.load("win10", "");
+        JournalEntry claim = journal.entries().get(0);
+        Map<String, String> planted = new java.util.LinkedHashMap<>(claim.values());
+        planted.put("state-dir", elsewhere.toString());
+        host.state.save(journal.replace(0, JournalEntry.claim(claim.feature(), claim.key(), planted), java.time.Instant.EPOCH));
+
+        HookOutcome release = host.run(xml, "release", "end");
+
+        assertThat(release.warnings()).singleElement().asString().contains("names state-dir " + elsewhere)
+                .contains("not written by libvirt-hooks");
+        assertThat(host.traced()).as("the undo did not run").isEmpty();
+        assertThat(elsewhere).as("no log or state folder made there").isEmptyDirectory();
+        assertThat(host.state.load("win10", "").entries()).as("kept for a look").hasSize(1);
     }
 
     @Test
