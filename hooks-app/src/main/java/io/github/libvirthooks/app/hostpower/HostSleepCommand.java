@@ -1,7 +1,5 @@
 package io.github.libvirthooks.app.hostpower;
 
-import io.github.libvirthooks.features.hook.ExitCodes;
-
 import io.github.libvirthooks.app.ConfigOption;
 import io.github.libvirthooks.features.hook.ExitCodes;
 import io.github.libvirthooks.features.hook.HookSetup;

@@ -95,7 +95,6 @@ public final class Installer {
         written.add(layout.hookClasspath());
 
         String launcher = template(share.resolve("qemu-hook"), java)
-                .replace("@JVM_OPTIONS@", String.join(" ", HOOK_JVM_OPTIONS))
                 .replace("@HOOK_CLASSPATH@", shellQuoteSafe(classpath));
         writeFile(layout.launcher(), launcher, "rwxr-xr-x");
         written.add(layout.launcher());
@@ -380,6 +379,7 @@ public final class Installer {
                     .replace("@CONFIG@", shellQuoteSafe(layout.config().toString()))
                     .replace("@STATEDIR@", shellQuoteSafe(layout.stateDir().toString()))
                     .replace("@JAVA@", shellQuoteSafe(java.toString()))
+                    .replace("@JVM_OPTIONS@", String.join(" ", HOOK_JVM_OPTIONS))
                     .replace("@COMMAND@", shellQuoteSafe(layout.command().toString()));
         } catch (IOException e) {
             throw new InstallException("install: cannot read " + file + ": " + e.getMessage(), e);

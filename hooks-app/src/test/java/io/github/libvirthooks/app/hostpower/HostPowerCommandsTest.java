@@ -42,4 +42,16 @@ class HostPowerCommandsTest {
         assertThat(status).isEqualTo(2);
         assertThat(err.toString()).contains("'0s' is not a duration: use e.g. 90s, 3m, 500ms or PT90S");
     }
+
+    /** The units run the plain entry (HostPowerMain); by hand, help included, the full command runs: both take the same options. */
+    @Test
+    void thePlainEntryTakesExactlyTheOptionsOfTheFullCommands() {
+        for (Object command : java.util.List.of(new HostSleepCommand(), new HostShutdownCommand())) {
+            CommandLine.Model.CommandSpec spec = new CommandLine(command).getCommandSpec();
+            java.util.Set<String> names = new java.util.TreeSet<>();
+            spec.options().stream().filter(o -> !o.usageHelp() && !o.versionHelp()).forEach(o -> names.add(o.longestName()));
+            assertThat(names).as(spec.name()).isEqualTo(new java.util.TreeSet<>(
+                    io.github.libvirthooks.features.hostpower.HostPowerMain.OPTIONS.get(spec.name())));
+        }
+    }
 }
