@@ -51,12 +51,16 @@ public final class Kvmfr {
         return new ModuleParameters(host, MODULE).numbers(STATIC_SIZE_MB);
     }
 
-    /** {@code modprobe kvmfr static_size_mb=<sizeMb>}: one device, {@code /dev/kvmfr0}. */
-    public void load(CommandRunner commands, long sizeMb, Duration limit) {
+    /**
+     * {@code modprobe kvmfr static_size_mb=<sizeMb>}: one device, {@code /dev/kvmfr0}.
+     *
+     * @return false when the runner only recorded the command (a dry run)
+     */
+    public boolean load(CommandRunner commands, long sizeMb, Duration limit) {
         if (sizeMb < 1 || sizeMb > 1 << 20) {
             throw new IllegalArgumentException("invalid kvmfr size " + sizeMb + " MiB");
         }
-        commands.run(List.of("modprobe", MODULE, STATIC_SIZE_MB + "=" + sizeMb), limit).orThrow();
+        return commands.run(List.of("modprobe", MODULE, STATIC_SIZE_MB + "=" + sizeMb), limit).orThrow().performed();
     }
 
     /** {@code modprobe -r kvmfr}. */
