@@ -69,12 +69,12 @@ public final class FakeKvmfr {
         }
     }
 
-    /** The accounts of a desktop: alice (uid {@code uid}) and kvm (gid {@code gid}), as {@code /etc/passwd} and {@code /etc/group}. */
+    /** A desktop: alice (uid {@code uid}) and kvm (gid {@code gid}) in {@code /etc/passwd} and {@code /etc/group}, {@code /dev/shm}, {@code /sys/module}. */
     public static void desktopAccounts(FakeHost host, int uid, int gid) {
         host.file("/etc/passwd", "root:x:0:0::/root:/bin/sh\nalice:x:" + uid + ":" + uid + "::/home/alice:/bin/sh\n"
                 + "libvirt-qemu:x:64055:64055::/var/lib/libvirt:/usr/sbin/nologin\n")
                 .file("/etc/group", "root:x:0:\nkvm:x:" + gid + ":alice,libvirt-qemu\nlibvirt-qemu:x:64055:\n")
-                .dir("/dev/shm");
+                .dir("/dev/shm").dir("/sys/module");
     }
 
     /** A uid and gid this process may give files: any as root, else its own. */

@@ -175,6 +175,26 @@ class LookingGlassFeatureTest {
         assertThat(journals()).isEmpty();
     }
 
+    /** Killed right after the file was made, before its claim said so: the next release still knows it for this VM's. */
+    @Test
+    void aHookKilledRightAfterMakingTheFileLeavesItToTheNextRelease() {
+        final class Killed extends Error {
+        }
+        killAfter = path -> {
+            if (path.equals(FILE)) {
+                throw new Killed();
+            }
+        };
+        assertThatThrownBy(() -> run("vm", "prepare", "<looking-glass user='alice'/>", SHMEM_32)).isInstanceOf(Killed.class);
+        assertThat(host.local(FILE)).exists();
+        killAfter = path -> { };
+
+        run("vm", "release", "<looking-glass user='alice'/>", SHMEM_32);
+
+        assertThat(host.local(FILE)).doesNotExist();
+        assertThat(journals()).isEmpty();
+    }
+
     @Test
     void aMissingUserOrGroupIsRefusedByName() {
         assertThatThrownBy(() -> run("vm", "prepare", "<looking-glass/>", SHMEM_32)).hasMessageContaining("needs user='...'");
@@ -287,8 +307,19 @@ class LookingGlassFeatureTest {
         return new DomainXmlParser().parse(xml.getBytes(StandardCharsets.UTF_8));
     }
 
+    java.util.function.Consumer<String> killAfter = path -> { };
+
     HookEngine engine() {
-        HostRoot root = host.host();
+        HostRoot root = host.host().withListener(new io.github.libvirthooks.sysfs.HostWriteListener() {
+            @Override
+            public void beforeWrite(io.github.libvirthooks.sysfs.Change intended) {
+            }
+
+            @Override
+            public void afterChange(String path) {
+                killAfter.accept(path);
+            }
+        });
         CommandRunner commands = (argv, timeout) -> {
             ran.add(argv);
             return kvmfr.answer(argv).orElseThrow(() -> new AssertionError("unexpected " + argv));
