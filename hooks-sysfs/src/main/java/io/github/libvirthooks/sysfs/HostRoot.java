@@ -94,9 +94,21 @@ public final class HostRoot {
             }
 
             @Override
+            public void beforeOwnership(Change intended) throws java.io.IOException {
+                listener.beforeOwnership(intended);
+                inner.beforeOwnership(intended);
+            }
+
+            @Override
             public void afterWrite(Change done) {
                 inner.afterWrite(done);
                 listener.afterWrite(done);
+            }
+
+            @Override
+            public void afterChange(String path) {
+                inner.afterChange(path);
+                listener.afterChange(path);
             }
         }, dry);
     }
@@ -334,6 +346,7 @@ public final class HostRoot {
         } catch (IOException e) {
             throw new HostAccessException(hostPath, "cannot create directory " + hostPath + ": " + reason(e), e);
         }
+        listener.afterChange(hostPath);
     }
 
     /** Creates a new file holding {@code content} with {@code mode} ({@code rw-------}); an existing file is an error. */
@@ -351,6 +364,7 @@ public final class HostRoot {
         } catch (IOException e) {
             throw new HostAccessException(hostPath, "cannot create " + hostPath + ": " + reason(e), e);
         }
+        listener.afterChange(hostPath);
     }
 
     /**
@@ -374,6 +388,129 @@ public final class HostRoot {
         } catch (IOException e) {
             throw new HostAccessException(hostPath, "cannot remove " + hostPath + ": " + reason(e), e);
         }
+        listener.afterChange(hostPath);
+    }
+
+    /**
+     * What is at {@code hostPath} itself, never following a symbolic link there ({@code lstat}):
+     * its kind, owner, group, mode, size and inode; empty when nothing is there. In a dry run, a
+     * file the run created shows as a regular file with unknown owner.
+     */
+    public Optional<FileStatus> status(String hostPath) {
+        Path file = resolveNoFollow(hostPath);
+        if (dry != null && dry.knows(file)) {
+            return dry.exists(file) ? Optional.of(new FileStatus(dry.isDirectory(file) ? FileStatus.Kind.DIRECTORY
+                    : FileStatus.Kind.REGULAR, -1, -1, 0, dry.content(file).map(String::length).orElse(0), -1)) : Optional.empty();
+        }
+        return FileStatus.read(hostPath, file);
+    }
+
+    /**
+     * Creates a new regular file of {@code size} bytes (a sparse file: the pages come when they
+     * are used) owned by {@code uid}:{@code gid} with {@code mode} ({@code 0660}), for a file
+     * another program maps, such as {@code /dev/shm/looking-glass}. The create is exclusive and
+     * does not follow links ({@code O_CREAT|O_EXCL|O_NOFOLLOW}): whatever appears at the path
+     * meanwhile, a link planted in a world-writable directory included, makes it fail, never
+     * redirects it. The file is born {@code 0600} and root's, so nobody else can open it before
+     * it is complete; owner and mode are then set without following links and checked. A
+     * failure removes the file again.
+     */
+    public void createSharedFile(String hostPath, long size, int uid, int gid, int mode) {
+        if (size < 0 || uid < 0 || gid < 0 || (mode & ~07777) != 0) {
+            throw new IllegalArgumentException("invalid size, owner or mode for " + hostPath);
+        }
+        Path file = resolveNoFollow(hostPath);
+        announce(hostPath, "create", true);
+        if (dry != null) {
+            dry.created(file, "");
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
+            if (size > 0) {
+                ch.write(ByteBuffer.wrap(new byte[1]), size - 1);
+            }
+        } catch (IOException e) {
+            throw new HostAccessException(hostPath, "cannot create " + hostPath + ": " + reason(e), e);
+        }
+        try {
+            FileStatus.own(file, uid, gid, mode);
+            FileStatus made = FileStatus.read(hostPath, file).orElseThrow(() -> new IOException("gone right after its creation"));
+            if (made.kind() != FileStatus.Kind.REGULAR || made.uid() != uid || made.gid() != gid || made.mode() != mode
+                    || made.size() != size) {
+                throw new IOException("it reads back as " + made.describe() + ", not a file of " + size + " bytes "
+                        + FileStatus.ownership(uid, gid, mode));
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // Reported below: the caller's undo removes it by its claim.
+            }
+            throw new HostAccessException(hostPath, "cannot give " + hostPath + " its owner and mode: "
+                    + (e instanceof IOException io ? reason(io) : e.getMessage()), e);
+        }
+        listener.afterChange(hostPath);
+    }
+
+    /**
+     * Sets the owner, group and mode of an existing file that is not a link (a device node such
+     * as {@code /dev/kvmfr0}) and returns the change, its values {@code uid:gid mode}: the listener
+     * sees it first through {@link HostWriteListener#beforeOwnership}.
+     */
+    public Change setOwnership(String hostPath, int uid, int gid, int mode) {
+        if (uid < 0 || gid < 0 || (mode & ~07777) != 0) {
+            throw new IllegalArgumentException("invalid owner or mode for " + hostPath);
+        }
+        Path file = resolveNoFollow(hostPath);
+        FileStatus now = status(hostPath).orElseThrow(() -> new HostAccessException(hostPath, "cannot change the owner of "
+                + hostPath + ": no such file"));
+        if (now.kind() == FileStatus.Kind.LINK || now.kind() == FileStatus.Kind.DIRECTORY) {
+            throw new HostAccessException(hostPath, "refused to change the owner of " + hostPath + ": it is " + now.describe());
+        }
+        Change change = new Change(hostPath, now.ownership(), FileStatus.ownership(uid, gid, mode));
+        try {
+            listener.beforeOwnership(change);
+        } catch (IOException e) {
+            throw new HostAccessException(hostPath, "cannot change the owner of " + hostPath + ": " + reason(e), e);
+        }
+        if (dry != null) {
+            return change;
+        }
+        try {
+            FileStatus.own(file, uid, gid, mode);
+        } catch (IOException e) {
+            throw new HostAccessException(hostPath, "cannot set " + change.after() + " on " + hostPath + ": " + reason(e), e);
+        }
+        listener.afterChange(hostPath);
+        return change;
+    }
+
+    /**
+     * Removes one file that is not a directory (a link is removed, not what it points to);
+     * nothing there is fine.
+     */
+    public void removeFile(String hostPath) {
+        Path file = resolveNoFollow(hostPath);
+        Optional<FileStatus> now = status(hostPath);
+        if (now.isEmpty()) {
+            return;
+        }
+        if (now.get().kind() == FileStatus.Kind.DIRECTORY) {
+            throw new HostAccessException(hostPath, "refused to remove " + hostPath + ": it is a directory");
+        }
+        announce(hostPath, "remove", false);
+        if (dry != null) {
+            dry.removed(file);
+            return;
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new HostAccessException(hostPath, "cannot remove " + hostPath + ": " + reason(e), e);
+        }
+        listener.afterChange(hostPath);
     }
 
     private void announce(String hostPath, String what, boolean create) {
@@ -445,6 +582,19 @@ public final class HostRoot {
         Path local = root.resolve(relative).normalize();
         if (!local.startsWith(root)) {
             throw new HostAccessException(hostPath, hostPath + ": refused, leaves the host root " + root);
+        }
+        return local;
+    }
+
+    /** Like {@link #resolve}, but the last component is taken as it is, never followed: only its directory must stay below the root. */
+    private Path resolveNoFollow(String hostPath) {
+        Path local = lexical(hostPath);
+        Path parent = local.getParent();
+        if (parent == null || !parent.startsWith(root) || local.equals(root)) {
+            throw new HostAccessException(hostPath, hostPath + ": refused, not a file below the host root " + root);
+        }
+        if (realRoot.getNameCount() != 0 && !realPathOfDeepestExisting(hostPath, parent).startsWith(realRoot)) {
+            throw new HostAccessException(hostPath, hostPath + ": refused, resolves outside the host root " + root);
         }
         return local;
     }

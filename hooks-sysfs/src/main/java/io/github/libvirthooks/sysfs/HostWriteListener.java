@@ -28,8 +28,22 @@ public interface HostWriteListener {
     default void beforeRemove(String path) throws IOException {
     }
 
+    /**
+     * Called before a file's owner, group and mode change ({@link HostRoot#setOwnership}): the
+     * change's values are {@code uid:gid mode} in octal ({@code 0:0 0600}). Throw to refuse.
+     */
+    default void beforeOwnership(Change intended) throws IOException {
+    }
+
     /** Called after the kernel accepted the value. */
     default void afterWrite(Change done) {
+    }
+
+    /**
+     * Called after a creation, a removal or an ownership change took effect, with its path (a
+     * write has {@link #afterWrite}).
+     */
+    default void afterChange(String path) {
     }
 
     /** A listener that does nothing. */

@@ -83,6 +83,10 @@ public interface HooksConfig {
         @WithName("gpu-handoff")
         Map<String, String> gpuHandoff();
 
+        /** {@code looking-glass}: the Looking Glass shared memory, made at prepare, removed at release. */
+        @WithName("looking-glass")
+        Map<String, String> lookingGlass();
+
         Map<String, String> nosleep();
 
         Map<String, String> dosleep();
@@ -113,6 +117,7 @@ public interface HooksConfig {
             byName.put("isolcpu", settings.isolcpu());
             byName.put("cfscpu", settings.cfscpu());
             byName.put("gpu-handoff", settings.gpuHandoff());
+            byName.put("looking-glass", settings.lookingGlass());
             byName.put("nosleep", settings.nosleep());
             byName.put("dosleep", settings.dosleep());
             byName.put("dohibernate", settings.dohibernate());

@@ -27,6 +27,7 @@ import java.util.OptionalLong;
  * @param vcpuPlacement     the rest of {@code <vcpu>}, {@code <vcpus>} and the schedulers of {@code <cputune>}
  * @param numa              guest NUMA cells, DIMMs and {@code <numatune>} beyond {@code <memory nodeset>}
  * @param pciHostdevs       the host PCI functions of {@code <hostdev mode='subsystem' type='pci'>}, in document order
+ * @param shmems            the {@code <shmem>} devices (IVSHMEM), in document order
  */
 public record Domain(
         String name,
@@ -44,10 +45,12 @@ public record Domain(
         Map<String, Map<String, String>> hooksConfig,
         VcpuPlacement vcpuPlacement,
         GuestNuma numa,
-        List<PciHostdev> pciHostdevs) {
+        List<PciHostdev> pciHostdevs,
+        List<Shmem> shmems) {
 
     public Domain {
         pciHostdevs = List.copyOf(pciHostdevs);
+        shmems = List.copyOf(shmems);
         vcpuPins = Map.copyOf(vcpuPins);
         iothreadPins = Map.copyOf(iothreadPins);
         networks = List.copyOf(networks);
@@ -188,5 +191,15 @@ public record Domain(
      * @param managed {@code managed='yes'}: libvirt binds it to {@code vfio-pci} at start and gives it back at stop
      */
     public record PciHostdev(io.github.libvirthooks.sysfs.pci.PciAddress address, boolean managed) {
+    }
+
+    /**
+     * One {@code <shmem name='looking-glass'><model type='ivshmem-plain'/><size unit='M'>32</size></shmem>}.
+     *
+     * @param name      the name, which is also the file under {@code /dev/shm} QEMU maps
+     * @param model     {@code ivshmem-plain}, {@code ivshmem-doorbell} or {@code ivshmem}; empty when not given
+     * @param sizeBytes the size in bytes; empty when not given (libvirt then lets QEMU choose, 4 MiB)
+     */
+    public record Shmem(String name, String model, OptionalLong sizeBytes) {
     }
 }

@@ -127,6 +127,7 @@ public final class DomainXmlParser {
 
         boolean hostdev = false;
         List<Domain.PciHostdev> pciHostdevs = new ArrayList<>();
+        List<Domain.Shmem> shmems = new ArrayList<>();
         List<String> networks = new ArrayList<>();
         boolean agent = false;
         Optional<Element> devices = child(root, "devices");
@@ -138,6 +139,13 @@ public final class DomainXmlParser {
             }
             for (Element device : hostdevs) {
                 pciHostdev(device).ifPresent(pciHostdevs::add);
+            }
+            List<Element> shmemElements = children(devices.get(), "shmem");
+            if (shmemElements.size() > MAX_HOSTDEVS) {
+                throw new DomainXmlException("more than " + MAX_HOSTDEVS + " <shmem> elements");
+            }
+            for (Element device : shmemElements) {
+                shmems.add(shmem(device));
             }
             for (Element device : children(devices.get(), "memory")) {
                 if ("dimm".equals(device.getAttribute("model"))) {
@@ -157,7 +165,16 @@ public final class DomainXmlParser {
         }
         Map<String, Map<String, String>> hooks = child(root, "metadata").map(this::hooksConfig).orElse(Map.of());
         return new Domain(name, uuid, memory, hugepages, vcpus, vcpuPins, emulatorPin, iothreadPins, numaNodes,
-                hostdev, networks, agent, hooks, placement, new Domain.GuestNuma(cells, dimms, memnodes, numad), pciHostdevs);
+                hostdev, networks, agent, hooks, placement, new Domain.GuestNuma(cells, dimms, memnodes, numad), pciHostdevs,
+                shmems);
+    }
+
+    /** {@code <shmem name='...'><model type='...'/><size unit='M'>32</size></shmem>}; a size without a unit is in bytes, as libvirt reads it. */
+    private static Domain.Shmem shmem(Element shmem) {
+        String name = requireAttr(shmem, "name");
+        String model = child(shmem, "model").map(m -> m.getAttribute("type")).orElse("");
+        OptionalLong size = child(shmem, "size").map(e -> OptionalLong.of(size(e, "<shmem> size", "b"))).orElse(OptionalLong.empty());
+        return new Domain.Shmem(name, model, size);
     }
 
     /**

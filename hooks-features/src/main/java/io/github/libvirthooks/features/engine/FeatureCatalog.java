@@ -8,6 +8,7 @@ import io.github.libvirthooks.features.extension.ExtensionFeatures;
 import io.github.libvirthooks.features.gpuhandoff.GpuHandoffFeature;
 import io.github.libvirthooks.features.hugepages.HugepagesFeature;
 import io.github.libvirthooks.features.isolcpu.IsolcpuFeature;
+import io.github.libvirthooks.features.lookingglass.LookingGlassFeature;
 import io.github.libvirthooks.features.nosleep.NosleepFeature;
 import io.github.libvirthooks.features.script.SafePath;
 import io.github.libvirthooks.features.script.ScriptFeature;
@@ -32,6 +33,7 @@ public final class FeatureCatalog {
             new BuiltIn(IsolcpuFeature.SPEC, IsolcpuFeature::new),
             new BuiltIn(CfscpuFeature.SPEC, CfscpuFeature::new),
             new BuiltIn(GpuHandoffFeature.SPEC, GpuHandoffFeature::new),
+            new BuiltIn(LookingGlassFeature.SPEC, LookingGlassFeature::new),
             new BuiltIn(NosleepFeature.SPEC, NosleepFeature::new),
             new BuiltIn(DosleepFeature.SPEC, DosleepFeature::new),
             new BuiltIn(HibernateFeature.AT_HOST_SLEEP, HibernateFeature::atHostSleep),

@@ -322,6 +322,12 @@ public final class HookEngine {
             }
 
             @Override
+            public void beforeOwnership(Change intended) throws java.io.IOException {
+                // A journal undoes file changes by writing content back; an owner comes back only through a claim.
+                throw new java.io.IOException("an owner change needs a claim (use claimedHost)");
+            }
+
+            @Override
             public void afterWrite(Change done) {
                 report.accept(changeLine(feature, done));
             }
@@ -379,6 +385,11 @@ public final class HookEngine {
             @Override
             public void beforeRemove(String path) {
                 step("remove", path, "", "");
+            }
+
+            @Override
+            public void beforeOwnership(Change intended) {
+                step("owner", intended.path(), intended.before(), intended.after());
             }
 
             @Override
@@ -472,6 +483,12 @@ public final class HookEngine {
         @Override
         public void beforeRemove(String path) {
             removed.add(path);
+        }
+
+        /** An owner and mode change shows as a write of {@code uid:gid mode}. */
+        @Override
+        public void beforeOwnership(Change intended) {
+            writes.add(intended);
         }
 
         FeaturePlan plan(JournalCursor cursor, int journalBefore, Optional<String> refused) {

@@ -40,7 +40,9 @@ class CrashTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void aHookKilledAtAnyStepIsUndoneByTheNextEventOrRestore() {
-        for (Scenario scenario : Scenario.documented()) {
+        List<Scenario> scenarios = new ArrayList<>(Scenario.documented());
+        scenarios.addAll(Scenario.lookingGlass());
+        for (Scenario scenario : scenarios) {
             Lifecycle probe = new Lifecycle(scenario, tmp.resolve("clean-" + scenario.name()));
             Steps prepare = Steps.counting();
             probe.run(prepare, "prepare");

@@ -51,7 +51,29 @@ public final class CrashingHookMain {
             }
 
             @Override
+            public void beforeCreate(String path) {
+                steps[0]++;
+            }
+
+            @Override
+            public void beforeRemove(String path) {
+                steps[0]++;
+            }
+
+            @Override
+            public void beforeOwnership(Change intended) {
+                steps[0]++;
+            }
+
+            @Override
             public void afterWrite(Change done) {
+                if (steps[0] == crashAfter) {
+                    Runtime.getRuntime().halt(KILLED);
+                }
+            }
+
+            @Override
+            public void afterChange(String path) {
                 if (steps[0] == crashAfter) {
                     Runtime.getRuntime().halt(KILLED);
                 }

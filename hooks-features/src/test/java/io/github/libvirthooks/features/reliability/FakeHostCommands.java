@@ -26,12 +26,14 @@ final class FakeHostCommands implements CommandRunner {
 
     private final Path root;
     private final io.github.libvirthooks.features.gpuhandoff.FakeGpuCommands gpu;
+    private final io.github.libvirthooks.features.lookingglass.FakeKvmfr kvmfr;
     private final List<List<String>> ran = new ArrayList<>();
     private final List<List<String>> unexpected = new ArrayList<>();
 
     FakeHostCommands(Path root) {
         this.root = root;
         this.gpu = new io.github.libvirthooks.features.gpuhandoff.FakeGpuCommands(FakeHost.attach(root));
+        this.kvmfr = new io.github.libvirthooks.features.lookingglass.FakeKvmfr(FakeHost.attach(root), false);
     }
 
     synchronized List<List<String>> ran() {
@@ -46,6 +48,10 @@ final class FakeHostCommands implements CommandRunner {
     @Override
     public synchronized CommandResult run(List<String> argv, Duration timeout) {
         ran.add(List.copyOf(argv));
+        java.util.Optional<CommandResult> lookingGlass = kvmfr.answer(argv);
+        if (lookingGlass.isPresent()) {
+            return lookingGlass.get();
+        }
         java.util.Optional<CommandResult> handoff = gpu.answer(argv);
         if (handoff.isPresent()) {
             return handoff.get();

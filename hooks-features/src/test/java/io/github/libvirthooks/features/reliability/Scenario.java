@@ -53,7 +53,24 @@ record Scenario(String name, String hooks, boolean memory, boolean qemu, Consume
                     .file("/proc/modules", "amdgpu 9 0 - Live 0x0\nvfio_pci 1 0 - Live 0x0");
             io.github.libvirthooks.features.gpuhandoff.FakeGpuCommands.systemdWithGdm(t);
         }));
+        all.addAll(lookingGlass());
         return List.copyOf(all);
+    }
+
+    /**
+     * Looking Glass, both modes: the /dev/shm file made and removed, and kvmfr loaded, its device
+     * given to the user and the module unloaded. In the crash suite too; kept out of
+     * {@link #documented()} for the same reason as gpu-handoff.
+     */
+    static List<Scenario> lookingGlass() {
+        Consumer<FakeHost> desktop = t -> {
+            int[] ids = io.github.libvirthooks.features.lookingglass.FakeKvmfr.ownableIds(t.root());
+            io.github.libvirthooks.features.lookingglass.FakeKvmfr.desktopAccounts(t, ids[0], ids[1]);
+            t.file("/proc/modules", "vfio_pci 1 0 - Live 0x0");
+        };
+        return List.of(
+                new Scenario("looking-glass-shm", "<looking-glass user='alice' size='32M'/>", false, false, desktop),
+                new Scenario("looking-glass-kvmfr", "<looking-glass mode='kvmfr' user='alice' size='64M'/>", false, false, desktop));
     }
 
     FakeHost host(java.nio.file.Path root) {

@@ -113,6 +113,36 @@ final class Steps implements HostWriteListener {
     }
 
     @Override
+    public void beforeCreate(String path) throws IOException {
+        failOrCount("create " + path);
+    }
+
+    @Override
+    public void beforeRemove(String path) throws IOException {
+        failOrCount("remove " + path);
+    }
+
+    @Override
+    public void beforeOwnership(Change intended) throws IOException {
+        failOrCount("owner " + intended.path() + " = " + intended.after());
+    }
+
+    private void failOrCount(String step) throws IOException {
+        int n = enter(step);
+        if (n == failAt) {
+            throw new IOException("injected fault at step " + n);
+        }
+    }
+
+    /** A creation, removal or owner change took effect: the process may die right after it. */
+    @Override
+    public void afterChange(String path) {
+        if (count() == crashAfter && seen().get(crashAfter - 1).split(" ")[1].equals(path)) {
+            throw new Crash("after step " + crashAfter + " (" + seen().get(crashAfter - 1) + ")");
+        }
+    }
+
+    @Override
     public void afterWrite(Change done) {
         if (count() == crashAfter && seen().get(crashAfter - 1).startsWith("write " + done.path() + " ")) {
             throw new Crash("after step " + crashAfter + " (" + done.path() + " = " + done.after() + ")");
