@@ -18,8 +18,9 @@ import picocli.CommandLine.Option;
 
 /** {@code libvirt-hooks doctor}: is this host ready? */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = {"Checks that this host is ready: libvirt version, hook installed and seen by libvirtd, cgroup version,"
-                + " hugepages and hugetlbfs, systemd, the IOMMU and each defined VM's PCI passthrough, tools. One line per check: OK, WARN or FAIL with a fix.",
+        description = {"Checks that this host is ready: libvirt version, hook installed and seen by the daemon that runs the"
+                + " QEMU driver (libvirtd or virtqemud), cgroup version, hugepages and hugetlbfs, systemd, SELinux and AppArmor,"
+                + " the IOMMU and each defined VM's PCI passthrough, tools. One line per check: OK, WARN or FAIL with a fix.",
                 "Exit 0 when nothing failed, 3 when a check failed."})
 public class DoctorCommand implements Callable<Integer> {
     @Mixin

@@ -1,5 +1,6 @@
 package io.github.libvirthooks.app.doctor;
 
+import io.github.libvirthooks.app.install.Dispatcher;
 import io.github.libvirthooks.app.install.InstallLayout;
 import io.github.libvirthooks.sysfs.HostRoot;
 import io.github.libvirthooks.sysfs.cgroup.CgroupMounts;
@@ -9,6 +10,7 @@ import io.github.libvirthooks.sysfs.exec.CommandResult;
 import io.github.libvirthooks.sysfs.exec.CommandRunner;
 import io.github.libvirthooks.sysfs.hugetlb.HugePageSize;
 import io.github.libvirthooks.sysfs.hugetlb.HugePages;
+import io.github.libvirthooks.sysfs.libvirt.QemuDaemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,11 +46,14 @@ public final class Doctor {
         List<Check> checks = new ArrayList<>();
         checks.add(libvirtVersion());
         checks.add(hookInstalled());
-        checks.add(libvirtdSeesHook());
+        checks.add(daemonSeesHook());
         checks.add(classDataArchive());
         checks.add(cgroups());
         checks.addAll(hugepages());
         checks.add(systemd());
+        SecurityChecks security = new SecurityChecks(host, layout, commands, this::tool);
+        checks.addAll(security.selinux());
+        checks.add(security.apparmor());
         checks.add(iommu());
         checks.addAll(passthrough());
         checks.addAll(tools());
@@ -136,27 +141,45 @@ public final class Doctor {
                 + " (AMD) to the kernel command line");
     }
 
+    /** The first libvirt with {@code qemu.d/}: older ones run only {@code /etc/libvirt/hooks/qemu}. */
+    static final int[] QEMU_D_SINCE = {6, 5};
+
     Check libvirtVersion() {
-        Optional<Path> libvirtd = tool("libvirtd");
-        if (libvirtd.isEmpty()) {
-            return Check.fail("libvirt", "libvirtd not found on PATH", "install libvirt (apt-get install libvirt-daemon-system)");
+        String name = QemuDaemon.qemuDriver(host).map(QemuDaemon::name).orElse(QemuDaemon.LIBVIRTD);
+        Optional<Path> daemon = tool(name).or(() -> tool(QemuDaemon.LIBVIRTD)).or(() -> tool(QemuDaemon.VIRTQEMUD));
+        if (daemon.isEmpty()) {
+            return Check.fail("libvirt", "neither libvirtd nor virtqemud found on PATH",
+                    "install libvirt (apt-get install libvirt-daemon-system; dnf install libvirt-daemon-kvm)");
         }
         try {
-            CommandResult r = commands.run(List.of(libvirtd.get().toString(), "--version"), Duration.ofSeconds(10));
+            CommandResult r = commands.run(List.of(daemon.get().toString(), "--version"), Duration.ofSeconds(10));
             Matcher m = VERSION.matcher(r.stdout());
             if (!m.find()) {
                 return Check.warn("libvirt", "cannot read the version from '" + r.stdout().strip() + "'", "");
             }
             int major = Integer.parseInt(m.group(1));
             int minor = Integer.parseInt(m.group(2));
-            if (major < 6 || (major == 6 && minor < 5)) {
-                return Check.fail("libvirt", "version " + m.group() + " runs only /etc/libvirt/hooks/qemu, not qemu.d/",
-                        "upgrade libvirt to 6.5.0 or newer");
+            if (major < QEMU_D_SINCE[0] || (major == QEMU_D_SINCE[0] && minor < QEMU_D_SINCE[1])) {
+                return beforeQemuD(m.group());
             }
             return Check.ok("libvirt", "version " + m.group() + " (runs hooks in qemu.d/)");
         } catch (RuntimeException e) {
-            return Check.warn("libvirt", "cannot run libvirtd --version: " + e.getMessage(), "");
+            return Check.warn("libvirt", "cannot run " + daemon.get().getFileName() + " --version: " + e.getMessage(), "");
         }
+    }
+
+    /** libvirt before 6.5 runs only the one {@code qemu} script: something there must run qemu.d/ for it. */
+    private Check beforeQemuD(String version) {
+        String what = "version " + version + " runs only " + layout.monolithicHook() + ", not qemu.d/";
+        if (Dispatcher.isOurs(layout.monolithicHook())) {
+            return Check.ok("libvirt", what + ": libvirt-hooks' dispatcher there runs every executable in qemu.d/");
+        }
+        if (Files.exists(layout.monolithicHook())) {
+            return Check.warn("libvirt", what + "; " + layout.monolithicHook() + " is another tool's",
+                    "make it run " + layout.launcher() + " with the same arguments and standard input, or upgrade libvirt to 6.5.0 or newer");
+        }
+        return Check.warn("libvirt", what + ", so libvirt never runs the hook", "run 'libvirt-hooks install --dispatcher' (writes "
+                + layout.monolithicHook() + ", which runs every executable in qemu.d/), or upgrade libvirt to 6.5.0 or newer");
     }
 
     Check hookInstalled() {
@@ -170,24 +193,51 @@ public final class Doctor {
         return Check.ok("hook", "launcher installed at " + launcher);
     }
 
-    /** libvirtd decides at its start whether QEMU hooks exist (DESIGN.md §2). */
-    Check libvirtdSeesHook() {
-        Optional<Instant> started = libvirtdStart();
+    /**
+     * The daemon that runs the QEMU driver (libvirtd, or virtqemud of the modular daemons)
+     * decides at its start whether QEMU hooks exist (DESIGN.md §2). The check is named after it.
+     */
+    Check daemonSeesHook() {
+        List<QemuDaemon> running = QemuDaemon.all(host).stream().filter(QemuDaemon::running).toList();
+        if (running.size() > 1) {
+            return Check.warn(QemuDaemon.VIRTQEMUD, "both libvirtd and virtqemud run, each with a QEMU driver: VMs started"
+                    + " through one are invisible to the other", "keep one: systemctl disable --now libvirtd.service"
+                    + " libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket (modular), or the virtqemud units (monolithic)");
+        }
+        Optional<QemuDaemon> found = QemuDaemon.qemuDriver(host);
+        if (found.isEmpty()) {
+            return Check.warn(QemuDaemon.LIBVIRTD, "neither libvirtd nor virtqemud runs or listens on its socket",
+                    "start libvirtd (systemctl start libvirtd), or virtqemud on a host with the modular daemons"
+                            + " (systemctl start virtqemud.socket)");
+        }
+        QemuDaemon daemon = found.get();
+        if (!daemon.running()) {
+            return Check.ok(daemon.name(), "not running now; its socket starts it at the next connection, and it then"
+                    + " runs the hooks installed by then");
+        }
+        Optional<Instant> started = daemon.since().or(() -> ProcessHandle.of(daemon.pid().getAsLong())
+                .flatMap(p -> p.info().startInstant()).filter(i -> host.root().equals(Path.of("/"))));
         if (started.isEmpty()) {
-            return Check.warn("libvirtd", "not running", "start libvirtd (systemctl start libvirtd)");
+            return Check.ok(daemon.name(), "running (pid " + daemon.pid().getAsLong() + ", start time unknown: if it started"
+                    + " before the hook was installed, restart it once)");
         }
         try {
             Instant installed = Files.getLastModifiedTime(layout.launcher()).toInstant();
             boolean otherHookBefore = Files.isExecutable(layout.monolithicHook())
                     && Files.getLastModifiedTime(layout.monolithicHook()).toInstant().isBefore(started.get());
             if (installed.isAfter(started.get()) && !otherHookBefore && !olderHookInQemuD(started.get())) {
-                return Check.warn("libvirtd", "started before the hook was installed and saw no hook then, so it does not run it",
-                        "restart libvirtd once (systemctl restart libvirtd)");
+                return Check.warn(daemon.name(), "started before the hook was installed and saw no hook then, so it does not"
+                        + " run it", "restart " + daemon.name() + " once (" + restartCommand(daemon) + ")");
             }
-            return Check.ok("libvirtd", "running since " + started.get() + ", hooks enabled");
+            return Check.ok(daemon.name(), "running since " + started.get() + ", hooks enabled");
         } catch (java.io.IOException e) {
-            return Check.warn("libvirtd", "running, but the hook is not installed", "run 'libvirt-hooks install'");
+            return Check.warn(daemon.name(), "running, but the hook is not installed", "run 'libvirt-hooks install'");
         }
+    }
+
+    private String restartCommand(QemuDaemon daemon) {
+        return host.exists("/run/systemd/system") ? "systemctl restart " + daemon.name()
+                : "with your init system, e.g. rc-service " + daemon.name() + " restart or sv restart " + daemon.name();
     }
 
     /**
@@ -246,7 +296,8 @@ public final class Doctor {
             boolean mounted = !Mountinfo.read(host).ofType("hugetlbfs").isEmpty();
             checks.add(mounted ? Check.ok("hugetlbfs", "mounted")
                     : Check.warn("hugetlbfs", "not mounted: a VM with <memoryBacking><hugepages/> fails with 'hugetlbfs"
-                            + " filesystem is not mounted'", "mount -t hugetlbfs hugetlbfs /dev/hugepages, then restart libvirtd"
+                            + " filesystem is not mounted'", "mount -t hugetlbfs hugetlbfs /dev/hugepages, then restart "
+                            + QemuDaemon.qemuDriver(host).map(QemuDaemon::name).orElse(QemuDaemon.LIBVIRTD)
                             + " (it looks for the mount only when it starts)"));
         } catch (RuntimeException e) {
             checks.add(Check.warn("hugetlbfs", "cannot read the mount table: " + e.getMessage(), ""));
@@ -256,7 +307,8 @@ public final class Doctor {
 
     Check systemd() {
         return host.exists("/run/systemd/system") ? Check.ok("systemd", "running as init")
-                : Check.warn("systemd", "not the init system", "nosleep, dosleep and the isolcpu systemd backend need systemd");
+                : Check.warn("systemd", "not the init system: nosleep, dosleep, dohibernate and beforeoff-dohibernate refuse to"
+                        + " start a VM here, isolcpu uses its cgroup backend", "");
     }
 
     List<Check> tools() {
@@ -296,19 +348,6 @@ public final class Doctor {
         } catch (java.io.IOException e) {
             return false;
         }
-    }
-
-    private Optional<Instant> libvirtdStart() {
-        for (String pidFile : List.of("/run/libvirtd.pid", "/var/run/libvirtd.pid")) {
-            Optional<String> pid = host.readIfExists(pidFile).map(String::strip);
-            if (pid.isPresent() && pid.get().matches("[1-9][0-9]{0,9}")) {
-                Optional<ProcessHandle> process = ProcessHandle.of(Long.parseLong(pid.get()));
-                if (process.isPresent() && process.get().isAlive()) {
-                    return process.get().info().startInstant();
-                }
-            }
-        }
-        return Optional.empty();
     }
 
     private Optional<Path> tool(String name) {

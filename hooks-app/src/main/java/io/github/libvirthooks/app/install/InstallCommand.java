@@ -37,8 +37,13 @@ public class InstallCommand implements Callable<Integer> {
     @Option(names = "--java", description = "The java the hook runs with (default: the one running this command).")
     Path java;
 
-    @Option(names = "--restart-libvirtd", description = "Restart libvirtd when it must be restarted to see the hook.")
+    @Option(names = {"--restart-daemon", "--restart-libvirtd"}, description = "Restart the daemon that runs the QEMU driver"
+            + " (libvirtd, or virtqemud with the modular daemons) when it must be restarted to see the hook.")
     boolean restartLibvirtd;
+
+    @Option(names = "--dispatcher", description = "For libvirt older than 6.5, which runs only /etc/libvirt/hooks/qemu: write"
+            + " a qemu script there that runs every executable in qemu.d/ (only where no qemu file exists).")
+    boolean dispatcher;
 
     @Override
     public Integer call() {
@@ -50,10 +55,18 @@ public class InstallCommand implements Callable<Integer> {
         Installer.GeneratedDocs docs = new Installer.GeneratedDocs(AutoComplete.bash("libvirt-hooks", top),
                 ManPage.render(top, version, LocalDate.now(ZoneOffset.UTC).toString()));
         Installer.InstallResult result = installer.install(dist, jvm, Installer.resource(SKELETON), docs);
-        if (result.libvirtdMustRestart() && restartLibvirtd) {
-            var restart = CommandRunner.system().run(List.of("systemctl", "try-restart", "libvirtd.service"), Duration.ofSeconds(60));
-            System.out.println(restart.succeeded() ? "restarted libvirtd"
-                    : "could not restart libvirtd (" + restart.stderr().strip() + "); restart it by hand");
+        boolean mustRestart = result.libvirtdMustRestart();
+        if (dispatcher && installer.installDispatcher(Dispatcher.script())) {
+            mustRestart = true;
+            System.out.println("restart " + result.daemon() + " once so that it sees the dispatcher");
+        }
+        InstallLayout layout = new InstallLayout(root);
+        if (mustRestart && restartLibvirtd && layout.systemdRunning() && layout.root().equals(Path.of("/"))) {
+            String daemon = result.daemon();
+            var restart = CommandRunner.system().run(List.of("systemctl", "try-restart", "--", daemon + ".service"),
+                    Duration.ofSeconds(60));
+            System.out.println(restart.succeeded() ? "restarted " + daemon
+                    : "could not restart " + daemon + " (" + restart.stderr().strip() + "); restart it by hand");
         }
         return 0;
     }

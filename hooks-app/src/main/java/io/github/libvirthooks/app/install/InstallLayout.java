@@ -42,6 +42,26 @@ public record InstallLayout(Path root) {
         return java.nio.file.Files.isDirectory(root.resolve("run/systemd/system"));
     }
 
+    /** The name of PID 1 when this root is a running host ({@code /proc/1/comm}); empty for a staging tree. */
+    public java.util.Optional<String> init() {
+        try {
+            Path comm = root.resolve("proc/1/comm");
+            return java.nio.file.Files.isRegularFile(comm) ? java.util.Optional.of(java.nio.file.Files.readString(comm).strip())
+                    : java.util.Optional.empty();
+        } catch (java.io.IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /**
+     * True on a running host whose init is not systemd (Artix, Void, Gentoo with OpenRC): no
+     * unit can run there. A staging tree (packaging, tests) has no {@code /proc/1}, so units are
+     * still written into it.
+     */
+    public boolean otherInitRunning() {
+        return init().isPresent() && !systemdRunning();
+    }
+
     public Path completion() {
         return root.resolve(COMPLETION);
     }

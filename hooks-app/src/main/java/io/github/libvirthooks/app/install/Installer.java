@@ -16,7 +16,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import io.github.libvirthooks.sysfs.HostRoot;
 import io.github.libvirthooks.sysfs.exec.CommandRunner;
+import io.github.libvirthooks.sysfs.libvirt.QemuDaemon;
+import java.util.Optional;
 
 /**
  * Installs the program from an unpacked distribution into a host (below a root prefix), and
@@ -64,8 +67,13 @@ public final class Installer {
     public record GeneratedDocs(String bashCompletion, String manPage) {
     }
 
-    /** What install found about libvirtd's view of the hooks before it ran. */
-    public record InstallResult(boolean libvirtdMustRestart, List<Path> written) {
+    /**
+     * What install found about the daemon's view of the hooks before it ran.
+     *
+     * @param libvirtdMustRestart the daemon that runs the QEMU driver runs now and saw no hook at its start
+     * @param daemon              that daemon: {@code libvirtd} or {@code virtqemud} (libvirtd when neither was found)
+     */
+    public record InstallResult(boolean libvirtdMustRestart, String daemon, List<Path> written) {
     }
 
     /**
@@ -104,11 +112,17 @@ public final class Installer {
         written.add(layout.command());
         out.accept("installed the command " + layout.command());
 
-        for (String unit : InstallLayout.UNITS) {
-            writeFile(layout.unit(unit), template(share.resolve("systemd").resolve(unit), java), "rw-r--r--");
-            written.add(layout.unit(unit));
+        if (layout.otherInitRunning()) {
+            out.accept("systemd is not the init system here (PID 1 is " + layout.init().orElse("?") + "): installed no systemd"
+                    + " units; nosleep, dosleep, dohibernate and beforeoff-dohibernate need systemd and refuse to start a VM"
+                    + " here, isolcpu uses its cgroup backend");
+        } else {
+            for (String unit : InstallLayout.UNITS) {
+                writeFile(layout.unit(unit), template(share.resolve("systemd").resolve(unit), java), "rw-r--r--");
+                written.add(layout.unit(unit));
+            }
+            enableUnits();
         }
-        enableUnits();
 
         writeFile(layout.completion(), docs.bashCompletion(), "rw-r--r--");
         written.add(layout.completion());
@@ -121,7 +135,10 @@ public final class Installer {
             writeFile(layout.config(), configSkeleton, "rw-r--r--");
             out.accept("wrote a commented configuration skeleton " + layout.config());
         }
-        if (Files.exists(layout.monolithicHook())) {
+        if (Dispatcher.isOurs(layout.monolithicHook())) {
+            // Written by an earlier 'install --dispatcher': still ours, so uninstall removes it.
+            written.add(layout.monolithicHook());
+        } else if (Files.exists(layout.monolithicHook())) {
             out.accept("left " + layout.monolithicHook() + " alone: it belongs to another tool; libvirt runs it before qemu.d/");
         }
         buildClassDataArchive(java, classpath);
@@ -129,11 +146,56 @@ public final class Installer {
         buildCommandArchive(java);
         written.add(layout.libDir().resolve("cli.jsa"));
         writeManifest(written);
-        if (!hooksWereEnabled) {
-            out.accept("libvirtd looks for hooks only when it starts and saw none: restart it once"
-                    + " (systemctl restart libvirtd) so that it runs libvirt-hooks");
+        return restartAdvice(hooksWereEnabled, written);
+    }
+
+    /**
+     * The daemon that runs the QEMU driver looks for hooks only when it starts. A socket-activated
+     * virtqemud that is not running now starts again at the next connection, and sees the hook then.
+     */
+    private InstallResult restartAdvice(boolean hooksWereEnabled, List<Path> written) {
+        Optional<QemuDaemon> daemon = QemuDaemon.qemuDriver(HostRoot.at(layout.root()));
+        String name = daemon.map(QemuDaemon::name).orElse(QemuDaemon.LIBVIRTD);
+        if (hooksWereEnabled) {
+            return new InstallResult(false, name, written);
         }
-        return new InstallResult(!hooksWereEnabled, written);
+        if (daemon.isPresent() && !daemon.get().running()) {
+            out.accept(name + " is not running now: its socket starts it at the next connection, and it runs libvirt-hooks then");
+            return new InstallResult(false, name, written);
+        }
+        String how = layout.otherInitRunning() ? "with your init system, e.g. rc-service " + name + " restart or sv restart " + name
+                : "systemctl restart " + name;
+        out.accept((daemon.isPresent() ? name : "libvirtd (virtqemud on a host with the modular daemons)") + " looks for hooks"
+                + " only when it starts and saw none: restart it once (" + how + ") so that it runs libvirt-hooks");
+        return new InstallResult(true, name, written);
+    }
+
+    /**
+     * For libvirt before 6.5, which runs only {@code /etc/libvirt/hooks/qemu}: writes the
+     * dispatcher there (listed in the manifest, so uninstall removes it), never over an existing
+     * file. Call after {@link #install}.
+     *
+     * @return true when it wrote the dispatcher (the daemon must then restart to see it)
+     */
+    public boolean installDispatcher(String script) {
+        Path hook = layout.monolithicHook();
+        if (Files.exists(hook, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (Dispatcher.isOurs(hook)) {
+                writeFile(hook, script, "rwxr-xr-x");
+                out.accept("updated the dispatcher " + hook);
+            } else {
+                out.accept("--dispatcher: left " + hook + " alone, it belongs to another tool; it must run " + layout.launcher()
+                        + " itself (same arguments, the domain XML on standard input) where libvirt is older than 6.5");
+            }
+            return false;
+        }
+        writeFile(hook, script, "rwxr-xr-x");
+        List<Path> listed = new ArrayList<>(readManifest());
+        listed.add(hook);
+        writeManifest(listed);
+        out.accept("wrote the dispatcher " + hook + ": libvirt before 6.5 runs only this file, and it runs every executable in "
+                + layout.hookDir());
+        return true;
     }
 
     /**

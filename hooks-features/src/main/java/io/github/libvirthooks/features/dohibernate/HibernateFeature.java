@@ -7,6 +7,7 @@ import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.SpecifiedFeature;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
+import io.github.libvirthooks.features.engine.SystemdHost;
 import io.github.libvirthooks.features.hostpower.HibernateOptions;
 import io.github.libvirthooks.features.hostpower.PowerSupport;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ import java.util.Set;
  * reboot): hibernate the guest through its agent before the host goes, with a fallback. The
  * work happens outside the hook ({@code libvirt-hooks host-sleep pre} and
  * {@code libvirt-hooks host-shutdown}); at {@code prepare} the hook checks the options and
- * refuses a fallback that can never work, and tells what will happen. It changes nothing on the host.
+ * refuses a fallback that can never work or a host without systemd, and tells what will happen. It changes nothing on the host.
  *
  * <p>The domain XML must allow hibernation with {@code <pm><suspend-to-disk enabled='yes'/>};
  * the hook cannot see {@code <pm>} yet (the parsed domain lacks it), so {@code plan} and the
@@ -78,6 +79,9 @@ public final class HibernateFeature implements SpecifiedFeature {
 
     private List<String> lines(FeatureContext context) {
         HibernateOptions options = HibernateOptions.parse(name, context.options());
+        SystemdHost.require(context, name, name.equals(HibernateOptions.SLEEP_FEATURE)
+                ? "libvirt-hooks-sleep.service, which sleep.target starts before the host sleeps"
+                : "libvirt-hooks-shutdown.service, which systemd stops before libvirt at power-off");
         Domain domain = context.domain();
         String when = name.equals(HibernateOptions.SLEEP_FEATURE) ? "host sleep" : "host power-off or reboot";
         String fallback = options.fallback().name().toLowerCase(Locale.ROOT);

@@ -6,6 +6,7 @@ import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.SpecifiedFeature;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
+import io.github.libvirthooks.features.engine.SystemdHost;
 import io.github.libvirthooks.features.hostpower.DosleepOptions;
 import io.github.libvirthooks.features.hostpower.HostSleep;
 import java.util.List;
@@ -17,7 +18,8 @@ import java.util.Set;
  * sleeps and wake it after resume. The work happens outside the hook, in {@link HostSleep}
  * ({@code libvirt-hooks host-sleep pre|post}, run by systemd); at {@code prepare} the hook only
  * checks the options and tells what will happen, so that a mistake shows at {@code virsh start}
- * and not at the first sleep. It changes nothing on the host.
+ * and not at the first sleep. It changes nothing on the host, and refuses a host without
+ * systemd, where nothing would run at host sleep.
  *
  * <p>Options: see {@link DosleepOptions}.
  */
@@ -40,6 +42,8 @@ public final class DosleepFeature implements SpecifiedFeature {
 
     @Override
     public void apply(FeatureContext context) {
+        DosleepOptions.parse(context.options());
+        SystemdHost.require(context, NAME, "libvirt-hooks-sleep.service, which sleep.target starts before the host sleeps");
         context.report().accept("info   " + what(context));
     }
 

@@ -7,6 +7,7 @@ import io.github.libvirthooks.features.engine.FeatureSpec;
 import io.github.libvirthooks.features.engine.SpecifiedFeature;
 import io.github.libvirthooks.features.engine.FeatureException;
 import io.github.libvirthooks.features.engine.HookOperation;
+import io.github.libvirthooks.features.engine.SystemdHost;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,8 @@ import java.util.Set;
  *
  * <p>A transient unit rather than an installed template: the hook needs nothing installed
  * beside itself, and the command, who and why are in the unit as started
- * ({@code systemctl status} shows them). Without systemd the feature warns and does nothing.
+ * ({@code systemctl status} shows them). Without systemd there is no logind to hold the
+ * inhibitor: the feature refuses the start (see {@link SystemdHost}).
  *
  * <p>Options: {@code what} (the logind locks to take, colon-separated, default {@code sleep};
  * e.g. {@code sleep:idle:handle-lid-switch}).
@@ -34,8 +36,7 @@ public final class NosleepFeature implements ClaimingFeature<NosleepClaim>, Spec
             .at(HookOperation.PREPARE)
             .option("what", "`sleep`")
             .build();
-    /** Exists when systemd runs as PID 1 (sd_booted). */
-    static final String SYSTEMD_RUNTIME = "/run/systemd/system";
+    static final String SYSTEMD_RUNTIME = SystemdHost.RUNTIME;
     static final Set<String> LOCKS = Set.of("shutdown", "sleep", "idle", "handle-power-key", "handle-suspend-key",
             "handle-hibernate-key", "handle-lid-switch", "handle-reboot-key");
 
@@ -53,11 +54,7 @@ public final class NosleepFeature implements ClaimingFeature<NosleepClaim>, Spec
     public void apply(FeatureContext context) {
         String what = what(context.options());
         String vm = context.domain().name();
-        if (!context.claimedHost().exists(SYSTEMD_RUNTIME)) {
-            context.report().accept("warn   nosleep: systemd is not the init system (no " + SYSTEMD_RUNTIME + "), so nothing can"
-                    + " keep the host awake for " + vm + "; skipped");
-            return;
-        }
+        SystemdHost.require(context, NAME, "logind's sleep inhibitor");
         String unit = SleepInhibitor.unitName(vm);
         // Recorded first: if the hook dies after starting the unit, release still stops it.
         context.claim(NosleepClaim.CODEC, new NosleepClaim(unit, what));

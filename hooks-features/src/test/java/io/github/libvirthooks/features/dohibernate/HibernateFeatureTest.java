@@ -38,7 +38,23 @@ class HibernateFeatureTest {
         lines = new ArrayList<>();
         commands = new ArrayList<>();
         state = new StateDirectory(tmp.resolve("state"));
-        Files.createDirectories(tmp.resolve("host"));
+        Files.createDirectories(tmp.resolve("host/run/systemd/system"));
+    }
+
+    @Test
+    void withoutSystemdEachRefusesTheStartNamingTheUnitItNeeds() throws Exception {
+        Files.delete(tmp.resolve("host/run/systemd/system"));
+        assertThatThrownBy(() -> prepare(vm("a", "<dosleep/>", AGENT))).isInstanceOf(HookFailure.class)
+                .hasMessageContaining("dosleep: systemd is not the init system (no /run/systemd/system), and dosleep needs it for"
+                        + " libvirt-hooks-sleep.service, which sleep.target starts before the host sleeps; remove <dosleep/> from a's hooks");
+        assertThatThrownBy(() -> prepare(vm("b", "<dohibernate/>", AGENT))).isInstanceOf(HookFailure.class)
+                .hasMessageContaining("dohibernate: systemd is not the init system").hasMessageContaining("libvirt-hooks-sleep.service");
+        assertThatThrownBy(() -> prepare(vm("c", "<beforeoff-dohibernate/>", AGENT))).isInstanceOf(HookFailure.class)
+                .hasMessageContaining("beforeoff-dohibernate: systemd is not the init system")
+                .hasMessageContaining("libvirt-hooks-shutdown.service");
+        assertThat(commands).isEmpty();
+        assertThat(state.fileFor("a")).doesNotExist();
+        assertThat(lines).noneMatch(l -> l.startsWith("info"));
     }
 
     @Test

@@ -149,17 +149,19 @@ class NosleepFeatureTest {
     }
 
     @Test
-    void withoutSystemdItWarnsAndChangesNothing() throws IOException {
+    void withoutSystemdItRefusesTheStartAndChangesNothing() throws IOException {
         Files.delete(root.resolve("run/systemd/system"));
         Domain vm = vm("win10", "<nosleep/>");
 
-        prepare(vm);
+        assertThatThrownBy(() -> prepare(vm)).isInstanceOf(HookFailure.class)
+                .hasMessageContaining("nosleep: systemd is not the init system (no /run/systemd/system), and nosleep needs it for"
+                        + " logind's sleep inhibitor; remove <nosleep/> from win10's hooks");
 
         assertThat(systemd.ran).isEmpty();
-        assertThat(lines).singleElement().asString().startsWith("warn   nosleep: systemd is not the init system");
+        assertThat(state.fileFor("win10")).doesNotExist();
         assertThat(engine().plan(io.github.libvirthooks.features.engine.HookRequest.of(event("win10", "prepare"), vm), vm.hooksConfig()))
-                .singleElement().satisfies(p -> assertThat(p.notes()).singleElement().asString()
-                        .startsWith("warn   nosleep: systemd is not the init system"));
+                .singleElement().satisfies(p -> assertThat(p.refused()).get().asString()
+                        .contains("nosleep: systemd is not the init system"));
     }
 
     @Test
