@@ -115,11 +115,20 @@ NOOP=$QEMU_D/00-bench-noop
 NR=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 BASH_PEER=$QEMU_D/01-bench-bash-hugepages
 
-sh deployment/e2e/libvirtd-up.sh >/dev/null
+# libvirtd sees hooks only if some existed when it started: install first, and restart a libvirtd
+# that was already running only when it saw none.
+had_hooks=no
+[ -n "$(ls -A "$QEMU_D" 2>/dev/null)" ] || [ -e /etc/libvirt/hooks/qemu ] && had_hooks=yes
+was_running=no
+pgrep -x libvirtd >/dev/null && was_running=yes
 "$dist/installer.sh" -i >/dev/null
 printf '#!/bin/sh\nexit 0\n' > "$NOOP"
 chmod +x "$NOOP"
-sh deployment/e2e/libvirtd-up.sh --restart >/dev/null
+if [ "$was_running" = yes ] && [ "$had_hooks" = no ]; then
+  sh deployment/e2e/libvirtd-up.sh --restart >/dev/null
+else
+  sh deployment/e2e/libvirtd-up.sh >/dev/null
+fi
 
 cleanup() {
   for d in bench-plain bench-hp; do
@@ -170,8 +179,9 @@ STATE=/run/bench-bash-hugepages
 case "$2/$3" in
   prepare/begin)
     xml=$(cat)
-    [[ $xml =~ \<memory\ unit=.MiB.\>([0-9]+)\</memory\> ]] || exit 1
-    pages=$(( BASH_REMATCH[1] / 2 ))
+    # libvirt hands hooks its own formatting of the XML: <memory unit='KiB'>.
+    [[ $xml =~ \<memory\ unit=.KiB.\>([0-9]+)\</memory\> ]] || { echo "bench-bash-hugepages: no <memory unit='KiB'>" >&2; exit 1; }
+    pages=$(( (BASH_REMATCH[1] + 2047) / 2048 ))
     before=$(<"$NR")
     echo $(( before + pages )) > "$NR"
     if [ "$(<"$NR")" -lt $(( before + pages )) ]; then
