@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The performance benchmark of issue 10 (README, section "Performance"): what libvirt-hooks
+# The performance benchmark of issues 10 and 21 (README, section "Performance"): what libvirt-hooks
 # costs a VM start on this machine's real libvirtd, measured as interleaved A/B pairs against
 # a no-op hook. Run as root after './mvnw -B package -DskipTests':
 #   deployment/bench/hook-bench.sh [PAIRS]        (default 15 pairs per case; a few minutes)
@@ -232,7 +232,7 @@ ab() { # label, domain, target, hugepages for the noop side (yes/no), baseline (
 
 echo 0 > "$NR"
 ab "1 unconfigured VM (launcher only)" bench-plain 1.02 no
-ab "2 hugepages VM, JVM + class-data archive" bench-hp 1.50 yes
+ab "2 hugepages VM, JVM + class-data archive" bench-hp 1.25 yes
 mv /usr/lib/libvirt-hooks/hook.jsa /usr/lib/libvirt-hooks/hook.jsa.bench
 ab "2b hugepages VM, JVM without the archive" bench-hp 1.50 yes
 mv /usr/lib/libvirt-hooks/hook.jsa.bench /usr/lib/libvirt-hooks/hook.jsa
