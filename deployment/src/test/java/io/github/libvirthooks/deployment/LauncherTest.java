@@ -271,6 +271,25 @@ class LauncherTest {
     }
 
     @Test
+    void theJvmUsesTheAotCacheWhenInstallBuiltOneElseTheClassDataArchive() throws Exception {
+        Path lib = tmp.resolve("lib");
+        assertThat(run(CONFIGURED, "win10", "prepare", "begin", "-")).isZero();
+        assertThat(Files.readString(calls)).doesNotContain("-XX:AOTCache").doesNotContain("-XX:SharedArchiveFile");
+
+        Files.writeString(lib.resolve("hook.jsa"), "archive");
+        Files.delete(calls);
+        assertThat(run(CONFIGURED, "win10", "prepare", "begin", "-")).isZero();
+        assertThat(Files.readString(calls)).contains("-XX:SharedArchiveFile=" + lib.resolve("hook.jsa") + " -Xshare:auto")
+                .doesNotContain("-XX:AOTCache");
+
+        Files.writeString(lib.resolve("hook.aot"), "cache");
+        Files.delete(calls);
+        assertThat(run(CONFIGURED, "win10", "prepare", "begin", "-")).isZero();
+        assertThat(Files.readString(calls)).contains("-XX:AOTCache=" + lib.resolve("hook.aot") + " -Xlog:disable -Xmx64m")
+                .doesNotContain("-XX:SharedArchiveFile");
+    }
+
+    @Test
     void theJvmsExitStatusIsTheHooks() throws Exception {
         Path java = tmp.resolve("java");
         Files.writeString(java, "#!/bin/sh\ncat > /dev/null\nexit 1\n");

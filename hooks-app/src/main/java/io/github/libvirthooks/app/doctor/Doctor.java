@@ -249,7 +249,11 @@ public final class Doctor {
         if (!Files.exists(layout.launcher())) {
             return Check.warn("archive", "no hook installed", "run 'libvirt-hooks install'");
         }
-        if (!Files.exists(archive)) {
+        // On JDK 25 and newer install builds an AOT cache instead; -XX:AOTMode=on fails where the JVM would skip it.
+        boolean aot = Files.exists(layout.aotCache());
+        if (aot) {
+            archive = layout.aotCache();
+        } else if (!Files.exists(archive)) {
             return Check.warn("archive", "no class-data archive: hooks start slower", "run 'libvirt-hooks install' again to build it");
         }
         try {
@@ -259,8 +263,11 @@ public final class Doctor {
             if (!java.find() || !classpath.find()) {
                 return Check.warn("archive", "cannot read the launcher's java and classpath", "run 'libvirt-hooks install' again");
             }
-            CommandResult r = commands.run(List.of(java.group(1), "-XX:SharedArchiveFile=" + archive, "-Xshare:on",
-                    "-cp", classpath.group(1), "-version"), Duration.ofSeconds(30));
+            List<String> argv = new ArrayList<>(List.of(java.group(1)));
+            argv.addAll(aot ? io.github.libvirthooks.app.install.Installer.HOOK_JVM_OPTIONS : List.of());
+            argv.addAll(aot ? List.of("-XX:AOTCache=" + archive, "-XX:AOTMode=on") : List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:on"));
+            argv.addAll(List.of("-cp", classpath.group(1), "-version"));
+            CommandResult r = commands.run(argv, Duration.ofSeconds(30));
             return r.succeeded() ? Check.ok("archive", archive + " matches " + java.group(1))
                     : Check.warn("archive", archive + " does not match the JDK " + java.group(1) + " (updated?): hooks start slower",
                             "run 'libvirt-hooks install' again to rebuild it");

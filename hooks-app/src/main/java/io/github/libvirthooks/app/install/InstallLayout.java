@@ -101,6 +101,11 @@ public record InstallLayout(Path root) {
         return libDir().resolve("hook.jsa");
     }
 
+    /** The hook's AOT cache, built at install instead of the archive when the JDK is 25 or newer. */
+    public Path aotCache() {
+        return libDir().resolve("hook.aot");
+    }
+
     /** The classpath file the launcher reads: only what the hook path needs. */
     public Path hookClasspath() {
         return libDir().resolve("hook.classpath");

@@ -141,8 +141,9 @@ public final class Installer {
         } else if (Files.exists(layout.monolithicHook())) {
             out.accept("left " + layout.monolithicHook() + " alone: it belongs to another tool; libvirt runs it before qemu.d/");
         }
-        buildClassDataArchive(java, classpath);
+        buildStartupCache(java, classpath);
         written.add(layout.classDataArchive());
+        written.add(layout.aotCache());
         buildCommandArchive(java);
         written.add(layout.libDir().resolve("cli.jsa"));
         writeManifest(written);
@@ -270,30 +271,36 @@ public final class Installer {
     }
 
     /**
-     * Builds the hook's class-data archive for this JDK: a training run of the hook on a
-     * sandboxed host records the classes a real run loads, so that later runs map them
-     * instead of loading and verifying them. Without it hooks still work, only slower.
+     * Builds the hook's start-up cache for this JDK: a training run of the hook on a sandboxed
+     * host records the classes a real run loads, so that later runs map them instead of loading
+     * and verifying them. Up to JDK 24 that is a class-data archive ({@code hook.jsa}); from JDK 25
+     * on an AOT cache ({@code hook.aot}), which also holds the classes linked, the lambdas and
+     * string concatenations resolved and the methods' profiles. The other kind, left from a JDK
+     * installed before, is removed. Without a cache hooks still work, only slower.
      */
-    private void buildClassDataArchive(Path java, String classpath) {
-        Path archive = layout.classDataArchive();
+    private void buildStartupCache(Path java, String classpath) {
+        boolean aot = JdkRelease.featureVersion(java).orElse(0) >= JdkRelease.AOT_CACHE;
+        Path archive = aot ? layout.aotCache() : layout.classDataArchive();
+        String what = aot ? "AOT cache" : "class-data archive";
         Path sandbox = null;
         try {
-            Files.deleteIfExists(archive);
+            Files.deleteIfExists(layout.classDataArchive());
+            Files.deleteIfExists(layout.aotCache());
             sandbox = Files.createTempDirectory("libvirt-hooks-training");
             List<String> argv = new ArrayList<>(List.of(java.toString()));
             argv.addAll(HOOK_JVM_OPTIONS);
-            argv.addAll(List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:disable", "-cp", classpath,
-                    "io.github.libvirthooks.features.hook.HookMain", "--train", sandbox.toString()));
+            argv.addAll(List.of(aot ? "-XX:AOTCacheOutput=" + archive : "-XX:ArchiveClassesAtExit=" + archive, "-Xlog:disable",
+                    "-cp", classpath, "io.github.libvirthooks.features.hook.HookMain", "--train", sandbox.toString()));
             var result = commands.run(argv, Duration.ofSeconds(120));
             if (result.succeeded() && Files.exists(archive)) {
-                out.accept("built the hook's class-data archive " + archive + " for " + java);
+                out.accept("built the hook's " + what + " " + archive + " for " + java);
             } else {
                 Files.deleteIfExists(archive);
-                out.accept("warning: could not build the hook's class-data archive (" + firstLine(result.stderr())
+                out.accept("warning: could not build the hook's " + what + " (" + firstLine(result.stderr())
                         + "); hooks work, but start slower");
             }
         } catch (IOException | RuntimeException e) {
-            out.accept("warning: could not build the hook's class-data archive (" + e.getMessage() + "); hooks work, but start slower");
+            out.accept("warning: could not build the hook's " + what + " (" + e.getMessage() + "); hooks work, but start slower");
         } finally {
             if (sandbox != null) {
                 deleteTree(sandbox);

@@ -148,9 +148,55 @@ class InstallerTest {
     private Installer installer() {
         return new Installer(layout, out::add, (argv, timeout) -> {
             // Only the training runs for the class-data archives may run here; these fake jars make them fail.
-            assertThat(argv).anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit="));
+            assertThat(argv).anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit=") || a.startsWith("-XX:AOTCacheOutput="));
             return new io.github.libvirthooks.sysfs.exec.CommandResult(argv, 1, "", "Error: could not find main class");
         });
+    }
+
+    @Test
+    void theHookGetsAnAotCacheOnJdk25AndAClassDataArchiveBefore() throws IOException {
+        List<List<String>> trainings = new ArrayList<>();
+        Installer installer = new Installer(layout, out::add, (argv, timeout) -> {
+            if (argv.contains("--train")) {
+                trainings.add(argv);
+                // What the JVM would write: the cache its option names.
+                String option = argv.stream().filter(a -> a.startsWith("-XX:AOTCacheOutput=") || a.startsWith("-XX:ArchiveClassesAtExit="))
+                        .findFirst().orElseThrow();
+                try {
+                    Files.writeString(Path.of(option.substring(option.indexOf('=') + 1)), "cache");
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return new io.github.libvirthooks.sysfs.exec.CommandResult(argv, 0, "", "");
+            }
+            return new io.github.libvirthooks.sysfs.exec.CommandResult(argv, 1, "", "not in this test");
+        });
+
+        installer.install(dist, jdk("17.0.15"), SKELETON, DOCS);
+        assertThat(trainings.get(0)).anyMatch(a -> a.equals("-XX:ArchiveClassesAtExit=" + layout.classDataArchive()))
+                .containsSubsequence(Installer.HOOK_JVM_OPTIONS);
+        assertThat(layout.classDataArchive()).exists();
+        assertThat(layout.aotCache()).doesNotExist();
+
+        installer.install(dist, jdk("25.0.3"), SKELETON, DOCS);
+        assertThat(trainings.get(1)).anyMatch(a -> a.equals("-XX:AOTCacheOutput=" + layout.aotCache()))
+                .containsSubsequence(Installer.HOOK_JVM_OPTIONS);
+        assertThat(layout.aotCache()).exists();
+        assertThat(layout.classDataArchive()).as("the JDK 17 archive is stale").doesNotExist();
+        assertThat(out).anyMatch(l -> l.contains("built the hook's AOT cache " + layout.aotCache()));
+        assertThat(Files.readString(layout.launcher())).contains("-XX:AOTCache=\"$LIBDIR/hook.aot\"");
+
+        installer.uninstall(false, SKELETON);
+        assertThat(layout.aotCache()).doesNotExist();
+    }
+
+    /** A JDK's layout as far as install reads it: bin/java and the release file. */
+    private Path jdk(String version) throws IOException {
+        Path home = tmp.resolve("jdk-" + version);
+        Files.createDirectories(home.resolve("bin"));
+        Files.writeString(home.resolve("bin/java"), "#!/bin/sh\n");
+        Files.writeString(home.resolve("release"), "IMPLEMENTOR=\"Test\"\nJAVA_VERSION=\"" + version + "\"\n");
+        return home.resolve("bin/java");
     }
 
     private static String mode(Path p) throws IOException {

@@ -25,7 +25,7 @@ import java.util.function.Function;
  * Builds {@link HooksConfig} from, in increasing precedence: built-in defaults, a properties
  * file, the {@link EnvironmentFile} beside it, the process environment (which libvirtd does not
  * pass to a hook: it configures the commands a user runs). Plain SmallRye Config (no Quarkus), so a hook pays only for what it
- * reads. Everything is checked here, before any hook touches the host.
+ * reads; where the sources set nothing but plain paths, {@link PlainConfig} answers without building SmallRye at all. Everything is checked here, before any hook touches the host.
  */
 public final class ConfigLoader {
     /** Where {@code install} puts the file and where the hook reads it. */
@@ -51,6 +51,11 @@ public final class ConfigLoader {
      * @throws ConfigException naming the key, the value, where it came from and what is allowed
      */
     public static LoadedConfig load(Path propertiesFile, Map<String, String> environment) {
+        return load(propertiesFile, environment, true);
+    }
+
+    /** @param plainAllowed false to have SmallRye read even what {@link PlainConfig} could answer (tests compare the two) */
+    static LoadedConfig load(Path propertiesFile, Map<String, String> environment, boolean plainAllowed) {
         Map<String, String> properties = read(propertiesFile);
         for (String name : properties.keySet()) {
             if (name.startsWith(HooksConfig.PREFIX + ".")) {
@@ -69,6 +74,11 @@ public final class ConfigLoader {
             }
         }
         Map<String, String> environmentFile = EnvironmentFile.read(EnvironmentFile.besides(propertiesFile));
+        java.util.Optional<LoadedConfig> plain = plainAllowed ? PlainConfig.of(propertiesFile, properties, environmentFile, environment)
+                : java.util.Optional.empty();
+        if (plain.isPresent()) {
+            return checked(plain.get());
+        }
         SmallRyeConfig config;
         try {
             config = builder(propertiesFile, properties, environmentFile, environment)
@@ -81,7 +91,14 @@ public final class ConfigLoader {
             checkHostWide(raw, propertiesFile, environment);
             throw new ConfigException("invalid configuration: " + firstLine(e));
         }
-        LoadedConfig loaded = new LoadedConfig(config.getConfigMapping(HooksConfig.class), config, propertiesFile, environment);
+        SmallRyeConfig mapped = config;
+        return checked(new LoadedConfig(config.getConfigMapping(HooksConfig.class), name -> {
+            ConfigValue value = mapped.getConfigValue(name);
+            return new LoadedConfig.Value(value.getValue(), origin(value));
+        }, propertiesFile, environment));
+    }
+
+    private static LoadedConfig checked(LoadedConfig loaded) {
         checkPaths(loaded);
         checkDefaultHugepageSize(loaded);
         checkSwitches(loaded);

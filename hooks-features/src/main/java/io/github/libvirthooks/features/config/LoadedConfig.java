@@ -2,7 +2,6 @@ package io.github.libvirthooks.features.config;
 
 import io.github.libvirthooks.features.engine.FeatureCatalog;
 
-import io.smallrye.config.SmallRyeConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,11 +12,20 @@ import java.util.Map;
  */
 public final class LoadedConfig {
     private final HooksConfig hooks;
-    private final SmallRyeConfig config;
+    private final Lookup config;
     private final Path file;
     private final Map<String, String> environment;
 
-    LoadedConfig(HooksConfig hooks, SmallRyeConfig config, Path file, Map<String, String> environment) {
+    /** A property's value in effect (null when nothing sets it and it has no default) and where it came from. */
+    record Value(String value, ConfigOrigin origin) {
+    }
+
+    /** How a property name is looked up: in SmallRye's config, or in {@link PlainConfig}'s few values. */
+    interface Lookup {
+        Value get(String propertyName);
+    }
+
+    LoadedConfig(HooksConfig hooks, Lookup config, Path file, Map<String, String> environment) {
         this.hooks = hooks;
         this.config = config;
         this.file = file;
@@ -53,14 +61,14 @@ public final class LoadedConfig {
         List<Setting> settings = new ArrayList<>();
         for (String key : ConfigKey.HOST_WIDE) {
             String name = ConfigKey.hostWide(key);
-            settings.add(new Setting(name, config.getConfigValue(name).getValue(), originOf(name)));
+            settings.add(new Setting(name, config.get(name).value(), originOf(name)));
         }
         return settings;
     }
 
     /** Where the value of a property name came from; {@link ConfigOrigin#DEFAULT} when nothing set it. */
     public ConfigOrigin originOf(String propertyName) {
-        return ConfigLoader.origin(config.getConfigValue(propertyName));
+        return config.get(propertyName).origin();
     }
 
     /** Where a per-VM option came from, whichever quoting the user wrote the VM name with. */
@@ -69,9 +77,9 @@ public final class LoadedConfig {
         for (String name : List.of(ConfigKey.vm(vmName, feature, option),
                 HooksConfig.PREFIX + ".vm.\"" + vmName.replace("\\", "\\\\").replace("\"", "\\\"") + "\"" + tail,
                 HooksConfig.PREFIX + ".vm." + vmName + tail)) {
-            var value = config.getConfigValue(name);
-            if (value.getValue() != null) {
-                return ConfigLoader.origin(value);
+            Value value = config.get(name);
+            if (value.value() != null) {
+                return value.origin();
             }
         }
         // the mapping had the value, so some source holds it; say the file rather than guess "default"
