@@ -62,6 +62,15 @@ class CommandLauncherTest {
     }
 
     @Test
+    void theHooksAotCacheIsPreferredOnJdk25() throws Exception {
+        Files.writeString(lib.resolve("hook.jsa"), "");
+        Files.writeString(lib.resolve("hook.aot"), "");
+        run("host-shutdown");
+        assertThat(Files.readString(calls)).startsWith("[-XX:AOTCache=" + lib + "/hook.aot][-Xlog:disable][-XX:+UseSerialGC]")
+                .doesNotContain("hook.jsa").contains("[" + PLAIN + "][host-shutdown]");
+    }
+
+    @Test
     void helpVersionAndEveryOtherCommandRunTheFullCommand() throws Exception {
         run("host-sleep", "--help");
         run("host-shutdown", "-V");
