@@ -112,6 +112,11 @@ final class PlainConfig {
         }
 
         @Override
+        public Map<String, String> lookingGlass() {
+            return Map.of();
+        }
+
+        @Override
         public Map<String, String> nosleep() {
             return Map.of();
         }
