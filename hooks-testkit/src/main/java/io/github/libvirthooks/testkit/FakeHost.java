@@ -359,6 +359,80 @@ public final class FakeHost {
         file("/proc/" + tid + "/task/" + tid + "/stat", stat);
     }
 
+    // ---- cpufreq ----
+
+    /** The cpufreq drivers whose sysfs layouts the tests use, each as a desktop shows it after boot. */
+    public enum CpufreqDriver {
+        /** ACPI P-states: the generic governors, no energy-performance preference. */
+        ACPI_CPUFREQ("acpi-cpufreq", "conservative ondemand userspace powersave performance schedutil", "schedutil", false),
+        /** amd-pstate in active mode (amd_pstate=active, the default since 6.5 on Zen 2 and later): its own EPP. */
+        AMD_PSTATE_ACTIVE("amd-pstate-epp", "performance powersave", "powersave", true),
+        /** amd-pstate in passive mode: the generic governors, no EPP. */
+        AMD_PSTATE_PASSIVE("amd-pstate", "conservative ondemand userspace powersave performance schedutil", "schedutil", false),
+        /** intel_pstate in active mode with HWP: performance and powersave, with EPP. */
+        INTEL_PSTATE("intel_pstate", "performance powersave", "powersave", true);
+
+        final String name;
+        final String governors;
+        final String governor;
+        final boolean epp;
+
+        CpufreqDriver(String name, String governors, String governor, boolean epp) {
+            this.name = name;
+            this.governors = governors;
+            this.governor = governor;
+            this.epp = epp;
+        }
+    }
+
+    /**
+     * cpufreq for every CPU, as Linux 4.4 and later lay it out: one {@code cpufreq/policyM}
+     * directory per {@code cpusPerPolicy} CPUs (M the first of them), each {@code cpuN/cpufreq}
+     * a link to its policy; the driver's governors, governor, and EPP files where it has them.
+     * After {@link #kernelWrites()} a governor the policy does not offer is refused with
+     * {@code Invalid argument}, and an EPP write under the performance governor with
+     * {@code Device or resource busy} as amd-pstate does (intel_pstate: unless the value is performance).
+     */
+    public FakeHost cpufreq(CpufreqDriver driver, int cpusPerPolicy) {
+        for (int first = 0; first < cpus; first += cpusPerPolicy) {
+            String policy = "/sys/devices/system/cpu/cpufreq/policy" + first;
+            StringBuilder related = new StringBuilder();
+            for (int cpu = first; cpu < Math.min(cpus, first + cpusPerPolicy); cpu++) {
+                related.append(related.length() == 0 ? "" : " ").append(cpu);
+                link("/sys/devices/system/cpu/cpu" + cpu + "/cpufreq", "../cpufreq/policy" + first);
+            }
+            file(policy + "/related_cpus", related.toString()).file(policy + "/affected_cpus", related.toString())
+                    .file(policy + "/scaling_driver", driver.name).file(policy + "/scaling_available_governors", driver.governors)
+                    .file(policy + "/scaling_governor", driver.governor).file(policy + "/cpuinfo_min_freq", "800000")
+                    .file(policy + "/cpuinfo_max_freq", "4200000").file(policy + "/scaling_min_freq", "800000")
+                    .file(policy + "/scaling_max_freq", "4200000");
+            if (driver.epp) {
+                file(policy + "/energy_performance_preference", "balance_performance")
+                        .file(policy + "/energy_performance_available_preferences",
+                                "default performance balance_performance balance_power power");
+            }
+        }
+        return this;
+    }
+
+    /** What the cpufreq core and the pstate drivers refuse. */
+    private void cpufreqWrite(String path, String value) throws IOException {
+        String dir = path.substring(0, path.lastIndexOf('/'));
+        if (path.endsWith("/scaling_governor")) {
+            String offered = Files.isRegularFile(local(dir + "/scaling_available_governors"))
+                    ? " " + read(dir + "/scaling_available_governors").strip() + " " : " " + value + " ";
+            if (!offered.contains(" " + value.strip() + " ")) {
+                throw new IOException("Invalid argument");
+            }
+        } else if (path.endsWith("/energy_performance_preference")) {
+            String driver = read(dir + "/scaling_driver").strip();
+            boolean performance = read(dir + "/scaling_governor").strip().equals("performance");
+            if (performance && (driver.equals("amd-pstate-epp") || !value.strip().equals("performance"))) {
+                throw new IOException("Device or resource busy");
+            }
+        }
+    }
+
     // ---- PCI, consoles, framebuffers, modules, processes ----
 
     /** Where fake PCI functions really live: behind the bridge {@code 0000:00:01.0}. */
@@ -535,6 +609,9 @@ public final class FakeHost {
             }
             if (hugePages != null) {
                 hugePages.beforeWrite(intended);
+            }
+            if (path.startsWith("/sys/devices/system/cpu/cpufreq/")) {
+                cpufreqWrite(path, intended.after());
             }
             if (path.endsWith("/cgroup.subtree_control")) {
                 // The write replaces the file's bytes; the kernel would apply it to what was enabled.

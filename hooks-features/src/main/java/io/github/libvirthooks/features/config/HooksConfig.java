@@ -79,6 +79,9 @@ public interface HooksConfig {
 
         Map<String, String> cfscpu();
 
+        /** {@code cpufreq}: the VM's CPUs at the performance governor while it runs. */
+        Map<String, String> cpufreq();
+
         /** {@code gpu-handoff}: hand the host's GPU to the VM at prepare, give it back at release. */
         @WithName("gpu-handoff")
         Map<String, String> gpuHandoff();
@@ -112,6 +115,7 @@ public interface HooksConfig {
             byName.put("hugepages", settings.hugepages());
             byName.put("isolcpu", settings.isolcpu());
             byName.put("cfscpu", settings.cfscpu());
+            byName.put("cpufreq", settings.cpufreq());
             byName.put("gpu-handoff", settings.gpuHandoff());
             byName.put("nosleep", settings.nosleep());
             byName.put("dosleep", settings.dosleep());

@@ -1,6 +1,7 @@
 package io.github.libvirthooks.features.engine;
 
 import io.github.libvirthooks.features.cfscpu.CfscpuFeature;
+import io.github.libvirthooks.features.cpufreq.CpufreqFeature;
 import io.github.libvirthooks.features.ddcutil.DdcutilFeature;
 import io.github.libvirthooks.features.dohibernate.HibernateFeature;
 import io.github.libvirthooks.features.dosleep.DosleepFeature;
@@ -31,6 +32,7 @@ public final class FeatureCatalog {
             new BuiltIn(HugepagesFeature.SPEC, HugepagesFeature::new),
             new BuiltIn(IsolcpuFeature.SPEC, IsolcpuFeature::new),
             new BuiltIn(CfscpuFeature.SPEC, CfscpuFeature::new),
+            new BuiltIn(CpufreqFeature.SPEC, CpufreqFeature::new),
             new BuiltIn(GpuHandoffFeature.SPEC, GpuHandoffFeature::new),
             new BuiltIn(NosleepFeature.SPEC, NosleepFeature::new),
             new BuiltIn(DosleepFeature.SPEC, DosleepFeature::new),

@@ -40,7 +40,7 @@ class CrashTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void aHookKilledAtAnyStepIsUndoneByTheNextEventOrRestore() {
-        for (Scenario scenario : Scenario.documented()) {
+        for (Scenario scenario : Scenario.crashed()) {
             Lifecycle probe = new Lifecycle(scenario, tmp.resolve("clean-" + scenario.name()));
             Steps prepare = Steps.counting();
             probe.run(prepare, "prepare");

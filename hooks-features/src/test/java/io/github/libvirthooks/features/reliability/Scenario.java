@@ -45,6 +45,7 @@ record Scenario(String name, String hooks, boolean memory, boolean qemu, Consume
      */
     static List<Scenario> faultInjected() {
         List<Scenario> all = new java.util.ArrayList<>(documented());
+        all.addAll(hostTuning());
         all.add(new Scenario("gpu-handoff", "<gpu-handoff devices='0000:01:00.0' unload-modules='true'/>", false, false, t -> {
             t.pciFunction("0000:01:00.0", "amdgpu", 12, "0x030000", "0x1002")
                     .pciFunction("0000:01:00.1", "snd_hda_intel", 12, "0x040300", "0x1002")
@@ -53,6 +54,30 @@ record Scenario(String name, String hooks, boolean memory, boolean qemu, Consume
                     .file("/proc/modules", "amdgpu 9 0 - Live 0x0\nvfio_pci 1 0 - Live 0x0");
             io.github.libvirthooks.features.gpuhandoff.FakeGpuCommands.systemdWithGdm(t);
         }));
+        return List.copyOf(all);
+    }
+
+    /**
+     * The host tuning features that came after the stored release-1 journals: in the fault and
+     * crash suites ({@link #faultInjected()}, {@link #crashed()}), not in the suites that replay
+     * a stored journal per {@link #documented()} scenario. cpufreq on intel_pstate (one policy per
+     * CPU, EPP, min-freq), on acpi-cpufreq with two CPUs per policy, and on amd-pstate active,
+     * whose kernel refuses a preference under the performance governor.
+     */
+    static List<Scenario> hostTuning() {
+        return List.of(
+                new Scenario("cpufreq-intel-pstate", "<cpufreq min-freq='max'/>", false, false,
+                        t -> t.cpufreq(FakeHost.CpufreqDriver.INTEL_PSTATE, 1)),
+                new Scenario("cpufreq-acpi-shared-policies", "<cpufreq cpus='all'/>", false, false,
+                        t -> t.cpufreq(FakeHost.CpufreqDriver.ACPI_CPUFREQ, 2)),
+                new Scenario("cpufreq-amd-pstate-active", "<cpufreq/>", false, false,
+                        t -> t.cpufreq(FakeHost.CpufreqDriver.AMD_PSTATE_ACTIVE, 1)));
+    }
+
+    /** The scenarios the crash suite kills at every step. */
+    static List<Scenario> crashed() {
+        List<Scenario> all = new java.util.ArrayList<>(documented());
+        all.addAll(hostTuning());
         return List.copyOf(all);
     }
 
