@@ -433,6 +433,99 @@ public final class FakeHost {
         }
     }
 
+    // ---- USB ----
+
+    private final Map<String, String> usbNativeDriver = new ConcurrentHashMap<>();
+
+    /**
+     * A USB device at {@code port} ({@code 1-2}) as sysfs lays it out: the bus's links to the
+     * device and to its interfaces {@code PORT:1.0}, {@code PORT:1.1}, ..., one per entry of
+     * {@code interfaceDrivers} (an empty one has no driver), with {@code idVendor},
+     * {@code idProduct}, {@code busnum}, {@code devnum} and {@code authorized}; each driver with
+     * its {@code bind} and {@code unbind}. After {@link #kernelWrites()}, {@code bind} binds an
+     * interface, {@code authorized} 0 unbinds every interface and 1 binds each to its own driver again.
+     */
+    public FakeHost usbDevice(String port, String vendor, String product, int bus, int device, String... interfaceDrivers) {
+        String real = "/sys/devices/usb/" + port;
+        file(real + "/idVendor", vendor).file(real + "/idProduct", product).file(real + "/busnum", Integer.toString(bus))
+                .file(real + "/devnum", Integer.toString(device)).file(real + "/authorized", "1");
+        link("/sys/bus/usb/devices/" + port, "../../../devices/usb/" + port);
+        for (int i = 0; i < interfaceDrivers.length; i++) {
+            String iface = port + ":1." + i;
+            dir(real + "/" + iface);
+            link("/sys/bus/usb/devices/" + iface, "../../../devices/usb/" + port + "/" + iface);
+            if (!interfaceDrivers[i].isEmpty()) {
+                usbDriver(interfaceDrivers[i]);
+                usbNativeDriver.put(iface, interfaceDrivers[i]);
+                usbBindLinks(iface, interfaceDrivers[i]);
+            }
+        }
+        return this;
+    }
+
+    /** A registered USB interface driver with its {@code bind} and {@code unbind} files. */
+    public FakeHost usbDriver(String driver) {
+        return file("/sys/bus/usb/drivers/" + driver + "/bind", "").file("/sys/bus/usb/drivers/" + driver + "/unbind", "");
+    }
+
+    /** The device's interfaces lose their drivers, as when QEMU let go of them without the kernel re-attaching any. */
+    public FakeHost usbDetached(String port) {
+        for (String iface : usbNativeDriver.keySet()) {
+            if (iface.startsWith(port + ":")) {
+                usbUnbindLinks(iface);
+            }
+        }
+        return this;
+    }
+
+    /** A PCI function loses its driver, as a {@code drivers_probe} that found none leaves it. */
+    public FakeHost pciUnbound(String address) {
+        String driverLink = PCI_BRIDGE_PATH + "/" + address + "/driver";
+        try {
+            if (Files.isSymbolicLink(local(driverLink))) {
+                String driver = Files.readSymbolicLink(local(driverLink)).getFileName().toString();
+                unbindLinks(address, driver);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    private void usbBindLinks(String iface, String driver) {
+        String port = iface.substring(0, iface.indexOf(':'));
+        link("/sys/devices/usb/" + port + "/" + iface + "/driver", "../../../../bus/usb/drivers/" + driver);
+        link("/sys/bus/usb/drivers/" + driver + "/" + iface, "../../../../devices/usb/" + port + "/" + iface);
+    }
+
+    private void usbUnbindLinks(String iface) {
+        String port = iface.substring(0, iface.indexOf(':'));
+        Path driverLink = local("/sys/devices/usb/" + port + "/" + iface + "/driver");
+        try {
+            if (Files.isSymbolicLink(driverLink)) {
+                String driver = Files.readSymbolicLink(driverLink).getFileName().toString();
+                Files.delete(driverLink);
+                Files.deleteIfExists(local("/sys/bus/usb/drivers/" + driver + "/" + iface));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code authorized}: 0 drops every interface's driver, 1 probes each interface for its own driver. */
+    private void usbAuthorized(String path, String value) {
+        String port = path.substring("/sys/bus/usb/devices/".length(), path.length() - "/authorized".length());
+        for (Map.Entry<String, String> e : usbNativeDriver.entrySet()) {
+            if (!e.getKey().startsWith(port + ":")) {
+                continue;
+            }
+            usbUnbindLinks(e.getKey());
+            if (value.strip().equals("1") && Files.isDirectory(local("/sys/bus/usb/drivers/" + e.getValue()))) {
+                usbBindLinks(e.getKey(), e.getValue());
+            }
+        }
+    }
+
     // ---- PCI, consoles, framebuffers, modules, processes ----
 
     /** Where fake PCI functions really live: behind the bridge {@code 0000:00:01.0}. */
@@ -562,6 +655,22 @@ public final class FakeHost {
             if (driver != null && Files.isDirectory(local(PciDeviceFiles.DRIVERS + "/" + driver))) {
                 bindLinks(address, driver);
             }
+        } else if (USB_DRIVER_FILE.matcher(path).matches()) {
+            Matcher usb = USB_DRIVER_FILE.matcher(path);
+            usb.matches();
+            String port = address.contains(":") ? address.substring(0, address.indexOf(':')) : address;
+            boolean bound = Files.isSymbolicLink(local("/sys/devices/usb/" + port + "/" + address + "/driver"));
+            if (usb.group(2).equals("unbind")) {
+                if (!bound) {
+                    throw new IOException("No such device");
+                }
+                usbUnbindLinks(address);
+            } else {
+                if (bound) {
+                    throw new IOException("Device or resource busy");
+                }
+                usbBindLinks(address, usb.group(1));
+            }
         } else if (platform.matches()) {
             String dir = "/sys/bus/platform/drivers/" + platform.group(1) + "/" + address;
             if (platform.group(2).equals("unbind")) {
@@ -576,6 +685,7 @@ public final class FakeHost {
     }
 
     private static final Pattern PCI_DRIVER_FILE = Pattern.compile("/sys/bus/pci/drivers/([^/]+)/(bind|unbind)");
+    private static final Pattern USB_DRIVER_FILE = Pattern.compile("/sys/bus/usb/drivers/([^/]+)/(bind|unbind)");
     private static final Pattern PLATFORM_DRIVER_FILE = Pattern.compile("/sys/bus/platform/drivers/([^/]+)/(bind|unbind)");
 
     /** The sysfs paths of PCI functions and drivers. */
@@ -643,6 +753,9 @@ public final class FakeHost {
             } else {
                 String value = done.after().strip();
                 file(path, value.isEmpty() ? "\n" : value);
+                if (path.startsWith("/sys/bus/usb/devices/") && path.endsWith("/authorized")) {
+                    usbAuthorized(path, value);
+                }
                 if (path.startsWith("/proc/irq/") && path.endsWith("/smp_affinity_list")) {
                     file(path.substring(0, path.length() - "_list".length()), CpuSet.parseList(value).toMask(cpus));
                 }

@@ -27,6 +27,7 @@ import java.util.OptionalLong;
  * @param vcpuPlacement     the rest of {@code <vcpu>}, {@code <vcpus>} and the schedulers of {@code <cputune>}
  * @param numa              guest NUMA cells, DIMMs and {@code <numatune>} beyond {@code <memory nodeset>}
  * @param pciHostdevs       the host PCI functions of {@code <hostdev mode='subsystem' type='pci'>}, in document order
+ * @param usbHostdevs       the host USB devices of {@code <hostdev mode='subsystem' type='usb'>}, in document order
  */
 public record Domain(
         String name,
@@ -44,10 +45,12 @@ public record Domain(
         Map<String, Map<String, String>> hooksConfig,
         VcpuPlacement vcpuPlacement,
         GuestNuma numa,
-        List<PciHostdev> pciHostdevs) {
+        List<PciHostdev> pciHostdevs,
+        List<UsbHostdev> usbHostdevs) {
 
     public Domain {
         pciHostdevs = List.copyOf(pciHostdevs);
+        usbHostdevs = List.copyOf(usbHostdevs);
         vcpuPins = Map.copyOf(vcpuPins);
         iothreadPins = Map.copyOf(iothreadPins);
         networks = List.copyOf(networks);
@@ -188,5 +191,20 @@ public record Domain(
      * @param managed {@code managed='yes'}: libvirt binds it to {@code vfio-pci} at start and gives it back at stop
      */
     public record PciHostdev(io.github.libvirthooks.sysfs.pci.PciAddress address, boolean managed) {
+    }
+
+    /**
+     * A host USB device passed to the guest, named as libvirt names it: by {@code <vendor id>}
+     * and {@code <product id>}, by {@code <address bus device>}, or both (libvirt then wants both to match).
+     */
+    public record UsbHostdev(java.util.OptionalInt vendor, java.util.OptionalInt product, java.util.OptionalInt bus,
+            java.util.OptionalInt device) {
+        /** {@code 046d:c52b}, {@code bus 1 device 5}, or both, as lines name it. */
+        public String describe() {
+            String ids = vendor.isPresent() ? String.format("%04x:", vendor.getAsInt())
+                    + (product.isPresent() ? String.format("%04x", product.getAsInt()) : "*") : "";
+            String address = bus.isPresent() && device.isPresent() ? "bus " + bus.getAsInt() + " device " + device.getAsInt() : "";
+            return ids.isEmpty() ? address : address.isEmpty() ? ids : ids + " at " + address;
+        }
     }
 }

@@ -13,6 +13,7 @@ import io.github.libvirthooks.features.nosleep.NosleepFeature;
 import io.github.libvirthooks.features.script.SafePath;
 import io.github.libvirthooks.features.script.ScriptFeature;
 import io.github.libvirthooks.features.service.ServiceFeature;
+import io.github.libvirthooks.features.usbreturn.UsbReturnFeature;
 import io.github.libvirthooks.features.virtualnas.VirtualNasFeature;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,6 +34,8 @@ public final class FeatureCatalog {
             new BuiltIn(IsolcpuFeature.SPEC, IsolcpuFeature::new),
             new BuiltIn(CfscpuFeature.SPEC, CfscpuFeature::new),
             new BuiltIn(CpufreqFeature.SPEC, CpufreqFeature::new),
+            // Before gpu-handoff: its claims are given back after gpu-handoff's, once a GPU's USB function left vfio-pci.
+            new BuiltIn(UsbReturnFeature.SPEC, UsbReturnFeature::new),
             new BuiltIn(GpuHandoffFeature.SPEC, GpuHandoffFeature::new),
             new BuiltIn(NosleepFeature.SPEC, NosleepFeature::new),
             new BuiltIn(DosleepFeature.SPEC, DosleepFeature::new),

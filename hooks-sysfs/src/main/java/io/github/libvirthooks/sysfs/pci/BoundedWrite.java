@@ -13,9 +13,10 @@ import java.util.concurrent.TimeoutException;
  * driver's remove callback runs inside the {@code write(2)}, and some (NVIDIA's, while a process
  * holds the card) wait without end; a thread blocked in the kernel cannot be interrupted, so the
  * write runs on a daemon thread of its own and the caller stops waiting after the limit. The
- * write still goes through {@link HostRoot}, so its listeners (the journal) see it first.
+ * write still goes through {@link HostRoot}, so its listeners (the journal) see it first. Used
+ * by the PCI and USB driver files alike.
  */
-final class BoundedWrite {
+public final class BoundedWrite {
     private BoundedWrite() {
     }
 
@@ -24,7 +25,7 @@ final class BoundedWrite {
      *
      * @throws KernelWriteTimeoutException when the write has not returned in time (it may still complete later)
      */
-    static void trigger(HostRoot host, String path, String value, Duration limit) {
+    public static void trigger(HostRoot host, String path, String value, Duration limit) {
         Objects.requireNonNull(limit, "limit");
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread writer = new Thread(() -> {
