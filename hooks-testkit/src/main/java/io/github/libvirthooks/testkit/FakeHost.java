@@ -359,6 +359,173 @@ public final class FakeHost {
         file("/proc/" + tid + "/task/" + tid + "/stat", stat);
     }
 
+    // ---- cpufreq ----
+
+    /** The cpufreq drivers whose sysfs layouts the tests use, each as a desktop shows it after boot. */
+    public enum CpufreqDriver {
+        /** ACPI P-states: the generic governors, no energy-performance preference. */
+        ACPI_CPUFREQ("acpi-cpufreq", "conservative ondemand userspace powersave performance schedutil", "schedutil", false),
+        /** amd-pstate in active mode (amd_pstate=active, the default since 6.5 on Zen 2 and later): its own EPP. */
+        AMD_PSTATE_ACTIVE("amd-pstate-epp", "performance powersave", "powersave", true),
+        /** amd-pstate in passive mode: the generic governors, no EPP. */
+        AMD_PSTATE_PASSIVE("amd-pstate", "conservative ondemand userspace powersave performance schedutil", "schedutil", false),
+        /** intel_pstate in active mode with HWP: performance and powersave, with EPP. */
+        INTEL_PSTATE("intel_pstate", "performance powersave", "powersave", true);
+
+        final String name;
+        final String governors;
+        final String governor;
+        final boolean epp;
+
+        CpufreqDriver(String name, String governors, String governor, boolean epp) {
+            this.name = name;
+            this.governors = governors;
+            this.governor = governor;
+            this.epp = epp;
+        }
+    }
+
+    /**
+     * cpufreq for every CPU, as Linux 4.4 and later lay it out: one {@code cpufreq/policyM}
+     * directory per {@code cpusPerPolicy} CPUs (M the first of them), each {@code cpuN/cpufreq}
+     * a link to its policy; the driver's governors, governor, and EPP files where it has them.
+     * After {@link #kernelWrites()} a governor the policy does not offer is refused with
+     * {@code Invalid argument}, and an EPP write under the performance governor with
+     * {@code Device or resource busy} as amd-pstate does (intel_pstate: unless the value is performance).
+     */
+    public FakeHost cpufreq(CpufreqDriver driver, int cpusPerPolicy) {
+        for (int first = 0; first < cpus; first += cpusPerPolicy) {
+            String policy = "/sys/devices/system/cpu/cpufreq/policy" + first;
+            StringBuilder related = new StringBuilder();
+            for (int cpu = first; cpu < Math.min(cpus, first + cpusPerPolicy); cpu++) {
+                related.append(related.length() == 0 ? "" : " ").append(cpu);
+                link("/sys/devices/system/cpu/cpu" + cpu + "/cpufreq", "../cpufreq/policy" + first);
+            }
+            file(policy + "/related_cpus", related.toString()).file(policy + "/affected_cpus", related.toString())
+                    .file(policy + "/scaling_driver", driver.name).file(policy + "/scaling_available_governors", driver.governors)
+                    .file(policy + "/scaling_governor", driver.governor).file(policy + "/cpuinfo_min_freq", "800000")
+                    .file(policy + "/cpuinfo_max_freq", "4200000").file(policy + "/scaling_min_freq", "800000")
+                    .file(policy + "/scaling_max_freq", "4200000");
+            if (driver.epp) {
+                file(policy + "/energy_performance_preference", "balance_performance")
+                        .file(policy + "/energy_performance_available_preferences",
+                                "default performance balance_performance balance_power power");
+            }
+        }
+        return this;
+    }
+
+    /** What the cpufreq core and the pstate drivers refuse. */
+    private void cpufreqWrite(String path, String value) throws IOException {
+        String dir = path.substring(0, path.lastIndexOf('/'));
+        if (path.endsWith("/scaling_governor")) {
+            String offered = Files.isRegularFile(local(dir + "/scaling_available_governors"))
+                    ? " " + read(dir + "/scaling_available_governors").strip() + " " : " " + value + " ";
+            if (!offered.contains(" " + value.strip() + " ")) {
+                throw new IOException("Invalid argument");
+            }
+        } else if (path.endsWith("/energy_performance_preference")) {
+            String driver = read(dir + "/scaling_driver").strip();
+            boolean performance = read(dir + "/scaling_governor").strip().equals("performance");
+            if (performance && (driver.equals("amd-pstate-epp") || !value.strip().equals("performance"))) {
+                throw new IOException("Device or resource busy");
+            }
+        }
+    }
+
+    // ---- USB ----
+
+    private final Map<String, String> usbNativeDriver = new ConcurrentHashMap<>();
+
+    /**
+     * A USB device at {@code port} ({@code 1-2}) as sysfs lays it out: the bus's links to the
+     * device and to its interfaces {@code PORT:1.0}, {@code PORT:1.1}, ..., one per entry of
+     * {@code interfaceDrivers} (an empty one has no driver), with {@code idVendor},
+     * {@code idProduct}, {@code busnum}, {@code devnum} and {@code authorized}; each driver with
+     * its {@code bind} and {@code unbind}. After {@link #kernelWrites()}, {@code bind} binds an
+     * interface, {@code authorized} 0 unbinds every interface and 1 binds each to its own driver again.
+     */
+    public FakeHost usbDevice(String port, String vendor, String product, int bus, int device, String... interfaceDrivers) {
+        String real = "/sys/devices/usb/" + port;
+        file(real + "/idVendor", vendor).file(real + "/idProduct", product).file(real + "/busnum", Integer.toString(bus))
+                .file(real + "/devnum", Integer.toString(device)).file(real + "/authorized", "1");
+        link("/sys/bus/usb/devices/" + port, "../../../devices/usb/" + port);
+        for (int i = 0; i < interfaceDrivers.length; i++) {
+            String iface = port + ":1." + i;
+            dir(real + "/" + iface);
+            link("/sys/bus/usb/devices/" + iface, "../../../devices/usb/" + port + "/" + iface);
+            if (!interfaceDrivers[i].isEmpty()) {
+                usbDriver(interfaceDrivers[i]);
+                usbNativeDriver.put(iface, interfaceDrivers[i]);
+                usbBindLinks(iface, interfaceDrivers[i]);
+            }
+        }
+        return this;
+    }
+
+    /** A registered USB interface driver with its {@code bind} and {@code unbind} files. */
+    public FakeHost usbDriver(String driver) {
+        return file("/sys/bus/usb/drivers/" + driver + "/bind", "").file("/sys/bus/usb/drivers/" + driver + "/unbind", "");
+    }
+
+    /** The device's interfaces lose their drivers, as when QEMU let go of them without the kernel re-attaching any. */
+    public FakeHost usbDetached(String port) {
+        for (String iface : usbNativeDriver.keySet()) {
+            if (iface.startsWith(port + ":")) {
+                usbUnbindLinks(iface);
+            }
+        }
+        return this;
+    }
+
+    /** A PCI function loses its driver, as a {@code drivers_probe} that found none leaves it. */
+    public FakeHost pciUnbound(String address) {
+        String driverLink = PCI_BRIDGE_PATH + "/" + address + "/driver";
+        try {
+            if (Files.isSymbolicLink(local(driverLink))) {
+                String driver = Files.readSymbolicLink(local(driverLink)).getFileName().toString();
+                unbindLinks(address, driver);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    private void usbBindLinks(String iface, String driver) {
+        String port = iface.substring(0, iface.indexOf(':'));
+        link("/sys/devices/usb/" + port + "/" + iface + "/driver", "../../../../bus/usb/drivers/" + driver);
+        link("/sys/bus/usb/drivers/" + driver + "/" + iface, "../../../../devices/usb/" + port + "/" + iface);
+    }
+
+    private void usbUnbindLinks(String iface) {
+        String port = iface.substring(0, iface.indexOf(':'));
+        Path driverLink = local("/sys/devices/usb/" + port + "/" + iface + "/driver");
+        try {
+            if (Files.isSymbolicLink(driverLink)) {
+                String driver = Files.readSymbolicLink(driverLink).getFileName().toString();
+                Files.delete(driverLink);
+                Files.deleteIfExists(local("/sys/bus/usb/drivers/" + driver + "/" + iface));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code authorized}: 0 drops every interface's driver, 1 probes each interface for its own driver. */
+    private void usbAuthorized(String path, String value) {
+        String port = path.substring("/sys/bus/usb/devices/".length(), path.length() - "/authorized".length());
+        for (Map.Entry<String, String> e : usbNativeDriver.entrySet()) {
+            if (!e.getKey().startsWith(port + ":")) {
+                continue;
+            }
+            usbUnbindLinks(e.getKey());
+            if (value.strip().equals("1") && Files.isDirectory(local("/sys/bus/usb/drivers/" + e.getValue()))) {
+                usbBindLinks(e.getKey(), e.getValue());
+            }
+        }
+    }
+
     // ---- PCI, consoles, framebuffers, modules, processes ----
 
     /** Where fake PCI functions really live: behind the bridge {@code 0000:00:01.0}. */
@@ -488,6 +655,22 @@ public final class FakeHost {
             if (driver != null && Files.isDirectory(local(PciDeviceFiles.DRIVERS + "/" + driver))) {
                 bindLinks(address, driver);
             }
+        } else if (USB_DRIVER_FILE.matcher(path).matches()) {
+            Matcher usb = USB_DRIVER_FILE.matcher(path);
+            usb.matches();
+            String port = address.contains(":") ? address.substring(0, address.indexOf(':')) : address;
+            boolean bound = Files.isSymbolicLink(local("/sys/devices/usb/" + port + "/" + address + "/driver"));
+            if (usb.group(2).equals("unbind")) {
+                if (!bound) {
+                    throw new IOException("No such device");
+                }
+                usbUnbindLinks(address);
+            } else {
+                if (bound) {
+                    throw new IOException("Device or resource busy");
+                }
+                usbBindLinks(address, usb.group(1));
+            }
         } else if (platform.matches()) {
             String dir = "/sys/bus/platform/drivers/" + platform.group(1) + "/" + address;
             if (platform.group(2).equals("unbind")) {
@@ -502,6 +685,7 @@ public final class FakeHost {
     }
 
     private static final Pattern PCI_DRIVER_FILE = Pattern.compile("/sys/bus/pci/drivers/([^/]+)/(bind|unbind)");
+    private static final Pattern USB_DRIVER_FILE = Pattern.compile("/sys/bus/usb/drivers/([^/]+)/(bind|unbind)");
     private static final Pattern PLATFORM_DRIVER_FILE = Pattern.compile("/sys/bus/platform/drivers/([^/]+)/(bind|unbind)");
 
     /** The sysfs paths of PCI functions and drivers. */
@@ -536,6 +720,9 @@ public final class FakeHost {
             if (hugePages != null) {
                 hugePages.beforeWrite(intended);
             }
+            if (path.startsWith("/sys/devices/system/cpu/cpufreq/")) {
+                cpufreqWrite(path, intended.after());
+            }
             if (path.endsWith("/cgroup.subtree_control")) {
                 // The write replaces the file's bytes; the kernel would apply it to what was enabled.
                 subtreeBefore.put(path, read(path));
@@ -566,6 +753,9 @@ public final class FakeHost {
             } else {
                 String value = done.after().strip();
                 file(path, value.isEmpty() ? "\n" : value);
+                if (path.startsWith("/sys/bus/usb/devices/") && path.endsWith("/authorized")) {
+                    usbAuthorized(path, value);
+                }
                 if (path.startsWith("/proc/irq/") && path.endsWith("/smp_affinity_list")) {
                     file(path.substring(0, path.length() - "_list".length()), CpuSet.parseList(value).toMask(cpus));
                 }

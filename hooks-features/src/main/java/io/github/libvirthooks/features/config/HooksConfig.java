@@ -79,6 +79,13 @@ public interface HooksConfig {
 
         Map<String, String> cfscpu();
 
+        /** {@code cpufreq}: the VM's CPUs at the performance governor while it runs. */
+        Map<String, String> cpufreq();
+
+        /** {@code usb-return}: the VM's USB devices and controllers bound to host drivers again at release. */
+        @WithName("usb-return")
+        Map<String, String> usbReturn();
+
         /** {@code gpu-handoff}: hand the host's GPU to the VM at prepare, give it back at release. */
         @WithName("gpu-handoff")
         Map<String, String> gpuHandoff();
@@ -116,6 +123,8 @@ public interface HooksConfig {
             byName.put("hugepages", settings.hugepages());
             byName.put("isolcpu", settings.isolcpu());
             byName.put("cfscpu", settings.cfscpu());
+            byName.put("cpufreq", settings.cpufreq());
+            byName.put("usb-return", settings.usbReturn());
             byName.put("gpu-handoff", settings.gpuHandoff());
             byName.put("looking-glass", settings.lookingGlass());
             byName.put("nosleep", settings.nosleep());

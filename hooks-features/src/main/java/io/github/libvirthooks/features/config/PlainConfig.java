@@ -117,6 +117,16 @@ final class PlainConfig {
         }
 
         @Override
+        public Map<String, String> cpufreq() {
+            return Map.of();
+        }
+
+        @Override
+        public Map<String, String> usbReturn() {
+            return Map.of();
+        }
+
+        @Override
         public Map<String, String> nosleep() {
             return Map.of();
         }

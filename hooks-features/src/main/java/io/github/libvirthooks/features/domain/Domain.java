@@ -28,6 +28,7 @@ import java.util.OptionalLong;
  * @param numa              guest NUMA cells, DIMMs and {@code <numatune>} beyond {@code <memory nodeset>}
  * @param pciHostdevs       the host PCI functions of {@code <hostdev mode='subsystem' type='pci'>}, in document order
  * @param shmems            the {@code <shmem>} devices (IVSHMEM), in document order
+ * @param usbHostdevs       the host USB devices of {@code <hostdev mode='subsystem' type='usb'>}, in document order
  */
 public record Domain(
         String name,
@@ -46,11 +47,13 @@ public record Domain(
         VcpuPlacement vcpuPlacement,
         GuestNuma numa,
         List<PciHostdev> pciHostdevs,
-        List<Shmem> shmems) {
+        List<Shmem> shmems,
+        List<UsbHostdev> usbHostdevs) {
 
     public Domain {
         pciHostdevs = List.copyOf(pciHostdevs);
         shmems = List.copyOf(shmems);
+        usbHostdevs = List.copyOf(usbHostdevs);
         vcpuPins = Map.copyOf(vcpuPins);
         iothreadPins = Map.copyOf(iothreadPins);
         networks = List.copyOf(networks);
@@ -201,5 +204,20 @@ public record Domain(
      * @param sizeBytes the size in bytes; empty when not given (libvirt then lets QEMU choose, 4 MiB)
      */
     public record Shmem(String name, String model, OptionalLong sizeBytes) {
+    }
+
+    /**
+     * A host USB device passed to the guest, named as libvirt names it: by {@code <vendor id>}
+     * and {@code <product id>}, by {@code <address bus device>}, or both (libvirt then wants both to match).
+     */
+    public record UsbHostdev(java.util.OptionalInt vendor, java.util.OptionalInt product, java.util.OptionalInt bus,
+            java.util.OptionalInt device) {
+        /** {@code 046d:c52b}, {@code bus 1 device 5}, or both, as lines name it. */
+        public String describe() {
+            String ids = vendor.isPresent() ? String.format("%04x:", vendor.getAsInt())
+                    + (product.isPresent() ? String.format("%04x", product.getAsInt()) : "*") : "";
+            String address = bus.isPresent() && device.isPresent() ? "bus " + bus.getAsInt() + " device " + device.getAsInt() : "";
+            return ids.isEmpty() ? address : address.isEmpty() ? ids : ids + " at " + address;
+        }
     }
 }

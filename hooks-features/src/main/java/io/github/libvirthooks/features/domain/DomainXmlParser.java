@@ -128,6 +128,7 @@ public final class DomainXmlParser {
         boolean hostdev = false;
         List<Domain.PciHostdev> pciHostdevs = new ArrayList<>();
         List<Domain.Shmem> shmems = new ArrayList<>();
+        List<Domain.UsbHostdev> usbHostdevs = new ArrayList<>();
         List<String> networks = new ArrayList<>();
         boolean agent = false;
         Optional<Element> devices = child(root, "devices");
@@ -139,6 +140,7 @@ public final class DomainXmlParser {
             }
             for (Element device : hostdevs) {
                 pciHostdev(device).ifPresent(pciHostdevs::add);
+                usbHostdev(device).ifPresent(usbHostdevs::add);
             }
             List<Element> shmemElements = children(devices.get(), "shmem");
             if (shmemElements.size() > MAX_HOSTDEVS) {
@@ -166,7 +168,7 @@ public final class DomainXmlParser {
         Map<String, Map<String, String>> hooks = child(root, "metadata").map(this::hooksConfig).orElse(Map.of());
         return new Domain(name, uuid, memory, hugepages, vcpus, vcpuPins, emulatorPin, iothreadPins, numaNodes,
                 hostdev, networks, agent, hooks, placement, new Domain.GuestNuma(cells, dimms, memnodes, numad), pciHostdevs,
-                shmems);
+                shmems, usbHostdevs);
     }
 
     /** {@code <shmem name='...'><model type='...'/><size unit='M'>32</size></shmem>}; a size without a unit is in bytes, as libvirt reads it. */
@@ -204,6 +206,66 @@ public final class DomainXmlParser {
         } catch (IllegalArgumentException e) {
             throw new DomainXmlException("invalid <hostdev> address: " + e.getMessage());
         }
+    }
+
+    /**
+     * {@code <hostdev mode='subsystem' type='usb'><source><vendor id='0x046d'/><product id='0xc52b'/>
+     * <address bus='1' device='5'/></source></hostdev>}: ids, address or both. Without either it
+     * names no host device and is skipped, as a PCI hostdev without an address is.
+     */
+    private static Optional<Domain.UsbHostdev> usbHostdev(Element hostdev) {
+        String mode = hostdev.getAttribute("mode");
+        if (!"usb".equals(hostdev.getAttribute("type")) || !(mode.isEmpty() || mode.equals("subsystem"))) {
+            return Optional.empty();
+        }
+        Optional<Element> source = child(hostdev, "source");
+        if (source.isEmpty()) {
+            return Optional.empty();
+        }
+        java.util.OptionalInt vendor = usbId(source.get(), "vendor");
+        java.util.OptionalInt product = usbId(source.get(), "product");
+        // libvirt wants both ids; a hand-made XML with one of them still names devices (all of that vendor's).
+        java.util.OptionalInt bus = java.util.OptionalInt.empty();
+        java.util.OptionalInt device = java.util.OptionalInt.empty();
+        Optional<Element> address = child(source.get(), "address");
+        if (address.isPresent()) {
+            bus = java.util.OptionalInt.of(usbNumber(address.get().getAttribute("bus"), "USB <address bus>"));
+            device = java.util.OptionalInt.of(usbNumber(address.get().getAttribute("device"), "USB <address device>"));
+        }
+        if (vendor.isEmpty() && bus.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Domain.UsbHostdev(vendor, product, bus, device));
+    }
+
+    /** libvirt reads the USB address with base 0: decimal, or hex with {@code 0x}. */
+    private static int usbNumber(String text, String what) {
+        String t = text.strip();
+        if (t.startsWith("0x") || t.startsWith("0X")) {
+            if (!t.substring(2).matches("[0-9a-fA-F]{1,3}")) {
+                throw new DomainXmlException("invalid " + what + " '" + abbreviate(t) + "': a number such as 1 or 0x1");
+            }
+            int v = Integer.parseInt(t.substring(2), 16);
+            if (v > 255) {
+                throw new DomainXmlException("invalid " + what + " " + v + ": must be 0..255");
+            }
+            return v;
+        }
+        return (int) number(t, what, 0, 255);
+    }
+
+    /** {@code <vendor id='0x046d'/>}: four hex digits, {@code 0x} optional. */
+    private static java.util.OptionalInt usbId(Element source, String name) {
+        Optional<Element> element = child(source, name);
+        if (element.isEmpty()) {
+            return java.util.OptionalInt.empty();
+        }
+        String text = element.get().getAttribute("id").strip();
+        String digits = text.startsWith("0x") || text.startsWith("0X") ? text.substring(2) : text;
+        if (!digits.matches("[0-9a-fA-F]{1,4}")) {
+            throw new DomainXmlException("invalid USB <" + name + " id='" + abbreviate(text) + "'>: hex such as 0x046d");
+        }
+        return java.util.OptionalInt.of(Integer.parseInt(digits, 16));
     }
 
     /** One part of a PCI address as libvirt writes it: hex with {@code 0x}, else decimal; domain defaults to 0. */

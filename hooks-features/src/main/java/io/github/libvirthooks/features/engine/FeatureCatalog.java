@@ -1,6 +1,7 @@
 package io.github.libvirthooks.features.engine;
 
 import io.github.libvirthooks.features.cfscpu.CfscpuFeature;
+import io.github.libvirthooks.features.cpufreq.CpufreqFeature;
 import io.github.libvirthooks.features.ddcutil.DdcutilFeature;
 import io.github.libvirthooks.features.dohibernate.HibernateFeature;
 import io.github.libvirthooks.features.dosleep.DosleepFeature;
@@ -13,6 +14,7 @@ import io.github.libvirthooks.features.nosleep.NosleepFeature;
 import io.github.libvirthooks.features.script.SafePath;
 import io.github.libvirthooks.features.script.ScriptFeature;
 import io.github.libvirthooks.features.service.ServiceFeature;
+import io.github.libvirthooks.features.usbreturn.UsbReturnFeature;
 import io.github.libvirthooks.features.virtualnas.VirtualNasFeature;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,6 +34,9 @@ public final class FeatureCatalog {
             new BuiltIn(HugepagesFeature.SPEC, HugepagesFeature::new),
             new BuiltIn(IsolcpuFeature.SPEC, IsolcpuFeature::new),
             new BuiltIn(CfscpuFeature.SPEC, CfscpuFeature::new),
+            new BuiltIn(CpufreqFeature.SPEC, CpufreqFeature::new),
+            // Before gpu-handoff: its claims are given back after gpu-handoff's, once a GPU's USB function left vfio-pci.
+            new BuiltIn(UsbReturnFeature.SPEC, UsbReturnFeature::new),
             new BuiltIn(GpuHandoffFeature.SPEC, GpuHandoffFeature::new),
             new BuiltIn(LookingGlassFeature.SPEC, LookingGlassFeature::new),
             new BuiltIn(NosleepFeature.SPEC, NosleepFeature::new),

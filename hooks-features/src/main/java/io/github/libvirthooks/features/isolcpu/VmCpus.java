@@ -19,9 +19,14 @@ import java.util.stream.Collectors;
  * @param cpus  the VM's CPUs
  * @param notes what was left out, for the report
  */
-record VmCpus(CpuSet cpus, List<String> notes) {
-    VmCpus {
+public record VmCpus(CpuSet cpus, List<String> notes) {
+    public VmCpus {
         notes = List.copyOf(notes);
+    }
+
+    /** The VM's CPUs as isolcpu computes them without options: its vCPUs' pins (other features tune the same CPUs). */
+    public static VmCpus pinned(Domain domain) {
+        return of(domain, IsolcpuOptions.parse(java.util.Map.of()));
     }
 
     static VmCpus of(Domain domain, IsolcpuOptions options) {

@@ -94,7 +94,7 @@ class ConfigLoaderTest {
 
         assertOneLine(assertThatThrownBy(() -> ConfigLoader.load(file, Map.of())))
                 .hasMessageContaining("libvirt-hooks.vm.win10.hugepage.size=1G")
-                .hasMessageContaining("unknown feature 'hugepage'; known features: hugepages, isolcpu, cfscpu, gpu-handoff, looking-glass, nosleep, dosleep,"
+                .hasMessageContaining("unknown feature 'hugepage'; known features: hugepages, isolcpu, cfscpu, cpufreq, usb-return, gpu-handoff, looking-glass, nosleep, dosleep,"
                         + " dohibernate, beforeoff-dohibernate, ddcutil, virtual-nas");
     }
 

@@ -147,7 +147,7 @@ class VmSettingsTest {
         assertThatThrownBy(() -> loaded.forVm("win10", xml("hugepage", Map.of())))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("unknown feature <hugepage> in the <hooks xmlns=\"urn:libvirt-hooks:1\"> metadata of VM 'win10'; known features:"
-                        + " hugepages, isolcpu, cfscpu, gpu-handoff, looking-glass, nosleep, dosleep, dohibernate, beforeoff-dohibernate, ddcutil, virtual-nas, service, script");
+                        + " hugepages, isolcpu, cfscpu, cpufreq, usb-return, gpu-handoff, looking-glass, nosleep, dosleep, dohibernate, beforeoff-dohibernate, ddcutil, virtual-nas, service, script");
     }
 
     @Test

@@ -40,9 +40,7 @@ class CrashTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void aHookKilledAtAnyStepIsUndoneByTheNextEventOrRestore() {
-        List<Scenario> scenarios = new ArrayList<>(Scenario.documented());
-        scenarios.addAll(Scenario.lookingGlass());
-        for (Scenario scenario : scenarios) {
+        for (Scenario scenario : Scenario.crashed()) {
             Lifecycle probe = new Lifecycle(scenario, tmp.resolve("clean-" + scenario.name()));
             Steps prepare = Steps.counting();
             probe.run(prepare, "prepare");

@@ -67,6 +67,7 @@ final class Lifecycle {
 
     /** QEMU ends and libvirt runs {@code stopped}. */
     HookOutcome stopped(Steps steps) {
+        scenario.whileRunning().accept(tree);
         if (scenario.qemu()) {
             tree.exitQemu(Scenario.VM, Scenario.QEMU_ID, Scenario.QEMU_PID, Scenario.VCPUS);
         }

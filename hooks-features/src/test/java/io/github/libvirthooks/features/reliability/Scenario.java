@@ -15,8 +15,18 @@ import java.util.function.Consumer;
  * @param memory whether the VM is hugepage-backed
  * @param qemu   whether a QEMU process runs between {@code started} and {@code stopped} (cfscpu needs its threads)
  * @param setup  what the host has on top of {@link FakeHost#vfioDesktop}
+ * @param devices      the {@code <devices>} children of the VM's XML ({@code <hostdev>}s)
+ * @param whileRunning what the VM's life does to the host between {@code started} and {@code stopped}
+ *                     (QEMU leaving USB interfaces without their drivers)
  */
-record Scenario(String name, String hooks, boolean memory, boolean qemu, Consumer<FakeHost> setup) {
+record Scenario(String name, String hooks, boolean memory, boolean qemu, Consumer<FakeHost> setup, String devices,
+        Consumer<FakeHost> whileRunning) {
+
+    /** A scenario without host devices whose life leaves the host alone. */
+    Scenario(String name, String hooks, boolean memory, boolean qemu, Consumer<FakeHost> setup) {
+        this(name, hooks, memory, qemu, setup, "", t -> { });
+    }
+
     static final String VM = "win10";
     static final int QEMU_ID = 1;
     static final int QEMU_PID = 4000;
@@ -45,6 +55,7 @@ record Scenario(String name, String hooks, boolean memory, boolean qemu, Consume
      */
     static List<Scenario> faultInjected() {
         List<Scenario> all = new java.util.ArrayList<>(documented());
+        all.addAll(hostTuning());
         all.add(new Scenario("gpu-handoff", "<gpu-handoff devices='0000:01:00.0' unload-modules='true'/>", false, false, t -> {
             t.pciFunction("0000:01:00.0", "amdgpu", 12, "0x030000", "0x1002")
                     .pciFunction("0000:01:00.1", "snd_hda_intel", 12, "0x040300", "0x1002")
@@ -73,6 +84,40 @@ record Scenario(String name, String hooks, boolean memory, boolean qemu, Consume
                 new Scenario("looking-glass-kvmfr", "<looking-glass mode='kvmfr' user='alice' size='64M'/>", false, false, desktop));
     }
 
+    /**
+     * The host tuning features that came after the stored release-1 journals: in the fault and
+     * crash suites ({@link #faultInjected()}, {@link #crashed()}), not in the suites that replay
+     * a stored journal per {@link #documented()} scenario. cpufreq on intel_pstate (one policy per
+     * CPU, EPP, min-freq), on acpi-cpufreq with two CPUs per policy, and on amd-pstate active,
+     * whose kernel refuses a preference under the performance governor; usb-return with a USB
+     * device and a USB controller that do not come back by themselves.
+     */
+    static List<Scenario> hostTuning() {
+        return List.of(
+                new Scenario("cpufreq-intel-pstate", "<cpufreq min-freq='max'/>", false, false,
+                        t -> t.cpufreq(FakeHost.CpufreqDriver.INTEL_PSTATE, 1)),
+                new Scenario("cpufreq-acpi-shared-policies", "<cpufreq cpus='all'/>", false, false,
+                        t -> t.cpufreq(FakeHost.CpufreqDriver.ACPI_CPUFREQ, 2)),
+                new Scenario("cpufreq-amd-pstate-active", "<cpufreq/>", false, false,
+                        t -> t.cpufreq(FakeHost.CpufreqDriver.AMD_PSTATE_ACTIVE, 1)),
+                // A keyboard whose interfaces QEMU leaves without a driver and a USB controller libvirt leaves unbound.
+                new Scenario("usb-return+cpufreq", "<usb-return/><cpufreq/>", false, false, t -> t
+                        .cpufreq(FakeHost.CpufreqDriver.ACPI_CPUFREQ, 1).usbDevice("1-2", "046d", "c52b", 1, 5, "usbhid", "usbhid")
+                        .pciFunction("0000:05:00.0", "xhci_hcd", 14, "0x0c0330", "0x1912"),
+                        "<hostdev mode='subsystem' type='usb' managed='yes'><source><vendor id='0x046d'/><product id='0xc52b'/>"
+                                + "</source></hostdev><hostdev mode='subsystem' type='pci' managed='yes'><source><address"
+                                + " domain='0x0000' bus='0x05' slot='0x00' function='0x0'/></source></hostdev>",
+                        t -> t.usbDetached("1-2").pciUnbound("0000:05:00.0")));
+    }
+
+    /** The scenarios the crash suite kills at every step. */
+    static List<Scenario> crashed() {
+        List<Scenario> all = new java.util.ArrayList<>(documented());
+        all.addAll(hostTuning());
+        all.addAll(lookingGlass());
+        return List.copyOf(all);
+    }
+
     FakeHost host(java.nio.file.Path root) {
         FakeHost tree = FakeHost.vfioDesktop(root);
         setup.accept(tree);
@@ -80,7 +125,8 @@ record Scenario(String name, String hooks, boolean memory, boolean qemu, Consume
     }
 
     String xml() {
-        return xml(VM, 64, memory, "<vcpupin vcpu='0' cpuset='2,6'/><vcpupin vcpu='1' cpuset='3,7'/>", hooks);
+        String xml = xml(VM, 64, memory, "<vcpupin vcpu='0' cpuset='2,6'/><vcpupin vcpu='1' cpuset='3,7'/>", hooks);
+        return devices.isEmpty() ? xml : xml.replace("<metadata>", "<devices>" + devices + "</devices><metadata>");
     }
 
     /**

@@ -20,9 +20,9 @@ import java.util.concurrent.TimeUnit;
  * So the bytes are written by a child process ({@code tee}, with no stream of ours but a
  * private pipe), which the hook can leave behind: it is told to stop at the limit and never
  * waited for again. The write still goes through {@link HostRoot}, so its listeners (the
- * journal) see it first, in this process.
+ * journal) see it first, in this process. Used by the PCI and USB driver files alike.
  */
-final class AbandonableWrite {
+public final class AbandonableWrite {
     /** What the child reports on a failed write is a line or two; more is not read. */
     private static final int MAX_ERROR = 4096;
 
@@ -34,7 +34,7 @@ final class AbandonableWrite {
      *
      * @throws KernelWriteTimeoutException when the write has not returned in time (it may still complete later)
      */
-    static void trigger(HostRoot host, String path, String value, Duration limit) {
+    public static void trigger(HostRoot host, String path, String value, Duration limit) {
         Objects.requireNonNull(limit, "limit");
         host.trigger(path, value, (file, bytes) -> writeInChild(path, value, file, bytes, limit));
     }
