@@ -125,10 +125,9 @@ class HostFaultsE2eIT {
     }
 
     /**
-     * An upgrade while a VM runs, as far as one build can show it: the program is installed again
-     * over itself (launcher, command, archives, units) while the VM holds pages, and the VM's stop
-     * still gives back exactly what it took. That a journal of the previous release is undone by
-     * this one is FormatOneJournalsTest's (release 0.1.0's stored journals).
+     * The program installed again over itself (launcher, command, archives, units) while the VM
+     * holds pages: the VM's stop still gives back exactly what it took. The upgrade from the
+     * previous release is UpgradeE2eIT's; release 0.1.0's stored journals, FormatOneJournalsTest's.
      */
     @Test
     @Order(3)
