@@ -270,8 +270,35 @@ public final class ScriptFeature implements ClaimingFeature<ScriptClaim>, Specif
         }
     }
 
+    /**
+     * The system's own programs: a script is the user's own executable, never one of these. A
+     * damaged or planted journal naming {@code /usr/sbin/reboot} or {@code /usr/bin/rm} must not
+     * make release or restore run it as root with the VM's name as an argument.
+     */
+    static final List<Path> SYSTEM_PROGRAMS = List.of("/bin", "/sbin", "/usr/bin", "/usr/sbin", "/lib", "/lib32", "/lib64",
+            "/libx32", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libx32", "/usr/libexec", "/usr/games").stream()
+            .map(Path::of).toList();
+
     private void check(Path file) {
         safety.check(file, "script", true);
+        for (Path candidate : List.of(file.normalize(), realPath(file))) {
+            for (Path system : SYSTEM_PROGRAMS) {
+                if (candidate.startsWith(system)) {
+                    throw new FeatureException("script: " + file + (candidate.equals(file.normalize()) ? "" : " (" + candidate + ")")
+                            + " is one of the system's own programs, not a script: write a script of your own (for example in"
+                            + " /etc/libvirt-hooks/scripts/) that runs it with the arguments you mean");
+                }
+            }
+        }
+    }
+
+    private static Path realPath(Path file) {
+        try {
+            return file.toRealPath();
+        } catch (java.io.IOException e) {
+            // SafePath has just resolved it; a file gone since is refused when it runs.
+            return file.normalize();
+        }
     }
 
     private String verdict(ScriptSpec spec) {

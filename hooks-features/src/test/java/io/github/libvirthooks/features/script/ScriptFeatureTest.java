@@ -360,6 +360,32 @@ class ScriptFeatureTest {
     }
 
     @Test
+    void aSystemProgramIsNoScriptNotAtPrepareNorFromAJournal() throws IOException {
+        Path system = Path.of("/usr/bin/true");
+        assumeTrue(Files.isExecutable(system));
+        Path link = host.tmp.resolve("looks-like-a-script");
+        Files.createSymbolicLink(link, system);
+        for (Path exec : List.of(system, link)) {
+            assertThatThrownBy(() -> host.run(ScriptHost.xml("win10", "<script exec='" + exec + "'/>"), "prepare", "begin"))
+                    .isInstanceOf(HookFailure.class).hasMessageContaining("is one of the system's own programs, not a script");
+        }
+
+        Path unbind = host.script("unbind.sh", "echo unbound >> " + host.trace());
+        String xml = ScriptHost.xml("win10", "<script exec='" + host.script("bind.sh", "true") + "' undo='" + unbind + "'/>");
+        host.run(xml, "prepare", "begin");
+        VmJournal journal = host.state.load("win10", "");
+        JournalEntry claim = journal.entries().get(0);
+        Map<String, String> planted = new java.util.LinkedHashMap<>(claim.values());
+        planted.put("run", system.toString());
+        host.state.save(journal.replace(0, JournalEntry.claim(claim.feature(), claim.key(), planted), java.time.Instant.EPOCH));
+
+        HookOutcome release = host.run(xml, "release", "end");
+
+        assertThat(release.warnings()).singleElement().asString().contains("/usr/bin/true is one of the system's own programs");
+        assertThat(host.state.load("win10", "").entries()).as("kept for a look").hasSize(1);
+    }
+
+    @Test
     void planSaysWhatWouldRunAndWhatWouldBeRefused() throws IOException {
         Path ok = host.script("ok.sh", "echo ran >> " + host.trace());
         Path bad = host.script("bad.sh", "true");
