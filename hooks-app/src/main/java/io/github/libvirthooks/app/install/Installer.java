@@ -83,12 +83,14 @@ public final class Installer {
         String classpath = hookClasspath(app);
         List<Path> written = new ArrayList<>();
         Path lib = layout.libDir();
+        // Installed in place (a distribution package unpacked app/ and share/ there): the
+        // package manager owns those, so uninstall leaves them to it.
         if (!dist.toAbsolutePath().normalize().equals(lib)) {
             replaceTree(app, lib.resolve("app"));
             replaceTree(share, lib.resolve("share"));
+            written.add(lib.resolve("app"));
+            written.add(lib.resolve("share"));
         }
-        written.add(lib.resolve("app"));
-        written.add(lib.resolve("share"));
 
         installNativeExecutable(dist).ifPresent(written::add);
         writeFile(layout.hookClasspath(), classpath, "rw-r--r--");
@@ -142,6 +144,15 @@ public final class Installer {
      * not be undone any more) unless {@code force}. Keeps a configuration the user edited.
      */
     public void uninstall(boolean force, String configSkeleton) {
+        uninstall(force, configSkeleton, false);
+    }
+
+    /**
+     * As {@link #uninstall(boolean, String)}; with {@code keepConfig} the configuration stays
+     * even when it is the unedited skeleton: a distribution package ships it as a config file
+     * that its package manager keeps on removal and deletes on purge.
+     */
+    public void uninstall(boolean force, String configSkeleton, boolean keepConfig) {
         List<Path> journals = journals();
         if (Files.exists(layout.stateDir().resolve("host-sleep.record")) && !force) {
             throw new InstallException("uninstall: " + layout.stateDir().resolve("host-sleep.record") + " lists VMs put to"
@@ -159,7 +170,7 @@ public final class Installer {
             systemctl("daemon-reload");
         }
         try {
-            if (Files.exists(layout.config())) {
+            if (Files.exists(layout.config()) && !keepConfig) {
                 if (Files.readString(layout.config(), StandardCharsets.UTF_8).equals(configSkeleton)) {
                     Files.delete(layout.config());
                     deleteIfEmpty(layout.config().getParent());

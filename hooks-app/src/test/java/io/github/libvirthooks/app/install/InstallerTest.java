@@ -140,6 +140,33 @@ class InstallerTest {
     }
 
     @Test
+    void installedInPlaceByAPackageLeavesThePackagesFilesAndConfigToIt() throws IOException {
+        try (Stream<Path> files = Files.walk(dist)) {
+            for (Path source : files.toList()) {
+                Path target = layout.libDir().resolve(dist.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target);
+                }
+            }
+        }
+        Files.createDirectories(layout.config().getParent());
+        Files.writeString(layout.config(), SKELETON);
+
+        installer().install(layout.libDir(), Path.of("/usr/bin/java"), SKELETON, DOCS);
+        assertThat(Files.readAllLines(layout.manifest())).doesNotContain("usr/lib/libvirt-hooks/app", "usr/lib/libvirt-hooks/share")
+                .contains("etc/libvirt/hooks/qemu.d/libvirt-hooks");
+        installer().uninstall(false, SKELETON, true);
+
+        assertThat(layout.launcher()).doesNotExist();
+        assertThat(layout.manifest()).doesNotExist();
+        assertThat(layout.libDir().resolve("app/quarkus-run.jar")).exists();
+        assertThat(layout.libDir().resolve("share/qemu-hook")).exists();
+        assertThat(Files.readString(layout.config())).isEqualTo(SKELETON);
+    }
+
+    @Test
     void refusesSomethingThatIsNotADistribution() {
         assertThatThrownBy(() -> installer().install(tmp, Path.of("/usr/bin/java"), SKELETON, DOCS))
                 .hasMessageContaining("is not a libvirt-hooks distribution");
