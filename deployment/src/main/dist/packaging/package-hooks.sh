@@ -1,6 +1,6 @@
 #!/bin/sh
 # The maintainer script every distribution package of libvirt-hooks calls (the .deb's postinst
-# and prerm, the rpm's %post and %preun, the Arch package's install file and alpm hook), so
+# and prerm, the rpm's %posttrans and %preun, the Arch package's install file and alpm hook), so
 # that they all do what 'libvirt-hooks install' and 'uninstall' do, and nothing else:
 #   configure   after the package unpacked /usr/lib/libvirt-hooks (first install, upgrade, or
 #               a new JDK): the launcher, the command, the systemd units enabled, the class-data

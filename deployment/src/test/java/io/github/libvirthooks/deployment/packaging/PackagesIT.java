@@ -100,10 +100,11 @@ class PackagesIT {
         assertThat(Files.readString(control.resolve("postrm"))).contains("rm -rf /etc/libvirt-hooks");
 
         String rpmScripts = run("rpm", "-qp", "--scripts", rpm().toString());
-        assertThat(rpmScripts.substring(rpmScripts.indexOf("postinstall scriptlet"), rpmScripts.indexOf("preuninstall scriptlet")))
-                .contains("/usr/lib/libvirt-hooks/package-hooks.sh configure");
-        assertThat(rpmScripts.substring(rpmScripts.indexOf("preuninstall scriptlet")))
+        assertThat(rpmScripts).doesNotContain("postinstall scriptlet");
+        assertThat(rpmScripts.substring(rpmScripts.indexOf("preuninstall scriptlet"), rpmScripts.indexOf("posttrans scriptlet")))
                 .contains("if [ \"$1\" -eq 0 ]; then\n  /usr/lib/libvirt-hooks/package-hooks.sh remove");
+        assertThat(rpmScripts.substring(rpmScripts.indexOf("posttrans scriptlet")))
+                .contains("/usr/lib/libvirt-hooks/package-hooks.sh configure");
         assertThat(run("rpm", "-qp", "--filetriggers", rpm().toString())).contains("transfiletriggerin")
                 .contains("-- /usr/lib/jvm").contains("package-hooks.sh configure");
 
