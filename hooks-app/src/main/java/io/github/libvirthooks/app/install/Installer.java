@@ -45,6 +45,8 @@ public final class Installer {
     private final InstallLayout layout;
     private final Consumer<String> out;
     private final CommandRunner commands;
+    /** Directories this install created (qemu.d/ on a host without hooks, a completions folder). */
+    private final java.util.Set<Path> createdDirs = new java.util.LinkedHashSet<>();
 
     /**
      * @param commands runs {@code systemctl} when systemd manages the install root
@@ -165,6 +167,16 @@ public final class Installer {
         disableUnits();
         for (Path path : readManifest()) {
             deleteTree(path);
+        }
+        // The directories install created, deepest first, where nothing else lives in them now.
+        List<Path> dirs = new ArrayList<>(readManifestDirs());
+        dirs.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+        for (Path dir : dirs) {
+            try {
+                deleteIfEmpty(dir);
+            } catch (IOException e) {
+                out.accept("warning: could not remove the empty directory " + dir + ": " + e.getMessage());
+            }
         }
         if (layout.systemdRunning() && isSystemRoot()) {
             systemctl("daemon-reload");
@@ -407,7 +419,7 @@ public final class Installer {
 
     private void writeFile(Path target, String content, String mode) {
         try {
-            Files.createDirectories(target.getParent());
+            createParents(target.getParent());
             Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
             Files.writeString(tmp, content, StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode));
@@ -417,22 +429,50 @@ public final class Installer {
         }
     }
 
+    /** Creates {@code dir} and its missing parents below the root, noting each one created. */
+    private void createParents(Path dir) throws IOException {
+        List<Path> missing = new ArrayList<>();
+        for (Path d = dir; d != null && d.startsWith(layout.root()) && !d.equals(layout.root()) && !Files.exists(d); d = d.getParent()) {
+            missing.add(d);
+        }
+        Files.createDirectories(dir);
+        createdDirs.addAll(missing);
+    }
+
+    /**
+     * One path a line; directories install created end in {@code /} and are removed only when
+     * empty. A directory an earlier install created stays listed: a second install finds it.
+     */
     private void writeManifest(List<Path> written) {
         StringBuilder text = new StringBuilder();
         for (Path p : written) {
             text.append(layout.root().relativize(p)).append('\n');
         }
+        java.util.Set<Path> dirs = new java.util.LinkedHashSet<>(readManifestDirs());
+        dirs.addAll(createdDirs);
+        for (Path dir : dirs) {
+            text.append(layout.root().relativize(dir)).append("/\n");
+        }
         writeFile(layout.manifest(), text.toString(), "rw-r--r--");
     }
 
     private List<Path> readManifest() {
+        return readManifest(false);
+    }
+
+    private List<Path> readManifestDirs() {
+        return readManifest(true);
+    }
+
+    /** The manifest's files and trees, or ({@code dirs}) the directories install created. */
+    private List<Path> readManifest(boolean dirs) {
         if (!Files.exists(layout.manifest())) {
             return List.of();
         }
         try {
             List<Path> paths = new ArrayList<>();
             for (String line : Files.readAllLines(layout.manifest(), StandardCharsets.UTF_8)) {
-                if (line.isBlank()) {
+                if (line.isBlank() || line.endsWith("/") != dirs) {
                     continue;
                 }
                 Path p = layout.root().resolve(line).normalize();

@@ -118,6 +118,33 @@ class InstallerTest {
     }
 
     @Test
+    void uninstallRemovesTheDirectoriesInstallCreatedEvenAfterAReinstall() throws IOException {
+        Files.createDirectories(root.resolve("usr/share/man/man1"));
+        installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
+        assertThat(Files.readAllLines(layout.manifest())).contains("etc/libvirt/hooks/qemu.d/", "etc/libvirt/hooks/",
+                "usr/share/bash-completion/completions/").doesNotContain("usr/share/man/man1/", "usr/share/man/");
+        // A second install (an upgrade) finds the directories there: they stay listed.
+        installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
+
+        installer().uninstall(false, SKELETON);
+
+        assertThat(layout.hookDir().getParent()).doesNotExist();
+        assertThat(root.resolve("usr/share/bash-completion")).doesNotExist();
+        assertThat(root.resolve("usr/share/man/man1")).as("there before the install").isEmptyDirectory();
+    }
+
+    @Test
+    void aDirectoryInstallCreatedStaysWhileAnotherToolsFileIsInIt() throws IOException {
+        installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
+        Files.writeString(layout.hookDir().resolve("other-tool"), "x");
+
+        installer().uninstall(false, SKELETON);
+
+        assertThat(layout.hookDir().resolve("other-tool")).hasContent("x");
+        assertThat(layout.launcher()).doesNotExist();
+    }
+
+    @Test
     void uninstallKeepsAnEditedConfiguration() throws IOException {
         installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
         Files.writeString(layout.config(), "libvirt-hooks.lock-timeout=5s\n");
