@@ -22,6 +22,7 @@ import java.util.stream.Stream;
  * lib/hooks-sysfs.jar              the hooks-sysfs this build made (or lib/hooks-sysfs/ classes)
  * lib/lab-probe/                   the compiled {@link LabProbe}
  * dist/                            the unpacked distribution this build made (installer.sh, app/, share/)
+ * packages/                        the .deb this build made (05-install installs it)
  * </pre>
  * run-in-guest.sh puts every {@code lib/*.jar} and {@code lib/*}/ directory on the checks'
  * classpath.
@@ -39,6 +40,12 @@ final class LabProgramShare {
      * @return the names of the shipped checks without {@code .sh}, in run order
      */
     static List<String> assemble(Path guestTests, Path target, Predicate<String> keepCheck, Optional<Path> distribution) {
+        return assemble(guestTests, target, keepCheck, distribution, Optional.empty());
+    }
+
+    /** As above, with the .deb to ship in {@code packages/}. */
+    static List<String> assemble(Path guestTests, Path target, Predicate<String> keepCheck, Optional<Path> distribution,
+            Optional<Path> debPackage) {
         try {
             deleteTree(target);
             copyTree(guestTests, target);
@@ -66,6 +73,10 @@ final class LabProgramShare {
             copyTree(codeSource(LabProbe.class).resolve(probePackage), lib.resolve("lab-probe").resolve(probePackage));
             if (distribution.isPresent()) {
                 copyTree(distribution.get(), target.resolve("dist"));
+            }
+            if (debPackage.isPresent()) {
+                Files.createDirectories(target.resolve("packages"));
+                Files.copy(debPackage.get(), target.resolve("packages").resolve(debPackage.get().getFileName().toString()));
             }
             try (Stream<Path> checks = Files.list(target.resolve("checks"))) {
                 return checks.map(p -> p.getFileName().toString())
@@ -100,6 +111,26 @@ final class LabProgramShare {
             throw new IllegalStateException((found.isEmpty() ? "no unpacked distribution" : "several distributions " + found)
                     + " in " + buildDir + " (libvirt-hooks-VERSION/libvirt-hooks-VERSION/installer.sh); run the lab after"
                     + " 'package' (./mvnw verify does), and 'mvn clean' when an old version is left");
+        }
+        return found.get(0);
+    }
+
+    /**
+     * The .deb the reactor built at {@code package}: {@code BUILD_DIR/libvirt-hooks_VERSION_all.deb}.
+     *
+     * @throws IllegalStateException when there is none, or more than one
+     */
+    static Path debPackage(Path buildDir) {
+        List<Path> found;
+        try (Stream<Path> files = Files.list(buildDir)) {
+            found = files.filter(f -> f.getFileName().toString().matches("libvirt-hooks_.*_all\\.deb")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look for the .deb in " + buildDir + ": " + e.getMessage(), e);
+        }
+        if (found.size() != 1) {
+            throw new IllegalStateException((found.isEmpty() ? "no .deb" : "several .debs " + found) + " in " + buildDir
+                    + " (libvirt-hooks_VERSION_all.deb); run the lab after 'package' (./mvnw verify does), and 'mvn clean'"
+                    + " when an old version is left");
         }
         return found.get(0);
     }

@@ -177,13 +177,19 @@ class LabScriptsTest {
         Files.writeString(dist.resolve("installer.sh"), "#!/bin/sh\n");
         Files.setPosixFilePermissions(dist.resolve("installer.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(build.resolve("libvirt-hooks-1.2.3.tar.gz"), "archive");
+        Files.writeString(build.resolve("libvirt-hooks_1.2.3_all.deb"), "deb");
+        Files.writeString(build.resolve("libvirt-hooks-1.2.3-1.noarch.rpm"), "rpm");
 
         assertThat(LabProgramShare.distribution(build)).isEqualTo(dist);
+        assertThat(LabProgramShare.debPackage(build)).isEqualTo(build.resolve("libvirt-hooks_1.2.3_all.deb"));
         Path share = tmp.resolve("share");
-        List<String> checks = LabProgramShare.assemble(LAB.resolve("guest-tests"), share, name -> true, Optional.of(dist));
+        List<String> checks = LabProgramShare.assemble(LAB.resolve("guest-tests"), share, name -> true, Optional.of(dist),
+                Optional.of(LabProgramShare.debPackage(build)));
 
         assertThat(checks).contains("05-install", "99-uninstall");
         assertThat(share.resolve("dist/app/quarkus-run.jar")).hasContent("jar");
+        assertThat(share.resolve("packages/libvirt-hooks_1.2.3_all.deb")).hasContent("deb");
+        assertThat(share.resolve("packages")).isDirectoryNotContaining("glob:**.rpm");
         assertThat(Files.isExecutable(share.resolve("dist/installer.sh"))).isTrue();
         assertThat(Files.isExecutable(share.resolve("bin/lab-probe"))).isTrue();
     }

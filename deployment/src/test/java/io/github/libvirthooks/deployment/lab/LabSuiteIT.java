@@ -22,10 +22,10 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * The lab suite: builds (or reuses) the lab guest image, boots it with the freshly built
- * hooks-sysfs, the unpacked distribution ({@code package} made it) and the checks of
- * {@code deployment/lab/guest-tests} in its program share, and turns what the guest reports
- * into one test per check: the smoke checks, then {@code installer.sh -i} in the guest and
- * every feature on real domains, then the uninstall. A second boot breaks the lab on purpose
+ * hooks-sysfs, the unpacked distribution and the .deb ({@code package} made them) and the
+ * checks of {@code deployment/lab/guest-tests} in its program share, and turns what the guest
+ * reports into one test per check: the smoke checks, then the .deb installed and upgraded in
+ * the guest, every feature on real domains, then its removal and purge. A second boot breaks the lab on purpose
  * (cgroup v1) and must fail.
  *
  * <p>It fails, never skips, when the lab is broken: no results, a timeout or a failed check
@@ -57,7 +57,8 @@ class LabSuiteIT {
         Path program = WORK.resolve("program");
         results = WORK.resolve("results");
         Path distribution = LabProgramShare.distribution(WORK.getParent());
-        shippedChecks = LabProgramShare.assemble(LAB.resolve("guest-tests"), program, name -> true, Optional.of(distribution));
+        shippedChecks = LabProgramShare.assemble(LAB.resolve("guest-tests"), program, name -> true, Optional.of(distribution),
+                Optional.of(LabProgramShare.debPackage(WORK.getParent())));
         System.out.println("[lab] booting the lab with checks " + shippedChecks + " (program share " + program + ")");
         smoke = runLab(program, results, WORK.resolve("console.log"), List.of(), WORK.resolve("run-lab.log"));
         reportJvmCrashes(results);

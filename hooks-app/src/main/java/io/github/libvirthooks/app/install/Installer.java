@@ -48,6 +48,8 @@ public final class Installer {
     private final InstallLayout layout;
     private final Consumer<String> out;
     private final CommandRunner commands;
+    /** Directories this install created (qemu.d/ on a host without hooks, a completions folder). */
+    private final java.util.Set<Path> createdDirs = new java.util.LinkedHashSet<>();
 
     /**
      * @param commands runs {@code systemctl} when systemd manages the install root
@@ -91,12 +93,14 @@ public final class Installer {
         String classpath = hookClasspath(app);
         List<Path> written = new ArrayList<>();
         Path lib = layout.libDir();
+        // Installed in place (a distribution package unpacked app/ and share/ there): the
+        // package manager owns those, so uninstall leaves them to it.
         if (!dist.toAbsolutePath().normalize().equals(lib)) {
             replaceTree(app, lib.resolve("app"));
             replaceTree(share, lib.resolve("share"));
+            written.add(lib.resolve("app"));
+            written.add(lib.resolve("share"));
         }
-        written.add(lib.resolve("app"));
-        written.add(lib.resolve("share"));
 
         installNativeExecutable(dist).ifPresent(written::add);
         writeFile(layout.hookClasspath(), classpath, "rw-r--r--");
@@ -204,6 +208,15 @@ public final class Installer {
      * not be undone any more) unless {@code force}. Keeps a configuration the user edited.
      */
     public void uninstall(boolean force, String configSkeleton) {
+        uninstall(force, configSkeleton, false);
+    }
+
+    /**
+     * As {@link #uninstall(boolean, String)}; with {@code keepConfig} the configuration stays
+     * even when it is the unedited skeleton: a distribution package ships it as a config file
+     * that its package manager keeps on removal and deletes on purge.
+     */
+    public void uninstall(boolean force, String configSkeleton, boolean keepConfig) {
         List<Path> journals = journals();
         if (Files.exists(layout.stateDir().resolve("host-sleep.record")) && !force) {
             throw new InstallException("uninstall: " + layout.stateDir().resolve("host-sleep.record") + " lists VMs put to"
@@ -217,11 +230,21 @@ public final class Installer {
         for (Path path : readManifest()) {
             deleteTree(path);
         }
+        // The directories install created, deepest first, where nothing else lives in them now.
+        List<Path> dirs = new ArrayList<>(readManifestDirs());
+        dirs.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+        for (Path dir : dirs) {
+            try {
+                deleteIfEmpty(dir);
+            } catch (IOException e) {
+                out.accept("warning: could not remove the empty directory " + dir + ": " + e.getMessage());
+            }
+        }
         if (layout.systemdRunning() && isSystemRoot()) {
             systemctl("daemon-reload");
         }
         try {
-            if (Files.exists(layout.config())) {
+            if (Files.exists(layout.config()) && !keepConfig) {
                 if (Files.readString(layout.config(), StandardCharsets.UTF_8).equals(configSkeleton)) {
                     Files.delete(layout.config());
                     deleteIfEmpty(layout.config().getParent());
@@ -465,7 +488,7 @@ public final class Installer {
 
     private void writeFile(Path target, String content, String mode) {
         try {
-            Files.createDirectories(target.getParent());
+            createParents(target.getParent());
             Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
             Files.writeString(tmp, content, StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode));
@@ -475,22 +498,50 @@ public final class Installer {
         }
     }
 
+    /** Creates {@code dir} and its missing parents below the root, noting each one created. */
+    private void createParents(Path dir) throws IOException {
+        List<Path> missing = new ArrayList<>();
+        for (Path d = dir; d != null && d.startsWith(layout.root()) && !d.equals(layout.root()) && !Files.exists(d); d = d.getParent()) {
+            missing.add(d);
+        }
+        Files.createDirectories(dir);
+        createdDirs.addAll(missing);
+    }
+
+    /**
+     * One path a line; directories install created end in {@code /} and are removed only when
+     * empty. A directory an earlier install created stays listed: a second install finds it.
+     */
     private void writeManifest(List<Path> written) {
         StringBuilder text = new StringBuilder();
         for (Path p : written) {
             text.append(layout.root().relativize(p)).append('\n');
         }
+        java.util.Set<Path> dirs = new java.util.LinkedHashSet<>(readManifestDirs());
+        dirs.addAll(createdDirs);
+        for (Path dir : dirs) {
+            text.append(layout.root().relativize(dir)).append("/\n");
+        }
         writeFile(layout.manifest(), text.toString(), "rw-r--r--");
     }
 
     private List<Path> readManifest() {
+        return readManifest(false);
+    }
+
+    private List<Path> readManifestDirs() {
+        return readManifest(true);
+    }
+
+    /** The manifest's files and trees, or ({@code dirs}) the directories install created. */
+    private List<Path> readManifest(boolean dirs) {
         if (!Files.exists(layout.manifest())) {
             return List.of();
         }
         try {
             List<Path> paths = new ArrayList<>();
             for (String line : Files.readAllLines(layout.manifest(), StandardCharsets.UTF_8)) {
-                if (line.isBlank()) {
+                if (line.isBlank() || line.endsWith("/") != dirs) {
                     continue;
                 }
                 Path p = layout.root().resolve(line).normalize();

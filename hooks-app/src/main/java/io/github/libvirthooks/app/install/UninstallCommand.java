@@ -16,9 +16,14 @@ public class UninstallCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Uninstall even though VMs still have host changes applied.")
     boolean force;
 
+    @Option(names = "--keep-config", description = "Keep the configuration file even when it is the unedited skeleton"
+            + " (a distribution package's config file: its package manager removes it on purge).")
+    boolean keepConfig;
+
     @Override
     public Integer call() {
-        new Installer(new InstallLayout(root), System.out::println, io.github.libvirthooks.sysfs.exec.CommandRunner.system()).uninstall(force, Installer.resource(InstallCommand.SKELETON));
+        new Installer(new InstallLayout(root), System.out::println, io.github.libvirthooks.sysfs.exec.CommandRunner.system()).uninstall(force,
+                Installer.resource(InstallCommand.SKELETON), keepConfig);
         return 0;
     }
 }

@@ -118,6 +118,33 @@ class InstallerTest {
     }
 
     @Test
+    void uninstallRemovesTheDirectoriesInstallCreatedEvenAfterAReinstall() throws IOException {
+        Files.createDirectories(root.resolve("usr/share/man/man1"));
+        installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
+        assertThat(Files.readAllLines(layout.manifest())).contains("etc/libvirt/hooks/qemu.d/", "etc/libvirt/hooks/",
+                "usr/share/bash-completion/completions/").doesNotContain("usr/share/man/man1/", "usr/share/man/");
+        // A second install (an upgrade) finds the directories there: they stay listed.
+        installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
+
+        installer().uninstall(false, SKELETON);
+
+        assertThat(layout.hookDir().getParent()).doesNotExist();
+        assertThat(root.resolve("usr/share/bash-completion")).doesNotExist();
+        assertThat(root.resolve("usr/share/man/man1")).as("there before the install").isEmptyDirectory();
+    }
+
+    @Test
+    void aDirectoryInstallCreatedStaysWhileAnotherToolsFileIsInIt() throws IOException {
+        installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
+        Files.writeString(layout.hookDir().resolve("other-tool"), "x");
+
+        installer().uninstall(false, SKELETON);
+
+        assertThat(layout.hookDir().resolve("other-tool")).hasContent("x");
+        assertThat(layout.launcher()).doesNotExist();
+    }
+
+    @Test
     void uninstallKeepsAnEditedConfiguration() throws IOException {
         installer().install(dist, Path.of("/usr/bin/java"), SKELETON, DOCS);
         Files.writeString(layout.config(), "libvirt-hooks.lock-timeout=5s\n");
@@ -137,6 +164,33 @@ class InstallerTest {
         assertThat(layout.launcher()).exists();
         installer().uninstall(true, SKELETON);
         assertThat(layout.launcher()).doesNotExist();
+    }
+
+    @Test
+    void installedInPlaceByAPackageLeavesThePackagesFilesAndConfigToIt() throws IOException {
+        try (Stream<Path> files = Files.walk(dist)) {
+            for (Path source : files.toList()) {
+                Path target = layout.libDir().resolve(dist.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target);
+                }
+            }
+        }
+        Files.createDirectories(layout.config().getParent());
+        Files.writeString(layout.config(), SKELETON);
+
+        installer().install(layout.libDir(), Path.of("/usr/bin/java"), SKELETON, DOCS);
+        assertThat(Files.readAllLines(layout.manifest())).doesNotContain("usr/lib/libvirt-hooks/app", "usr/lib/libvirt-hooks/share")
+                .contains("etc/libvirt/hooks/qemu.d/libvirt-hooks");
+        installer().uninstall(false, SKELETON, true);
+
+        assertThat(layout.launcher()).doesNotExist();
+        assertThat(layout.manifest()).doesNotExist();
+        assertThat(layout.libDir().resolve("app/quarkus-run.jar")).exists();
+        assertThat(layout.libDir().resolve("share/qemu-hook")).exists();
+        assertThat(Files.readString(layout.config())).isEqualTo(SKELETON);
     }
 
     @Test
