@@ -147,9 +147,12 @@ public final class Installer {
         }
         buildStartupCache(java, classpath);
         written.add(layout.classDataArchive());
+        written.add(CacheInputs.record(layout.classDataArchive()));
         written.add(layout.aotCache());
+        written.add(CacheInputs.record(layout.aotCache()));
         buildCommandArchive(java);
         written.add(layout.libDir().resolve("cli.jsa"));
+        written.add(CacheInputs.record(layout.libDir().resolve("cli.jsa")));
         writeManifest(written);
         return restartAdvice(hooksWereEnabled, written);
     }
@@ -306,9 +309,16 @@ public final class Installer {
         Path archive = aot ? layout.aotCache() : layout.classDataArchive();
         String what = aot ? "AOT cache" : "class-data archive";
         Path sandbox = null;
+        CacheInputs inputs = CacheInputs.of(java, HOOK_JVM_OPTIONS, classpathEntries(classpath));
         try {
-            Files.deleteIfExists(layout.classDataArchive());
-            Files.deleteIfExists(layout.aotCache());
+            Files.deleteIfExists(aot ? layout.classDataArchive() : layout.aotCache());
+            Files.deleteIfExists(CacheInputs.record(aot ? layout.classDataArchive() : layout.aotCache()));
+            if (inputs.built(archive)) {
+                out.accept("kept the hook's " + what + " " + archive + ": built for these jars and this JDK");
+                return;
+            }
+            Files.deleteIfExists(archive);
+            Files.deleteIfExists(CacheInputs.record(archive));
             sandbox = Files.createTempDirectory("libvirt-hooks-training");
             List<String> argv = new ArrayList<>(List.of(java.toString()));
             argv.addAll(HOOK_JVM_OPTIONS);
@@ -316,6 +326,7 @@ public final class Installer {
                     "-cp", classpath, "io.github.libvirthooks.features.hook.HookMain", "--train", sandbox.toString()));
             var result = commands.run(argv, Duration.ofSeconds(120));
             if (result.succeeded() && Files.exists(archive)) {
+                inputs.recordFor(archive);
                 out.accept("built the hook's " + what + " " + archive + " for " + java);
             } else {
                 Files.deleteIfExists(archive);
@@ -338,16 +349,26 @@ public final class Installer {
     private void buildCommandArchive(Path java) {
         Path archive = layout.libDir().resolve("cli.jsa");
         Path sandbox = null;
+        List<String> options = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
         try {
+            CacheInputs inputs = CacheInputs.of(java, options, filesBelow(layout.libDir().resolve("app")));
+            if (inputs.built(archive)) {
+                out.accept("kept the command's class-data archive " + archive + ": built for these jars and this JDK");
+                return;
+            }
             Files.deleteIfExists(archive);
+            Files.deleteIfExists(CacheInputs.record(archive));
             sandbox = Files.createTempDirectory("libvirt-hooks-training");
             Path config = sandbox.resolve("application.properties");
             Files.writeString(config, "libvirt-hooks.state-dir=" + sandbox.resolve("state") + "\n");
-            List<String> argv = List.of(java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                    "-XX:ArchiveClassesAtExit=" + archive, "-Xlog:disable", "-jar", layout.libDir().resolve("app/quarkus-run.jar").toString(),
-                    "status", "--json", "--config", config.toString());
+            List<String> argv = new ArrayList<>(List.of(java.toString()));
+            argv.addAll(options);
+            argv.addAll(List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:disable", "-jar",
+                    layout.libDir().resolve("app/quarkus-run.jar").toString(), "status", "--json", "--config", config.toString()));
             var result = commands.run(argv, Duration.ofSeconds(120));
-            if (!result.succeeded() || !Files.exists(archive)) {
+            if (result.succeeded() && Files.exists(archive)) {
+                inputs.recordFor(archive);
+            } else {
                 Files.deleteIfExists(archive);
                 out.accept("warning: could not build the command's class-data archive (" + firstLine(result.stderr()) + ")");
             }
@@ -357,6 +378,17 @@ public final class Installer {
             if (sandbox != null) {
                 deleteTree(sandbox);
             }
+        }
+    }
+
+    private static List<Path> classpathEntries(String classpath) {
+        return java.util.Arrays.stream(classpath.split(":")).map(Path::of).toList();
+    }
+
+    /** Every file of the command's application folder, in a fixed order: what its class-data archive depends on. */
+    private static List<Path> filesBelow(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(Files::isRegularFile).sorted().toList();
         }
     }
 

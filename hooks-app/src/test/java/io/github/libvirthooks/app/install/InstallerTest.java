@@ -244,12 +244,55 @@ class InstallerTest {
         assertThat(layout.aotCache()).doesNotExist();
     }
 
+    @Test
+    void anInstallOverTheSameJarsAndJdkKeepsTheCachesAndAnyChangeTrainsThemAgain() throws IOException {
+        List<String> trained = new ArrayList<>();
+        Installer installer = new Installer(layout, out::add, (argv, timeout) -> {
+            String option = argv.stream().filter(a -> a.startsWith("-XX:AOTCacheOutput=") || a.startsWith("-XX:ArchiveClassesAtExit="))
+                    .findFirst().orElseThrow();
+            trained.add(Path.of(option.substring(option.indexOf('=') + 1)).getFileName().toString());
+            try {
+                Files.writeString(Path.of(option.substring(option.indexOf('=') + 1)), "cache");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return new io.github.libvirthooks.sysfs.exec.CommandResult(argv, 0, "", "");
+        });
+        Path java17 = jdk("17.0.15");
+
+        installer.install(dist, java17, SKELETON, DOCS);
+        assertThat(trained).containsExactly("hook.jsa", "cli.jsa");
+        installer.install(dist, java17, SKELETON, DOCS);
+        assertThat(trained).as("same jars, same JDK: both kept").hasSize(2);
+        assertThat(out).anyMatch(l -> l.startsWith("kept the hook's class-data archive " + layout.classDataArchive()))
+                .anyMatch(l -> l.startsWith("kept the command's class-data archive"));
+
+        // A jar the JVM would see as changed (its time), as after an upgrade that rewrote it: both trained again.
+        Path jar = layout.libDir().resolve("app/lib/main/io.github.libvirthooks.hooks-features-1.jar");
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 60_000));
+        Files.setLastModifiedTime(dist.resolve("app/lib/main/io.github.libvirthooks.hooks-features-1.jar"),
+                Files.getLastModifiedTime(jar));
+        installer.install(dist, java17, SKELETON, DOCS);
+        assertThat(trained).hasSize(4);
+
+        // The same JDK updated in place (its modules file): trained again.
+        Files.writeString(java17.getParent().getParent().resolve("lib/modules"), "modules of 17.0.16");
+        installer.install(dist, java17, SKELETON, DOCS);
+        assertThat(trained).hasSize(6);
+
+        installer.uninstall(false, SKELETON);
+        assertThat(CacheInputs.record(layout.classDataArchive())).doesNotExist();
+        assertThat(CacheInputs.record(layout.libDir().resolve("cli.jsa"))).doesNotExist();
+    }
+
     /** A JDK's layout as far as install reads it: bin/java and the release file. */
     private Path jdk(String version) throws IOException {
         Path home = tmp.resolve("jdk-" + version);
         Files.createDirectories(home.resolve("bin"));
         Files.writeString(home.resolve("bin/java"), "#!/bin/sh\n");
         Files.writeString(home.resolve("release"), "IMPLEMENTOR=\"Test\"\nJAVA_VERSION=\"" + version + "\"\n");
+        Files.createDirectories(home.resolve("lib"));
+        Files.writeString(home.resolve("lib/modules"), "modules of " + version);
         return home.resolve("bin/java");
     }
 
