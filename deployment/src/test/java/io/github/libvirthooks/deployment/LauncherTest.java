@@ -34,6 +34,7 @@ class LauncherTest {
     Path calls;
     Path config;
     Path state;
+    Path hookJar;
 
     @BeforeEach
     void install() throws IOException {
@@ -41,7 +42,9 @@ class LauncherTest {
         config = tmp.resolve("application.properties");
         state = Files.createDirectories(tmp.resolve("state"));
         Path lib = Files.createDirectories(tmp.resolve("lib"));
-        Files.writeString(lib.resolve("hook.classpath"), "/nonexistent.jar");
+        hookJar = Files.createDirectories(lib.resolve("app/lib/main")).resolve("io.github.libvirthooks.hooks-features-1.jar");
+        Files.writeString(hookJar, "");
+        Files.writeString(lib.resolve("hook.classpath"), hookJar.toString());
         Path java = tmp.resolve("java");
         Files.writeString(java, "#!/bin/sh\n{ printf '%s\\n' \"$*\"; cat; } >> '" + calls + "'\n");
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -49,7 +52,7 @@ class LauncherTest {
         Files.writeString(launcher, Files.readString(LAUNCHER)
                 .replace("@LIBDIR@", lib.toString()).replace("@CONFIG@", config.toString())
                 .replace("@STATEDIR@", state.toString()).replace("@JAVA@", java.toString())
-                .replace("@JVM_OPTIONS@", "-Xmx64m").replace("@HOOK_CLASSPATH@", "/nonexistent.jar"));
+                .replace("@JVM_OPTIONS@", "-Xmx64m").replace("@HOOK_CLASSPATH@", hookJar.toString()));
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
@@ -66,7 +69,7 @@ class LauncherTest {
         assertThat(run(CONFIGURED, "win10", "prepare", "begin", "-")).isZero();
         String recorded = Files.readString(calls);
         assertThat(recorded).contains("io.github.libvirthooks.features.hook.HookMain qemu win10 prepare begin -")
-                .contains("-cp /nonexistent.jar")
+                .contains("-cp " + hookJar)
                 .contains(CONFIGURED);
     }
 
@@ -287,6 +290,20 @@ class LauncherTest {
         assertThat(run(CONFIGURED, "win10", "prepare", "begin", "-")).isZero();
         assertThat(Files.readString(calls)).contains("-XX:AOTCache=" + lib.resolve("hook.aot") + " -Xlog:disable -Xmx64m")
                 .doesNotContain("-XX:SharedArchiveFile");
+    }
+
+    @Test
+    void betweenAPackagesUnpackAndItsPostinstTheHookRunsFromTheJarsThereNowWithoutTheOldCache() throws Exception {
+        Path lib = tmp.resolve("lib");
+        Files.writeString(lib.resolve("hook.jsa"), "archive of the old jars");
+        Files.delete(hookJar);
+        Files.writeString(lib.resolve("app/lib/main/io.github.libvirthooks.hooks-features-2.jar"), "");
+        Files.writeString(state.resolve("vm-win10-0123456789abcdef.journal"), "x");
+
+        assertThat(run(CONFIGURED, "win10", "release", "end", "-")).isZero();
+
+        assertThat(Files.readString(calls)).contains("-cp " + lib + "/app/lib/main/*:" + lib + "/app/lib/boot/*")
+                .doesNotContain("-XX:SharedArchiveFile").contains("qemu win10 release end -");
     }
 
     @Test
