@@ -259,7 +259,8 @@ public final class Doctor {
         try {
             String launcher = Files.readString(layout.launcher());
             Matcher java = Pattern.compile("(?m)^JAVA='([^']*)'").matcher(launcher);
-            Matcher classpath = Pattern.compile("-cp '([^']*)'").matcher(launcher);
+            // classpath='...' since the launcher checks its jars; -cp '...' in launchers installed before.
+            Matcher classpath = Pattern.compile("(?m)(?:^classpath=|-cp )'([^']*)'").matcher(launcher);
             if (!java.find() || !classpath.find()) {
                 return Check.warn("archive", "cannot read the launcher's java and classpath", "run 'libvirt-hooks install' again");
             }

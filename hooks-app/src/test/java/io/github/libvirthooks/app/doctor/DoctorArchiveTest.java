@@ -59,6 +59,19 @@ class DoctorArchiveTest {
                 .doesNotContain("-XX:AOTMode=on");
     }
 
+    /** The launcher as install writes it: doctor must find its java and classpath (a changed launcher once hid them). */
+    @Test
+    void theInstalledLaunchersJavaAndClasspathAreFound() throws IOException {
+        String template = Files.readString(Path.of("../deployment/src/main/dist/share/qemu-hook"));
+        Files.writeString(layout.launcher(), template.replace("@JAVA@", "/opt/jdk/bin/java")
+                .replace("@HOOK_CLASSPATH@", "/usr/lib/libvirt-hooks/a.jar:/usr/lib/libvirt-hooks/b.jar")
+                .replace("@JVM_OPTIONS@", String.join(" ", io.github.libvirthooks.app.install.Installer.HOOK_JVM_OPTIONS)));
+        Files.writeString(layout.classDataArchive(), "archive");
+        assertThat(check(0).verdict()).isEqualTo(Check.Verdict.OK);
+        assertThat(asked.get(0)).startsWith("/opt/jdk/bin/java")
+                .containsSubsequence("-cp", "/usr/lib/libvirt-hooks/a.jar:/usr/lib/libvirt-hooks/b.jar", "-version");
+    }
+
     @Test
     void noCacheAtAllIsAWarning() {
         Check none = check(0);
