@@ -111,7 +111,7 @@ class GuestAgentPowerE2eIT {
     @Test
     @Order(1)
     void dosleepSuspendsTheGuestToRamThroughItsAgentAndWakesTheSameSession() throws Exception {
-        setFeatures("<dosleep timeout='120s'/>");
+        setFeatures("<dosleep timeout='120s' trigger='manual'/>");
         Instant t = Instant.now();
         Libvirt.Result pre = hookCommand("host-sleep", "pre", "--timeout", "180s");
         assertThat(pre.exit()).as(pre.out() + pre.err()).isZero();
@@ -133,7 +133,7 @@ class GuestAgentPowerE2eIT {
     @Test
     @Order(2)
     void dohibernateHibernatesTheGuestThroughItsAgentAndTheNextStartResumesIt() throws Exception {
-        setFeatures("<dohibernate timeout='300s'/>");
+        setFeatures("<dohibernate timeout='300s' trigger='manual'/>");
         Instant t = Instant.now();
         Libvirt.Result pre = hookCommand("host-sleep", "pre", "--timeout", "400s");
         assertThat(pre.exit()).as(pre.out() + pre.err()).isZero();
@@ -150,7 +150,7 @@ class GuestAgentPowerE2eIT {
     @Test
     @Order(3)
     void beforeoffDohibernateHibernatesTheGuestAtHostShutdown() throws Exception {
-        setFeatures("<beforeoff-dohibernate timeout='300s'/>");
+        setFeatures("<beforeoff-dohibernate timeout='300s' trigger='manual'/>");
         Instant t = Instant.now();
         Libvirt.Result off = hookCommand("host-shutdown", "--force", "--timeout", "400s");
         assertThat(off.exit()).as(off.out() + off.err()).isZero();
@@ -169,7 +169,7 @@ class GuestAgentPowerE2eIT {
         guestExecNoWait("/bin/systemctl", "stop", "qemu-guest-agent.service");
         awaitAgentGone(Duration.ofMinutes(1));
 
-        setFeatures("<dosleep timeout='20s'/>");
+        setFeatures("<dosleep timeout='20s' trigger='manual'/>");
         Instant t = Instant.now();
         Libvirt.Result pre = hookCommand("host-sleep", "pre", "--timeout", "120s");
         long took = secondsSince(t);
@@ -181,7 +181,7 @@ class GuestAgentPowerE2eIT {
         assertThat(state()).isEqualTo("running");
         timings.add("dosleep fallback (pause) without an agent: " + took + " s");
 
-        setFeatures("<dohibernate fallback='managedsave' timeout='20s'/>");
+        setFeatures("<dohibernate fallback='managedsave' timeout='20s' trigger='manual'/>");
         t = Instant.now();
         pre = hookCommand("host-sleep", "pre", "--timeout", "300s");
         took = secondsSince(t);

@@ -34,6 +34,7 @@ public final class HibernateFeature implements SpecifiedFeature {
             .option("fallback", "`shutdown`")
             .option("timeout", "`120s`")
             .option("shutdown-timeout", "`60s`")
+            .option("trigger", "`systemd`")
             .option("restart-after-resume", "`false`")
             .conflictsWith("dosleep", "both decide what happens at host sleep: a VM either sleeps or hibernates")
             .replaces("nosleep")
@@ -45,6 +46,7 @@ public final class HibernateFeature implements SpecifiedFeature {
             .option("fallback", "`shutdown`")
             .option("timeout", "`120s`")
             .option("shutdown-timeout", "`60s`")
+            .option("trigger", "`systemd`")
             .build();
 
     private final FeatureSpec spec;

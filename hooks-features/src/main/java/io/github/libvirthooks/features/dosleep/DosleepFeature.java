@@ -30,6 +30,7 @@ public final class DosleepFeature implements SpecifiedFeature {
             .at(HookOperation.PREPARE)
             .option("mode", "`auto`")
             .option("timeout", "`20s`")
+            .option("trigger", "`systemd`")
             .conflictsWith(io.github.libvirthooks.features.hostpower.HibernateOptions.SLEEP_FEATURE,
                     "both decide what happens at host sleep: a VM either sleeps or hibernates")
             .replaces("nosleep")

@@ -58,6 +58,18 @@ class HibernateFeatureTest {
     }
 
     @Test
+    void withoutSystemdTriggerManualStartsBecauseTheUserRunsTheHostPowerCommandsAndAnyOtherTriggerIsRefused() throws Exception {
+        Files.delete(tmp.resolve("host/run/systemd/system"));
+        HookOutcome manual = prepare(vm("a", "<dosleep trigger='manual'/>", AGENT));
+        assertThat(manual.applied()).containsExactly("dosleep");
+        assertThat(prepare(vm("b", "<dohibernate trigger='manual'/><beforeoff-dohibernate trigger='manual'/>", AGENT)).applied())
+                .containsExactly("dohibernate", "beforeoff-dohibernate");
+        assertThatThrownBy(() -> prepare(vm("c", "<dosleep trigger='cron'/>", AGENT))).isInstanceOf(HookFailure.class)
+                .hasMessageContaining("dosleep: trigger='cron' is neither systemd nor manual");
+        assertThat(commands).isEmpty();
+    }
+
+    @Test
     void prepareOnlyTellsWhatWillHappenAndChangesNothing() {
         HookOutcome outcome = prepare(vm("win10", "<dohibernate restart-after-resume='true'/><beforeoff-dohibernate fallback='none'/>", AGENT));
 
