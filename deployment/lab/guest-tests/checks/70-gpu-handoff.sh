@@ -28,6 +28,10 @@ card=/dev/dri/$(ls "$dev/drm" | grep '^card' | head -n 1)
 [ "$(ls /sys/kernel/iommu_groups | wc -l)" -gt 0 ] || fail "no IOMMU groups: the lab guest needs intel_iommu=on and QEMU's intel-iommu"
 echo "GPU $gpu ($(driver)), $card, IOMMU group $(basename "$(readlink "$dev/iommu_group")"), boot_vga $(cat "$dev/boot_vga" 2>/dev/null), reset_method '$(cat "$dev/reset_method" 2>/dev/null)'"
 consoles() { for c in /sys/class/vtconsole/vtcon*; do printf '%s=%s(%s) ' "${c##*/}" "$(cat "$c/bind")" "$(cat "$c/name")"; done; }
+# What the terminals are drawn by, without the numbers: fbcon leaves with the framebuffer and
+# registers anew under the lowest free number (vtcon2 may come back as vtcon0).
+console_states() { for c in /sys/class/vtconsole/vtcon*; do printf '%s=%s\n' "$(cat "$c/name")" "$(cat "$c/bind")"; done | LC_ALL=C sort | tr '\n' ' '; }
+before_states=$(console_states)
 before_consoles=$(consoles)
 echo "consoles: $before_consoles"
 modprobe vfio-pci
@@ -80,7 +84,7 @@ journal() { ls /run/libvirt-hooks/vm-lab-gpu-*.journal 2>/dev/null; }
 hook release end - || fail "gpu-handoff: release failed"
 echo "after release: driver $(driver), consoles $(consoles), display manager $(systemctl is-active display-manager.service)"
 [ "$(driver)" = bochs-drm ] || fail "gpu-handoff: the GPU is on '$(driver)' after release, not bochs-drm again"
-[ "$(consoles)" = "$before_consoles" ] || fail "gpu-handoff: the consoles are '$(consoles)' after release, were '$before_consoles'"
+[ "$(console_states)" = "$before_states" ] || fail "gpu-handoff: the consoles are '$(consoles)' after release, were '$before_consoles'"
 wait_until 30 systemctl is-active --quiet display-manager.service
 [ -z "$(journal)" ] || fail "gpu-handoff: a journal of lab-gpu outlived release: $(journal)"
 echo "gpu-handoff: a foreign holder refused and named, nothing touched; the display manager stopped, the console and" \

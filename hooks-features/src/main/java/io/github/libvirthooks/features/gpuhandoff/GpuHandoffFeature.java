@@ -17,6 +17,7 @@ import io.github.libvirthooks.features.gpuhandoff.GpuHandoffClaim.VfioBound;
 import io.github.libvirthooks.sysfs.HostRoot;
 import io.github.libvirthooks.sysfs.console.PlatformFramebuffer;
 import io.github.libvirthooks.sysfs.console.PlatformFramebuffers;
+import io.github.libvirthooks.sysfs.console.VtConsole;
 import io.github.libvirthooks.sysfs.console.VtConsoles;
 import io.github.libvirthooks.sysfs.exec.CommandResult;
 import io.github.libvirthooks.sysfs.module.KernelModules;
@@ -150,6 +151,51 @@ public final class GpuHandoffFeature implements ClaimingFeature<GpuHandoffClaim>
         context.claim(claimCodec(), claim);
     }
 
+    /**
+     * fbcon leaves when the last framebuffer goes (the GPU's driver unbound) and registers anew
+     * when the driver binds again, bound, under the lowest free number: {@code vtcon2} may come
+     * back as {@code vtcon0}. So a console unbound at prepare is found again by being a
+     * framebuffer console, under its old number or a new one.
+     */
+    private static void bindConsolesAgain(FeatureContext context, List<String> unbound) {
+        VtConsoles consoles = new VtConsoles(context.host());
+        List<String> missing = new ArrayList<>();
+        List<String> bound = new ArrayList<>();
+        for (String id : unbound) {
+            Optional<VtConsole> now = consoles.find(id);
+            if (now.isPresent() && now.get().isFramebuffer()) {
+                if (!now.get().bound()) {
+                    consoles.bind(id);
+                }
+                bound.add(id);
+            } else {
+                missing.add(id);
+            }
+        }
+        if (!missing.isEmpty()) {
+            List<String> renumbered = new ArrayList<>();
+            for (VtConsole other : consoles.all()) {
+                if (other.isFramebuffer() && !unbound.contains(other.id())) {
+                    if (!other.bound()) {
+                        consoles.bind(other.id());
+                    }
+                    renumbered.add(other.id());
+                }
+            }
+            if (renumbered.isEmpty()) {
+                context.report().accept("warn   gpu-handoff: the framebuffer console " + String.join(", ", missing) + " did not come"
+                        + " back after the GPU's driver bound again; 'echo 1 > /sys/class/vtconsole/vtconN/bind' gives the"
+                        + " terminals back once a framebuffer console is listed there");
+                return;
+            }
+            context.report().accept("undo   gpu-handoff: the framebuffer console " + String.join(", ", missing)
+                    + " came back as " + String.join(", ", renumbered) + ", bound");
+        }
+        if (!bound.isEmpty()) {
+            context.report().accept("undo   gpu-handoff: consoles " + String.join(", ", bound) + " bound again");
+        }
+    }
+
     @Override
     public void undo(GpuHandoffClaim claim, FeatureContext context) {
         if (stoppedAt.isPresent()) {
@@ -163,13 +209,7 @@ public final class GpuHandoffFeature implements ClaimingFeature<GpuHandoffClaim>
             context.report().accept("info   gpu-handoff: the user units " + String.join(", ", c.units())
                     + " were stopped for the VM; log in again");
         } else if (claim instanceof ConsolesUnbound c) {
-            VtConsoles consoles = new VtConsoles(host);
-            for (String id : c.consoles()) {
-                if (host.exists(VtConsoles.CLASS + "/" + id) && !consoles.read(id).bound()) {
-                    consoles.bind(id);
-                }
-            }
-            context.report().accept("undo   gpu-handoff: consoles " + String.join(", ", c.consoles()) + " bound again");
+            bindConsolesAgain(context, c.consoles());
         } else if (claim instanceof FramebuffersUnbound c) {
             PlatformFramebuffers fbs = new PlatformFramebuffers(host);
             for (PlatformFramebuffer fb : c.framebuffers()) {

@@ -86,6 +86,36 @@ class GpuHandoffFeatureTest {
     }
 
     @Test
+    void aFramebufferConsoleThatComesBackUnderANewNumberIsFoundAndBound() {
+        run("prepare", "<gpu-handoff/>", hostdev(GPU, "yes"));
+        // What the kernel does (seen in the lab): fbcon leaves with the last framebuffer and, when
+        // the driver binds again, registers under the lowest free number; here unbound, to be bound by us.
+        host.deleteTree("/sys/class/vtconsole/vtcon1")
+                .file("/sys/class/vtconsole/vtcon2/bind", "0").file("/sys/class/vtconsole/vtcon2/name", "(M) frame buffer device");
+        List<String> lines = new java.util.ArrayList<>();
+        Domain d = domain("<gpu-handoff/>", hostdev(GPU, "yes"));
+        HookOutcome release = engine().run(HookInvocation.parse(List.of("qemu", "vm", "release", "end", "-")), d, d.hooksConfig(),
+                lines::add);
+        assertThat(release.warnings()).isEmpty();
+        assertThat(host.read("/sys/class/vtconsole/vtcon2/bind")).isEqualTo("1");
+        assertThat(host.read("/sys/class/vtconsole/vtcon0/bind")).as("the dummy console stays unbound").isEqualTo("0");
+        assertThat(String.join("\n", lines)).contains("the framebuffer console vtcon1 came back as vtcon2, bound")
+                .doesNotContain("consoles vtcon1 bound again");
+    }
+
+    @Test
+    void aFramebufferConsoleThatDoesNotComeBackIsAWarningNotAClaimOfSuccess() {
+        run("prepare", "<gpu-handoff/>", hostdev(GPU, "yes"));
+        host.deleteTree("/sys/class/vtconsole/vtcon1");
+        List<String> lines = new java.util.ArrayList<>();
+        Domain d = domain("<gpu-handoff/>", hostdev(GPU, "yes"));
+        engine().run(HookInvocation.parse(List.of("qemu", "vm", "release", "end", "-")), d, d.hooksConfig(), lines::add);
+        assertThat(String.join("\n", lines)).contains("warn   gpu-handoff: the framebuffer console vtcon1 did not come back")
+                .doesNotContain("consoles vtcon1 bound again");
+        assertThat(host.read("/sys/class/vtconsole/vtcon0/bind")).as("the dummy console is no framebuffer console").isEqualTo("0");
+    }
+
+    @Test
     void planShowsTheDevicesTheCaseAndTheOrderedSteps() {
         FeaturePlan plan = plan("<gpu-handoff/>", hostdev(GPU, "yes"));
         assertThat(plan.refused()).isEmpty();

@@ -6,6 +6,7 @@ import io.github.libvirthooks.sysfs.HostRoot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -48,6 +49,11 @@ public final class VtConsoles {
         }
         String name = host.readIfExists(dir + "/name").orElse("").strip();
         return new VtConsole(id, name.length() > 100 ? name.substring(0, 100) : name, bind.equals("1"));
+    }
+
+    /** One console driver, if the kernel lists it now (fbcon comes and goes with the framebuffers). */
+    public Optional<VtConsole> find(String id) {
+        return host.exists(dir(id)) ? Optional.of(read(id)) : Optional.empty();
     }
 
     /** Unbinds a console driver from the virtual terminals. */
