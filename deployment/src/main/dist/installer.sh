@@ -26,7 +26,14 @@ JVM_OPTIONS='-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto'
 # uninstall are safe to repeat: a second run finishes what the first one began.
 run_program() {
   # shellcheck disable=SC2086 # JVM_OPTIONS is a fixed list of words
-  java $JVM_OPTIONS -jar "$here/app/quarkus-run.jar" "$@"
+  # Where the packages run this (from /usr/lib/libvirt-hooks), the command's class-data archive
+  # of the last install is beside it: an upgrade, a reconfigure or the removal start from it.
+  # Built from other jars, the JVM sets it aside itself (-Xshare:auto) and loads classes as usual.
+  if [ -r "$here/cli.jsa" ]; then
+    java $JVM_OPTIONS -XX:SharedArchiveFile="$here/cli.jsa" -Xlog:disable -jar "$here/app/quarkus-run.jar" "$@"
+  else
+    java $JVM_OPTIONS -jar "$here/app/quarkus-run.jar" "$@"
+  fi
   rc=$?
   if [ "$rc" -gt 128 ] && [ "$rc" -lt 160 ]; then
     echo "installer.sh: the Java VM crashed (exit status $rc; its report is an hs_err_pid*.log in $(pwd) or /tmp);" \

@@ -61,6 +61,22 @@ class InstallerScriptTest {
     }
 
     @Test
+    void theCommandsClassDataArchiveBesideTheInstallerStartsTheProgramButNotItsRetry() throws Exception {
+        // Where the packages run it: /usr/lib/libvirt-hooks holds the installer and the last install's cli.jsa.
+        Files.writeString(dist.resolve("cli.jsa"), "archive");
+        Files.writeString(outcomes, "0\n134\n0\n");
+        assertThat(run("-i").exitCode()).isZero();
+        assertThat(run("-u").exitCode()).isZero();
+        List<String> recorded = Files.readAllLines(calls);
+        String withArchive = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -XX:SharedArchiveFile=" + dist.resolve("cli.jsa")
+                + " -Xlog:disable -jar " + dist.resolve("app/quarkus-run.jar");
+        assertThat(recorded).hasSize(3);
+        assertThat(recorded.get(0)).isEqualTo(withArchive + " install --from " + dist);
+        assertThat(recorded.get(1)).isEqualTo(withArchive + " uninstall");
+        assertThat(recorded.get(2)).startsWith("-Xshare:off -Xint ").doesNotContain("cli.jsa").endsWith(" uninstall");
+    }
+
+    @Test
     void aJvmThatAbortsAfterACrashReportIsRunOnceMoreWithoutSharingOrJit() throws Exception {
         // 134: the VM's own crash handler wrote hs_err_pid*.log and called abort().
         Files.writeString(outcomes, "134\n0\n");
