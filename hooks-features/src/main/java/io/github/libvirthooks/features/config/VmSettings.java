@@ -85,13 +85,15 @@ final class VmSettings {
                 options.keySet().forEach(option -> sources.put(extension + "." + option, ConfigOrigin.XML));
             }
         }
-        Optional<FeatureSpec.Conflict> conflict = FeatureSpec.conflictAmong(FeatureCatalog.builtInSpecs(), features.keySet());
+        // The enabled features' specs only: the others' classes need not load.
+        List<FeatureSpec> enabledSpecs = FeatureCatalog.builtInSpecsOf(features.keySet());
+        Optional<FeatureSpec.Conflict> conflict = FeatureSpec.conflictAmong(enabledSpecs, features.keySet());
         if (conflict.isPresent()) {
             FeatureSpec.Conflict c = conflict.get();
             throw new ConfigException("VM '" + vmName + "' enables both " + c.first() + " (" + sources.get(c.first()) + ") and "
                     + c.second() + " (" + sources.get(c.second()) + "); " + c.why() + ": turn one of them off");
         }
-        for (FeatureSpec replacing : FeatureCatalog.builtInSpecs()) {
+        for (FeatureSpec replacing : enabledSpecs) {
             if (!features.containsKey(replacing.name())) {
                 continue;
             }

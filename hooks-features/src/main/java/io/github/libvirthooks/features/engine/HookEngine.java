@@ -36,7 +36,7 @@ public final class HookEngine {
     private final CommandRunner commands;
     private final ScriptRunner scripts;
     private final StateDirectory state;
-    private final List<Feature> features;
+    private final FeatureSource features;
     private final Duration lockTimeout;
     private final Clock clock;
 
@@ -44,6 +44,14 @@ public final class HookEngine {
      * @param features every known feature, in the fixed order they run at start (and the reverse at release)
      */
     public HookEngine(HostRoot host, CommandRunner commands, StateDirectory state, List<Feature> features,
+            Duration lockTimeout, Clock clock) {
+        this(host, commands, new ProcessScriptRunner(commands), state, FeatureSource.of(features), lockTimeout, clock);
+    }
+
+    /**
+     * @param features every known feature, built only when a VM enables it or a journal names it
+     */
+    public HookEngine(HostRoot host, CommandRunner commands, StateDirectory state, FeatureSource features,
             Duration lockTimeout, Clock clock) {
         this(host, commands, new ProcessScriptRunner(commands), state, features, lockTimeout, clock);
     }
@@ -54,11 +62,16 @@ public final class HookEngine {
      */
     public HookEngine(HostRoot host, CommandRunner commands, ScriptRunner scripts, StateDirectory state, List<Feature> features,
             Duration lockTimeout, Clock clock) {
+        this(host, commands, scripts, state, FeatureSource.of(features), lockTimeout, clock);
+    }
+
+    private HookEngine(HostRoot host, CommandRunner commands, ScriptRunner scripts, StateDirectory state, FeatureSource features,
+            Duration lockTimeout, Clock clock) {
         this.host = host;
         this.commands = commands;
         this.scripts = scripts;
         this.state = state;
-        this.features = List.copyOf(features);
+        this.features = features;
         this.lockTimeout = lockTimeout;
         this.clock = clock;
     }
@@ -149,10 +162,18 @@ public final class HookEngine {
         }
     }
 
+    /** The enabled features that act at this event, in run order; only the enabled ones are built. */
     private List<Feature> acting(HookRequest request, Map<String, Map<String, String>> enabled) {
-        return features.stream()
-                .filter(f -> enabled.containsKey(f.name()) && f.actsOn().contains(request.invocation().operation()))
-                .toList();
+        List<Feature> acting = new ArrayList<>();
+        for (String name : features.names()) {
+            if (enabled.containsKey(name)) {
+                Feature feature = features.named(name).orElseThrow();
+                if (feature.actsOn().contains(request.invocation().operation())) {
+                    acting.add(feature);
+                }
+            }
+        }
+        return acting;
     }
 
     /**
@@ -161,15 +182,21 @@ public final class HookEngine {
      * @throws FeatureException naming the feature, or both features and why
      */
     public void validate(Map<String, Map<String, String>> enabled) {
-        List<String> known = features.stream().map(Feature::name).toList();
+        List<String> known = features.names();
         for (String name : enabled.keySet()) {
             if (!known.contains(name)) {
                 throw new FeatureException("unknown feature <" + name + "> in the VM's <hooks> metadata; this version knows: "
                         + String.join(", ", new java.util.TreeSet<>(known)));
             }
         }
-        Optional<FeatureSpec.Conflict> conflict = FeatureSpec.conflictAmong(features.stream().map(Feature::spec).toList(),
-                enabled.keySet());
+        // Only the enabled features' specs: a conflict is between two enabled features.
+        List<FeatureSpec> specs = new ArrayList<>();
+        for (String name : known) {
+            if (enabled.containsKey(name)) {
+                specs.add(features.spec(name));
+            }
+        }
+        Optional<FeatureSpec.Conflict> conflict = FeatureSpec.conflictAmong(specs, enabled.keySet());
         if (conflict.isPresent()) {
             FeatureSpec.Conflict c = conflict.get();
             throw new FeatureException("the VM enables both " + c.first() + " and " + c.second() + ": " + c.why() + "; turn one off");
@@ -424,8 +451,11 @@ public final class HookEngine {
     }
 
     private Feature byName(String name) {
-        return features.stream().filter(f -> f.name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalStateException("journal names unknown feature '" + name + "'"));
+        Optional<Feature> feature = features.named(name);
+        if (feature.isEmpty()) {
+            throw new IllegalStateException("journal names unknown feature '" + name + "'");
+        }
+        return feature.get();
     }
 
     /**

@@ -71,7 +71,7 @@ public record HookSetup(Path hostRoot, Path stateDir, Duration lockTimeout,
     }
 
     private HookEngine engine(CommandRunner commands) {
-        return new HookEngine(host(), commands, state(), features.all(), lockTimeout, Clock.systemUTC());
+        return new HookEngine(host(), commands, state(), features.onDemand(), lockTimeout, Clock.systemUTC());
     }
 
     /**
