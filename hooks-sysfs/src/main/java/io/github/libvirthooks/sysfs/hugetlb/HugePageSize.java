@@ -130,6 +130,18 @@ public record HugePageSize(long bytes) implements Comparable<HugePageSize> {
         return Math.multiplyExact(pages, bytes);
     }
 
+    // equals and hashCode written out: a record's generated ones bootstrap an invokedynamic call site
+    // (java.lang.runtime.ObjectMethods), about 25 ms in the hook's cold JVM, where a pool is a map key.
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof HugePageSize o && o.bytes == bytes;
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(bytes);
+    }
+
     @Override
     public int compareTo(HugePageSize other) {
         return Long.compare(bytes, other.bytes);
