@@ -98,7 +98,7 @@ public final class HookEngine {
             if (!lock.waitedFor().isEmpty() && lock.waited().toMillis() >= 1000) {
                 report.accept("info   waited " + lock.waited().toSeconds() + " s for the host lock, held by " + lock.waitedFor());
             }
-            Access access = new Access(host, commands, scripts, Effects.IGNORED, state::save);
+            Access access = new Access(host, commands, scripts, Effects.IGNORED, new Saving(state));
             if (request.invocation().operation() == HookOperation.RELEASE) {
                 return release(request, access, report);
             }
@@ -158,7 +158,7 @@ public final class HookEngine {
             VmJournal journal = state.load(vmName, "");
             HookInvocation invocation = new HookInvocation("qemu", vmName, HookOperation.RELEASE, "end", "-");
             return undoAll(HookRequest.withoutDomain(invocation, journal.uuid()), journal, new Access(host, commands, scripts, Effects.IGNORED,
-                    state::save), report);
+                    new Saving(state)), report);
         }
     }
 
@@ -212,10 +212,7 @@ public final class HookEngine {
         }
         List<String> applied = new ArrayList<>();
         List<String> lines = new ArrayList<>();
-        Consumer<String> tee = line -> {
-            lines.add(line);
-            report.accept(line);
-        };
+        Consumer<String> tee = new Tee(lines, report);
         JournalCursor cursor = new JournalCursor(state.load(request.invocation().vmName(), request.uuid()));
         int startSize = cursor.journal.entries().size();
         for (Feature feature : acting(request, enabled)) {
@@ -249,10 +246,7 @@ public final class HookEngine {
 
     private HookOutcome undoAll(HookRequest request, VmJournal journal, Access access, Consumer<String> report) {
         List<String> lines = new ArrayList<>();
-        Consumer<String> tee = line -> {
-            lines.add(line);
-            report.accept(line);
-        };
+        Consumer<String> tee = new Tee(lines, report);
         JournalCursor cursor = new JournalCursor(journal);
         List<String> warnings = rollback(request, cursor, 0, access, tee);
         return new HookOutcome(List.of(), lines, warnings);
@@ -282,7 +276,7 @@ public final class HookEngine {
                             + " (was " + change.after() + ")");
                 } else {
                     Feature feature = byName(entry.feature());
-                    OtherJournals others = cursor.others(() -> state.othersThan(request.invocation().vmName()));
+                    OtherJournals others = cursor.others(state, request.invocation().vmName());
                     // The one option an undo gets: where its journal was read, which a claim's own files must be under.
                     Map<String, String> undoOptions = Map.of(ScriptOptions.STATE_DIR, state.path().toString());
                     FeatureContext context = new FeatureContext(request, undoOptions, access.host, access.host, access.commands,
@@ -317,10 +311,19 @@ public final class HookEngine {
 
     private static void requireKernelInterface(String path) {
         String normal = java.nio.file.Path.of(path).normalize().toString();
-        if (!normal.equals(path) || UNDOABLE.stream().noneMatch(normal::startsWith)) {
+        if (!normal.equals(path) || !underUndoable(normal)) {
             throw new FeatureException("refused to write " + path + ": a journal may only undo changes to " + String.join(", ", UNDOABLE)
                     + "; this entry was not written by libvirt-hooks (check the journal, then delete it)");
         }
+    }
+
+    private static boolean underUndoable(String path) {
+        for (String prefix : UNDOABLE) {
+            if (path.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** While undoing, a feature may only update the claim it is undoing (to record its progress). */
@@ -381,7 +384,7 @@ public final class HookEngine {
             }
         };
         // Damaged journals travel with the readable ones: a feature that counts shared claims must refuse, not count them as zero.
-        OtherJournals others = cursor.others(() -> state.othersThan(request.invocation().vmName()));
+        OtherJournals others = cursor.others(state, request.invocation().vmName());
         return new FeatureContext(request, options, journaled, claimedHost(feature, cursor, access, report), access.commands,
                 access.scripts, others.readable(), others.damaged(), claims, access.effects, report);
     }
@@ -425,8 +428,11 @@ public final class HookEngine {
             }
 
             private void step(String op, String path, String before, String after) {
-                String resource = lastClaim(cursor.journal, feature.name()).orElseThrow(() -> new IllegalStateException(
-                        feature.name() + " changed " + path + " before recording the claim that gives it back"));
+                Optional<String> claim = lastClaim(cursor.journal, feature.name());
+                if (claim.isEmpty()) {
+                    throw new IllegalStateException(feature.name() + " changed " + path + " before recording the claim that gives it back");
+                }
+                String resource = claim.get();
                 cursor.journal = cursor.journal.append(JournalEntry.step(feature.name(), resource, op, path, before, after),
                         clock.instant());
                 cursor.unsaved = true;
@@ -466,6 +472,37 @@ public final class HookEngine {
      */
     private record Access(HostRoot host, CommandRunner commands, ScriptRunner scripts, Effects effects,
             Consumer<VmJournal> save) {
+    }
+
+    /** Keeps the journal in the state directory after each step (a class, not {@code state::save}: no call site per event). */
+    private static final class Saving implements Consumer<VmJournal> {
+        private final StateDirectory state;
+
+        Saving(StateDirectory state) {
+            this.state = state;
+        }
+
+        @Override
+        public void accept(VmJournal journal) {
+            state.save(journal);
+        }
+    }
+
+    /** Passes each line on and keeps it for the outcome. */
+    private static final class Tee implements Consumer<String> {
+        private final List<String> lines;
+        private final Consumer<String> report;
+
+        Tee(List<String> lines, Consumer<String> report) {
+            this.lines = lines;
+            this.report = report;
+        }
+
+        @Override
+        public void accept(String line) {
+            lines.add(line);
+            report.accept(line);
+        }
     }
 
     /** Collects one feature's dry run. */
@@ -537,9 +574,9 @@ public final class HookEngine {
         /** The other VMs' journals, read once per run: under the host lock they cannot change. */
         private OtherJournals others;
 
-        OtherJournals others(java.util.function.Supplier<OtherJournals> read) {
+        OtherJournals others(StateDirectory state, String vmName) {
             if (others == null) {
-                others = read.get();
+                others = state.othersThan(vmName);
             }
             return others;
         }
