@@ -183,10 +183,13 @@ public final class StateDirectory {
         if (!Files.isDirectory(dir)) {
             return out;
         }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+        // Filtered by name here rather than by the glob "*.journal", which compiles a regex at every hook event.
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             List<Path> sorted = new ArrayList<>();
             for (Path file : files) {
-                sorted.add(file);
+                if (file.getFileName().toString().endsWith(SUFFIX)) {
+                    sorted.add(file);
+                }
             }
             sorted.sort(null);
             for (Path file : sorted) {
