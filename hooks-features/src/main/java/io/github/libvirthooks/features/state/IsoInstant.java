@@ -1,16 +1,14 @@
 package io.github.libvirthooks.features.state;
 
-import java.time.DateTimeException;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 
 /**
  * An instant as {@link Instant#toString} writes it and {@link Instant#parse} reads it
  * ({@code 2026-12-01T10:15:30.123Z}), for the journal header and the hook log. The same text,
  * without {@code java.time.format}: initialising {@code DateTimeFormatter} builds every ISO
- * formatter and loads some 60 classes, a few ms of each cold hook event. Anything but the plain
- * UTC shape of the years 0000 to 9999 goes to the JDK's own code.
+ * formatter and loads some 60 classes, a few ms of each cold hook event (and {@code LocalDate}
+ * reaches it through {@code IsoChronology}), so the calendar is computed here. Anything but the
+ * plain UTC shape of the years 0000 to 9999 goes to the JDK's own code.
  */
 public final class IsoInstant {
     private IsoInstant() {
@@ -25,14 +23,26 @@ public final class IsoInstant {
         if (instant.getEpochSecond() < FIRST || instant.getEpochSecond() > LAST) {
             return instant.toString();
         }
-        LocalDateTime t = LocalDateTime.ofEpochSecond(instant.getEpochSecond(), 0, ZoneOffset.UTC);
+        long seconds = instant.getEpochSecond();
+        long days = Math.floorDiv(seconds, 86_400L);
+        int secondOfDay = (int) Math.floorMod(seconds, 86_400L);
+        // The proleptic Gregorian date of a day count (H. Hinnant's civil_from_days).
+        long z = days + 719_468;
+        long era = Math.floorDiv(z, 146_097L);
+        long dayOfEra = z - era * 146_097;
+        long yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365;
+        long dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+        long shifted = (5 * dayOfYear + 2) / 153;
+        int day = (int) (dayOfYear - (153 * shifted + 2) / 5 + 1);
+        int month = (int) (shifted < 10 ? shifted + 3 : shifted - 9);
+        int year = (int) (yearOfEra + era * 400 + (month <= 2 ? 1 : 0));
         StringBuilder out = new StringBuilder(30);
-        digits(out, t.getYear(), 4).append('-');
-        digits(out, t.getMonthValue(), 2).append('-');
-        digits(out, t.getDayOfMonth(), 2).append('T');
-        digits(out, t.getHour(), 2).append(':');
-        digits(out, t.getMinute(), 2).append(':');
-        digits(out, t.getSecond(), 2);
+        digits(out, year, 4).append('-');
+        digits(out, month, 2).append('-');
+        digits(out, day, 2).append('T');
+        digits(out, secondOfDay / 3600, 2).append(':');
+        digits(out, secondOfDay / 60 % 60, 2).append(':');
+        digits(out, secondOfDay % 60, 2);
         int nano = instant.getNano();
         // As ISO_INSTANT prints it: milliseconds, microseconds or nanoseconds, whichever holds the value.
         if (nano > 0) {
@@ -75,13 +85,35 @@ public final class IsoInstant {
                 nano *= 10;
             }
         }
-        try {
-            LocalDateTime t = LocalDateTime.of(number(text, 0, 4), number(text, 5, 7), number(text, 8, 10), number(text, 11, 13),
-                    number(text, 14, 16), number(text, 17, 19), nano);
-            return t.toInstant(ZoneOffset.UTC);
-        } catch (DateTimeException e) {
+        int year = number(text, 0, 4);
+        int month = number(text, 5, 7);
+        int day = number(text, 8, 10);
+        int hour = number(text, 11, 13);
+        int minute = number(text, 14, 16);
+        int second = number(text, 17, 19);
+        if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) {
+            // Leap seconds, 24:00, a 30th of February: the JDK's rules, whatever they make of it.
             return Instant.parse(text);
         }
+        return Instant.ofEpochSecond(epochDay(year, month, day) * 86_400L + hour * 3600L + minute * 60L + second, nano);
+    }
+
+    /** The day count of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+    private static long epochDay(int year, int month, int day) {
+        long y = month <= 2 ? year - 1 : year;
+        long era = Math.floorDiv(y, 400L);
+        long yearOfEra = y - era * 400;
+        long dayOfYear = (153L * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+        long dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+        return era * 146_097 + dayOfEra - 719_468;
+    }
+
+    private static int daysIn(int year, int month) {
+        if (month == 2) {
+            boolean leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+            return leap ? 29 : 28;
+        }
+        return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
     }
 
     private static boolean shape(String text, String pattern) {
