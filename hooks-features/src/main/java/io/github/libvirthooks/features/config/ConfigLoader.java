@@ -99,6 +99,11 @@ public final class ConfigLoader {
         }, propertiesFile, environment));
     }
 
+    /** True for an environment variable the configuration reads (ours, or SmallRye's own). */
+    public static boolean readsVariable(String name) {
+        return PlainConfig.readBySmallRye(name);
+    }
+
     private static LoadedConfig checked(LoadedConfig loaded) {
         checkPaths(loaded);
         checkDefaultHugepageSize(loaded);

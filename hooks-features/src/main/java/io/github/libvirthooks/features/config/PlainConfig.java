@@ -22,6 +22,17 @@ final class PlainConfig {
     private static final String[] READ_BY_SMALLRYE = {ConfigKey.envName(HooksConfig.PREFIX) + "_", "SMALLRYE_", "QUARKUS_", "MP_",
         "CONFIG_ORDINAL"};
 
+    /** True for an environment variable SmallRye reads for itself or maps to one of our keys. */
+    static boolean readBySmallRye(String name) {
+        String folded = ConfigKey.envName(name);
+        for (String prefix : READ_BY_SMALLRYE) {
+            if (folded.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** {@code /[A-Za-z0-9._/+-]*}, checked by hand: a regex here loads the JDK's regex engine into every hook event. */
     static boolean plainPath(String value) {
         if (value.isEmpty() || value.charAt(0) != '/') {
@@ -50,11 +61,8 @@ final class PlainConfig {
             return Optional.empty();
         }
         for (String name : environment.keySet()) {
-            String folded = ConfigKey.envName(name);
-            for (String prefix : READ_BY_SMALLRYE) {
-                if (folded.startsWith(prefix)) {
-                    return Optional.empty();
-                }
+            if (readBySmallRye(name)) {
+                return Optional.empty();
             }
         }
         Map<String, String> set = new LinkedHashMap<>();
