@@ -260,7 +260,7 @@ public final class HostRoot {
         Objects.requireNonNull(value, "value");
         String before = read(hostPath);
         Change change = new Change(hostPath, before, value);
-        writeRaw(hostPath, value, change, HostRoot::writeInThisThread);
+        writeRaw(hostPath, value, change, IN_THIS_THREAD);
         return change;
     }
 
@@ -276,7 +276,7 @@ public final class HostRoot {
         Objects.requireNonNull(value, "value");
         String before = undoValue.apply(read(hostPath));
         Change change = new Change(hostPath, before, value);
-        writeRaw(hostPath, value, change, HostRoot::writeInThisThread);
+        writeRaw(hostPath, value, change, IN_THIS_THREAD);
         return change;
     }
 
@@ -289,7 +289,7 @@ public final class HostRoot {
         String before = read(hostPath);
         String value = Objects.requireNonNull(next.apply(before), "new value");
         Change change = new Change(hostPath, before, value);
-        writeRaw(hostPath, value, change, HostRoot::writeInThisThread);
+        writeRaw(hostPath, value, change, IN_THIS_THREAD);
         return change;
     }
 
@@ -304,7 +304,7 @@ public final class HostRoot {
      * {@link HostWriteListener#beforeTrigger}.
      */
     public void trigger(String hostPath, String value) {
-        writeRaw(hostPath, value, null, HostRoot::writeInThisThread);
+        writeRaw(hostPath, value, null, IN_THIS_THREAD);
     }
 
     /**
@@ -558,6 +558,14 @@ public final class HostRoot {
             listener.afterWrite(change);
         }
     }
+
+    /** The plain write (a class, not {@code HostRoot::writeInThisThread}: every host write of a hook event goes here). */
+    private static final RawWriter IN_THIS_THREAD = new RawWriter() {
+        @Override
+        public void write(Path file, byte[] bytes) throws IOException {
+            writeInThisThread(file, bytes);
+        }
+    };
 
     private static void writeInThisThread(Path file, byte[] bytes) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {

@@ -47,5 +47,10 @@ public interface HostWriteListener {
     }
 
     /** A listener that does nothing. */
-    HostWriteListener NONE = intended -> { };
+    HostWriteListener NONE = new HostWriteListener() {
+        // A class, not a lambda: made in every hook process, where a lambda costs a call-site bootstrap.
+        @Override
+        public void beforeWrite(Change intended) {
+        }
+    };
 }

@@ -59,10 +59,11 @@ public final class ConfigLoader {
         Map<String, String> properties = read(propertiesFile);
         for (String name : properties.keySet()) {
             if (name.startsWith(HooksConfig.PREFIX + ".")) {
-                ConfigKey.problem(name).ifPresent(problem -> {
+                java.util.Optional<String> problem = ConfigKey.problem(name);
+                if (problem.isPresent()) {
                     throw new ConfigException("unknown key " + name + "=" + properties.get(name) + " in " + propertiesFile
-                            + ": " + problem);
-                });
+                            + ": " + problem.get());
+                }
             }
         }
         String prefix = ConfigKey.envName(HooksConfig.PREFIX) + "_";
@@ -96,6 +97,11 @@ public final class ConfigLoader {
             ConfigValue value = mapped.getConfigValue(name);
             return new LoadedConfig.Value(value.getValue(), origin(value));
         }, propertiesFile, environment));
+    }
+
+    /** True for an environment variable the configuration reads (ours, or SmallRye's own). */
+    public static boolean readsVariable(String name) {
+        return PlainConfig.readBySmallRye(name);
     }
 
     private static LoadedConfig checked(LoadedConfig loaded) {
@@ -173,7 +179,9 @@ public final class ConfigLoader {
             throw new ConfigException("cannot read " + file + ": " + e.getMessage() + " (a backslash starts an escape; write \\\\ for a backslash)");
         }
         Map<String, String> map = new TreeMap<>();
-        properties.forEach((k, v) -> map.put((String) k, (String) v));
+        for (Map.Entry<Object, Object> e : properties.entrySet()) {
+            map.put((String) e.getKey(), (String) e.getValue());
+        }
         return map;
     }
 
@@ -181,7 +189,7 @@ public final class ConfigLoader {
     private static void checkHostWide(SmallRyeConfig raw, Path file, Map<String, String> environment) {
         check(raw, "lock-timeout", Durations::parse, file, environment);
         check(raw, "hugepages.timeout", Durations::parse, file, environment);
-        check(raw, "hugepages.default-size", DEFAULT_SIZE, file, environment);
+        check(raw, "hugepages.default-size", ConfigLoader::defaultSize, file, environment);
     }
 
     private static void check(SmallRyeConfig raw, String key, Function<String, ?> parser, Path file, Map<String, String> environment) {
@@ -202,13 +210,14 @@ public final class ConfigLoader {
         String name = ConfigKey.hostWide("hugepages.default-size");
         String value = loaded.hooks().hugepages().defaultSize();
         try {
-            DEFAULT_SIZE.apply(value);
+            defaultSize(value);
         } catch (IllegalArgumentException e) {
             throw invalid(name, value, loaded.originOf(name), loaded.file(), loaded.environment(), e.getMessage());
         }
     }
 
-    private static final Function<String, Object> DEFAULT_SIZE = text -> {
+    /** {@code host} or a hugepage size (a method, not a lambda in a static field: no call site bootstrapped at every start). */
+    private static Object defaultSize(String text) {
         if (text.strip().equals(HooksConfig.Hugepages.HOST)) {
             return text;
         }
@@ -217,7 +226,7 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("expected host (the host's default hugepage size) or a hugepage size such as 2M or 1G");
         }
-    };
+    }
 
     private static void checkPaths(LoadedConfig loaded) {
         for (String key : new String[] {"host-root", "state-dir"}) {
@@ -233,10 +242,14 @@ public final class ConfigLoader {
     /** {@code enabled} is the one option the config itself owns; the rest belong to the features. */
     private static void checkSwitches(LoadedConfig loaded) {
         HooksConfig hooks = loaded.hooks();
-        HooksConfig.FeatureSettings.byName(hooks.allVms()).forEach((feature, options) ->
-                checkSwitch(loaded, ConfigKey.allVms(feature, HooksConfig.ENABLED), options.get(HooksConfig.ENABLED)));
-        hooks.vm().forEach((vm, settings) -> HooksConfig.FeatureSettings.byName(settings).forEach((feature, options) ->
-                checkSwitch(loaded, ConfigKey.vm(vm, feature, HooksConfig.ENABLED), options.get(HooksConfig.ENABLED))));
+        for (Map.Entry<String, Map<String, String>> f : HooksConfig.FeatureSettings.byName(hooks.allVms()).entrySet()) {
+            checkSwitch(loaded, ConfigKey.allVms(f.getKey(), HooksConfig.ENABLED), f.getValue().get(HooksConfig.ENABLED));
+        }
+        for (Map.Entry<String, HooksConfig.FeatureSettings> vm : hooks.vm().entrySet()) {
+            for (Map.Entry<String, Map<String, String>> f : HooksConfig.FeatureSettings.byName(vm.getValue()).entrySet()) {
+                checkSwitch(loaded, ConfigKey.vm(vm.getKey(), f.getKey(), HooksConfig.ENABLED), f.getValue().get(HooksConfig.ENABLED));
+            }
+        }
     }
 
     private static void checkSwitch(LoadedConfig loaded, String name, String value) {

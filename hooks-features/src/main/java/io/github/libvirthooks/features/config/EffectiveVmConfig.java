@@ -19,7 +19,9 @@ public record EffectiveVmConfig(String vmName, Map<String, Map<String, String>> 
 
     public EffectiveVmConfig {
         Map<String, Map<String, String>> copy = new LinkedHashMap<>();
-        features.forEach((name, options) -> copy.put(name, Collections.unmodifiableMap(new LinkedHashMap<>(options))));
+        for (Map.Entry<String, Map<String, String>> feature : features.entrySet()) {
+            copy.put(feature.getKey(), Collections.unmodifiableMap(new LinkedHashMap<>(feature.getValue())));
+        }
         features = Collections.unmodifiableMap(copy);
         sources = Collections.unmodifiableMap(new LinkedHashMap<>(sources));
         notes = List.copyOf(notes);

@@ -30,7 +30,10 @@ public final class EnvironmentFile {
     /** Far above any real configuration; a larger file is not one. */
     static final int MAX_BYTES = 256 * 1024;
 
-    private static final Pattern LINE = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(.*)");
+    /** Compiled when a file is there to read, not at every hook start (most hosts have none). */
+    private static final class Lines {
+        static final Pattern LINE = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(.*)");
+    }
 
     private EnvironmentFile() {
     }
@@ -87,7 +90,7 @@ public final class EnvironmentFile {
             if (line.indexOf('\0') >= 0) {
                 throw new ConfigException(where + "a NUL character; the file holds KEY=VALUE lines");
             }
-            Matcher m = LINE.matcher(line);
+            Matcher m = Lines.LINE.matcher(line);
             if (!m.matches()) {
                 throw new ConfigException(where + "'" + io.github.libvirthooks.features.state.DamagedJournal.printable(line) + "' is not KEY=VALUE (no spaces around '=', no 'export';"
                         + " the file is read as data, not by a shell)");

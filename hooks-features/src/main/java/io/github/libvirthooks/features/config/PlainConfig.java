@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The configuration of the common case without SmallRye Config: nothing set but, at most,
@@ -17,12 +16,38 @@ import java.util.regex.Pattern;
  */
 final class PlainConfig {
     /** Values no SmallRye rule changes: no blanks, no {@code ${}} expressions, no escapes, no commas. */
-    private static final Pattern PLAIN_PATH = Pattern.compile("/[A-Za-z0-9._/+-]*");
     private static final Map<String, String> DEFAULTS = Map.of("host-root", "/", "state-dir", "/run/libvirt-hooks",
             "lock-timeout", "30s", "hugepages.default-size", HooksConfig.Hugepages.HOST, "hugepages.timeout", "10s");
     /** Prefixes of variables SmallRye reads for itself or maps to our keys (after {@link ConfigKey#envName}). */
     private static final String[] READ_BY_SMALLRYE = {ConfigKey.envName(HooksConfig.PREFIX) + "_", "SMALLRYE_", "QUARKUS_", "MP_",
         "CONFIG_ORDINAL"};
+
+    /** True for an environment variable SmallRye reads for itself or maps to one of our keys. */
+    static boolean readBySmallRye(String name) {
+        String folded = ConfigKey.envName(name);
+        for (String prefix : READ_BY_SMALLRYE) {
+            if (folded.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code /[A-Za-z0-9._/+-]*}, checked by hand: a regex here loads the JDK's regex engine into every hook event. */
+    static boolean plainPath(String value) {
+        if (value.isEmpty() || value.charAt(0) != '/') {
+            return false;
+        }
+        for (int i = 1; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_'
+                    || c == '/' || c == '+' || c == '-';
+            if (!plain) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     private PlainConfig() {
     }
@@ -36,18 +61,15 @@ final class PlainConfig {
             return Optional.empty();
         }
         for (String name : environment.keySet()) {
-            String folded = ConfigKey.envName(name);
-            for (String prefix : READ_BY_SMALLRYE) {
-                if (folded.startsWith(prefix)) {
-                    return Optional.empty();
-                }
+            if (readBySmallRye(name)) {
+                return Optional.empty();
             }
         }
         Map<String, String> set = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : properties.entrySet()) {
             String key = e.getKey();
             boolean path = key.equals(ConfigKey.hostWide("host-root")) || key.equals(ConfigKey.hostWide("state-dir"));
-            if (!path || !PLAIN_PATH.matcher(e.getValue()).matches()) {
+            if (!path || !plainPath(e.getValue())) {
                 return Optional.empty();
             }
             set.put(key, e.getValue());

@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * Merges one VM's settings: host-wide defaults &lt; {@code all-vms} &lt; {@code vm."name"} &lt;
@@ -53,21 +52,21 @@ final class VmSettings {
                 // A script dropped into hooks.d/<vm>/ or all-vms.d/ runs without further configuration, as in VFIO-Tools.
                 layered.on = true;
             }
-            layered.apply(allVms.getOrDefault(feature, Map.of()), option -> loaded.originOf(ConfigKey.allVms(feature, option)), false,
-                    option -> ConfigKey.allVms(feature, option));
-            layered.apply(forVm.getOrDefault(feature, Map.of()), option -> loaded.vmOriginOf(vmName, feature, option), true,
-                    option -> ConfigKey.vm(vmName, feature, option));
+            layered.apply(allVms.getOrDefault(feature, Map.of()), Layer.ALL_VMS, loaded, vmName);
+            layered.apply(forVm.getOrDefault(feature, Map.of()), Layer.VM, loaded, vmName);
             if (xml.containsKey(feature)) {
                 Map<String, String> attributes = xml.get(feature);
                 layered.on = true;
                 layered.onFrom = ConfigOrigin.XML;
                 layered.forThisVm = true;
-                layered.apply(attributes, option -> ConfigOrigin.XML, true, option -> null);
+                layered.apply(attributes, Layer.XML, loaded, vmName);
             }
             if (layered.on) {
                 features.put(feature, layered.options);
                 sources.put(feature, layered.onFrom);
-                layered.from.forEach((option, origin) -> sources.put(feature + "." + option, origin));
+                for (Map.Entry<String, ConfigOrigin> from : layered.from.entrySet()) {
+                    sources.put(feature + "." + from.getKey(), from.getValue());
+                }
                 explicit.put(feature, layered.forThisVm);
             }
         }
@@ -82,16 +81,20 @@ final class VmSettings {
                 options.remove(HooksConfig.ENABLED);
                 features.put(extension, options);
                 sources.put(extension, ConfigOrigin.XML);
-                options.keySet().forEach(option -> sources.put(extension + "." + option, ConfigOrigin.XML));
+                for (String option : options.keySet()) {
+                    sources.put(extension + "." + option, ConfigOrigin.XML);
+                }
             }
         }
-        Optional<FeatureSpec.Conflict> conflict = FeatureSpec.conflictAmong(FeatureCatalog.builtInSpecs(), features.keySet());
+        // The enabled features' specs only: the others' classes need not load.
+        List<FeatureSpec> enabledSpecs = FeatureCatalog.builtInSpecsOf(features.keySet());
+        Optional<FeatureSpec.Conflict> conflict = FeatureSpec.conflictAmong(enabledSpecs, features.keySet());
         if (conflict.isPresent()) {
             FeatureSpec.Conflict c = conflict.get();
             throw new ConfigException("VM '" + vmName + "' enables both " + c.first() + " (" + sources.get(c.first()) + ") and "
                     + c.second() + " (" + sources.get(c.second()) + "); " + c.why() + ": turn one of them off");
         }
-        for (FeatureSpec replacing : FeatureCatalog.builtInSpecs()) {
+        for (FeatureSpec replacing : enabledSpecs) {
             if (!features.containsKey(replacing.name())) {
                 continue;
             }
@@ -170,26 +173,51 @@ final class VmSettings {
             from.put(option, origin);
         }
 
-        /**
-         * @param key the property name of an option, for messages; null for XML attributes
-         */
-        void apply(Map<String, String> layer, Function<String, ConfigOrigin> origin, boolean vmOwn, Function<String, String> key) {
+        /** Applies one layer's values over the ones before it. */
+        void apply(Map<String, String> layer, Layer which, LoadedConfig loaded, String vmName) {
+            boolean vmOwn = which != Layer.ALL_VMS;
             for (Map.Entry<String, String> e : layer.entrySet()) {
                 if (e.getKey().equals(HooksConfig.ENABLED)) {
                     Boolean enabled = ConfigLoader.parseSwitch(e.getValue());
                     if (enabled == null) {
-                        String name = key.apply(HooksConfig.ENABLED);
+                        String name = key(which, vmName, HooksConfig.ENABLED);
                         throw new ConfigException(name == null
                                 ? "invalid <" + feature + " enabled=\"" + e.getValue() + "\"> in the VM's <hooks> metadata: expected true or false"
                                 : "invalid value " + name + "=" + e.getValue() + ": expected true or false");
                     }
                     on = enabled;
-                    onFrom = origin.apply(HooksConfig.ENABLED);
+                    onFrom = origin(which, loaded, vmName, HooksConfig.ENABLED);
                     forThisVm = vmOwn;
                 } else {
-                    put(e.getKey(), e.getValue(), origin.apply(e.getKey()));
+                    put(e.getKey(), e.getValue(), origin(which, loaded, vmName, e.getKey()));
                 }
             }
         }
+
+        /** Where an option of this layer came from. */
+        private ConfigOrigin origin(Layer which, LoadedConfig loaded, String vmName, String option) {
+            if (which == Layer.ALL_VMS) {
+                return loaded.originOf(ConfigKey.allVms(feature, option));
+            }
+            return which == Layer.VM ? loaded.vmOriginOf(vmName, feature, option) : ConfigOrigin.XML;
+        }
+
+        /** The property name of an option of this layer, for messages; null for XML attributes. */
+        private String key(Layer which, String vmName, String option) {
+            if (which == Layer.ALL_VMS) {
+                return ConfigKey.allVms(feature, option);
+            }
+            return which == Layer.VM ? ConfigKey.vm(vmName, feature, option) : null;
+        }
+    }
+
+    /** The layers over the host-wide defaults, in the order they apply. */
+    private enum Layer {
+        /** {@code all-vms.<feature>.<option>} */
+        ALL_VMS,
+        /** {@code vm."name".<feature>.<option>}: the VM's own */
+        VM,
+        /** the VM's XML metadata: its own */
+        XML
     }
 }

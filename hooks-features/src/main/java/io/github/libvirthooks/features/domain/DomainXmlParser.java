@@ -70,14 +70,21 @@ public final class DomainXmlParser {
         if (!"domain".equals(root.getLocalName()) || root.getNamespaceURI() != null) {
             throw new DomainXmlException("not a libvirt domain: root element is <" + root.getTagName() + ">");
         }
-        String name = text(child(root, "name")).orElseThrow(() -> new DomainXmlException("domain XML has no <name>"));
-        String uuid = text(child(root, "uuid")).orElse("");
-        long memory = child(root, "memory").map(e -> size(e, "memory", "KiB")).orElse(0L);
-        Optional<Domain.HugePageBacking> hugepages = child(root, "memoryBacking")
-                .flatMap(mb -> child(mb, "hugepages"))
-                .map(this::hugepages);
+        // Plain branches rather than Optional chains of lambdas here: each lambda is a call site a cold hook JVM bootstraps.
+        String name = text(child(root, "name"));
+        if (name.isEmpty()) {
+            throw new DomainXmlException("domain XML has no <name>");
+        }
+        String uuid = text(child(root, "uuid"));
+        Optional<Element> memoryElement = child(root, "memory");
+        long memory = memoryElement.isPresent() ? size(memoryElement.get(), "memory", "KiB") : 0L;
+        Optional<Domain.HugePageBacking> hugepages = Optional.empty();
+        Optional<Element> hugepagesElement = child(child(root, "memoryBacking"), "hugepages");
+        if (hugepagesElement.isPresent()) {
+            hugepages = Optional.of(hugepages(hugepagesElement.get()));
+        }
         Optional<Element> vcpuElement = child(root, "vcpu");
-        int vcpus = vcpuElement.map(e -> (int) number(e.getTextContent(), "vcpu", 1, 16384)).orElse(1);
+        int vcpus = vcpuElement.isPresent() ? (int) number(vcpuElement.get().getTextContent(), "vcpu", 1, 16384) : 1;
 
         Map<Integer, CpuSet> vcpuPins = new LinkedHashMap<>();
         Map<Integer, CpuSet> iothreadPins = new LinkedHashMap<>();
@@ -99,24 +106,33 @@ public final class DomainXmlParser {
                     throw new DomainXmlException("duplicate <iothreadpin iothread='" + id + "'>");
                 }
             }
-            emulatorPin = child(cputune.get(), "emulatorpin").map(e -> cpuList(e, "cpuset"));
+            Optional<Element> emulatorPinElement = child(cputune.get(), "emulatorpin");
+            if (emulatorPinElement.isPresent()) {
+                emulatorPin = Optional.of(cpuList(emulatorPinElement.get(), "cpuset"));
+            }
             for (Element sched : children(cputune.get(), "vcpusched")) {
                 vcpuScheds.add(sched(sched, "vcpus"));
             }
             for (Element sched : children(cputune.get(), "iothreadsched")) {
                 iothreadScheds.add(sched(sched, "iothreads"));
             }
-            emulatorSched = child(cputune.get(), "emulatorsched").map(e -> sched(e, null));
+            Optional<Element> emulatorSchedElement = child(cputune.get(), "emulatorsched");
+            if (emulatorSchedElement.isPresent()) {
+                emulatorSched = Optional.of(sched(emulatorSchedElement.get(), null));
+            }
         }
         Domain.VcpuPlacement placement = vcpuPlacement(vcpuElement, child(root, "vcpus"), vcpus, vcpuScheds, iothreadScheds,
                 emulatorSched);
 
         Optional<Element> numatune = child(root, "numatune");
-        Optional<Element> numaMemory = numatune.flatMap(n -> child(n, "memory"));
-        Optional<CpuSet> numaNodes = numaMemory.filter(e -> !e.getAttribute("nodeset").isBlank()).map(e -> cpuList(e, "nodeset"));
-        boolean numad = numaMemory.map(e -> "auto".equals(e.getAttribute("placement"))).orElse(false);
+        Optional<Element> numaMemory = child(numatune, "memory");
+        Optional<CpuSet> numaNodes = Optional.empty();
+        if (numaMemory.isPresent() && !numaMemory.get().getAttribute("nodeset").isBlank()) {
+            numaNodes = Optional.of(cpuList(numaMemory.get(), "nodeset"));
+        }
+        boolean numad = numaMemory.isPresent() && "auto".equals(numaMemory.get().getAttribute("placement"));
         Map<Integer, CpuSet> memnodes = new LinkedHashMap<>();
-        for (Element memnode : numatune.map(n -> children(n, "memnode")).orElse(List.of())) {
+        for (Element memnode : numatune.isPresent() ? children(numatune.get(), "memnode") : List.<Element>of()) {
             int cell = (int) number(memnode.getAttribute("cellid"), "memnode cellid", 0, 16383);
             if (memnodes.put(cell, cpuList(memnode, "nodeset")) != null) {
                 throw new DomainXmlException("duplicate <memnode cellid='" + cell + "'>");
@@ -139,8 +155,14 @@ public final class DomainXmlParser {
                 throw new DomainXmlException("more than " + MAX_HOSTDEVS + " <hostdev> elements");
             }
             for (Element device : hostdevs) {
-                pciHostdev(device).ifPresent(pciHostdevs::add);
-                usbHostdev(device).ifPresent(usbHostdevs::add);
+                Optional<Domain.PciHostdev> pci = pciHostdev(device);
+                if (pci.isPresent()) {
+                    pciHostdevs.add(pci.get());
+                }
+                Optional<Domain.UsbHostdev> usb = usbHostdev(device);
+                if (usb.isPresent()) {
+                    usbHostdevs.add(usb.get());
+                }
             }
             List<Element> shmemElements = children(devices.get(), "shmem");
             if (shmemElements.size() > MAX_HOSTDEVS) {
@@ -156,16 +178,21 @@ public final class DomainXmlParser {
             }
             for (Element iface : children(devices.get(), "interface")) {
                 if ("network".equals(iface.getAttribute("type"))) {
-                    child(iface, "source").map(s -> s.getAttribute("network")).filter(s -> !s.isEmpty()).ifPresent(networks::add);
+                    Optional<Element> source = child(iface, "source");
+                    if (source.isPresent() && !source.get().getAttribute("network").isEmpty()) {
+                        networks.add(source.get().getAttribute("network"));
+                    }
                 }
             }
             for (Element channel : children(devices.get(), "channel")) {
-                if (child(channel, "target").map(t -> "org.qemu.guest_agent.0".equals(t.getAttribute("name"))).orElse(false)) {
+                Optional<Element> target = child(channel, "target");
+                if (target.isPresent() && "org.qemu.guest_agent.0".equals(target.get().getAttribute("name"))) {
                     agent = true;
                 }
             }
         }
-        Map<String, Map<String, String>> hooks = child(root, "metadata").map(this::hooksConfig).orElse(Map.of());
+        Optional<Element> metadata = child(root, "metadata");
+        Map<String, Map<String, String>> hooks = metadata.isPresent() ? hooksConfig(metadata.get()) : Map.of();
         return new Domain(name, uuid, memory, hugepages, vcpus, vcpuPins, emulatorPin, iothreadPins, numaNodes,
                 hostdev, networks, agent, hooks, placement, new Domain.GuestNuma(cells, dimms, memnodes, numad), pciHostdevs,
                 shmems, usbHostdevs);
@@ -174,8 +201,10 @@ public final class DomainXmlParser {
     /** {@code <shmem name='...'><model type='...'/><size unit='M'>32</size></shmem>}; a size without a unit is in bytes, as libvirt reads it. */
     private static Domain.Shmem shmem(Element shmem) {
         String name = requireAttr(shmem, "name");
-        String model = child(shmem, "model").map(m -> m.getAttribute("type")).orElse("");
-        OptionalLong size = child(shmem, "size").map(e -> OptionalLong.of(size(e, "<shmem> size", "b"))).orElse(OptionalLong.empty());
+        Optional<Element> modelElement = child(shmem, "model");
+        String model = modelElement.isPresent() ? modelElement.get().getAttribute("type") : "";
+        Optional<Element> sizeElement = child(shmem, "size");
+        OptionalLong size = sizeElement.isPresent() ? OptionalLong.of(size(sizeElement.get(), "<shmem> size", "b")) : OptionalLong.empty();
         return new Domain.Shmem(name, model, size);
     }
 
@@ -190,7 +219,7 @@ public final class DomainXmlParser {
             return Optional.empty();
         }
         // Without a source address there is no host function to name (libvirt always writes one; a hand-made XML may not).
-        Optional<Element> source = child(hostdev, "source").flatMap(s -> child(s, "address"));
+        Optional<Element> source = child(child(hostdev, "source"), "address");
         if (source.isEmpty()) {
             return Optional.empty();
         }
@@ -342,7 +371,11 @@ public final class DomainXmlParser {
                     enabled.add(id);
                 }
             }
-            online = CpuSet.of(enabled.stream().mapToInt(Integer::intValue).toArray());
+            int[] ids = new int[enabled.size()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = enabled.get(i);
+            }
+            online = CpuSet.of(ids);
         }
         return new Domain.VcpuPlacement(placement, cpuset, online, vcpuScheds, iothreadScheds, emulatorSched);
     }
@@ -361,7 +394,7 @@ public final class DomainXmlParser {
 
     private static List<Domain.Cell> cells(Element root) {
         List<Domain.Cell> cells = new ArrayList<>();
-        Optional<Element> numa = child(root, "cpu").flatMap(c -> child(c, "numa"));
+        Optional<Element> numa = child(child(root, "cpu"), "numa");
         if (numa.isEmpty()) {
             return cells;
         }
@@ -380,15 +413,21 @@ public final class DomainXmlParser {
     private static Domain.Dimm dimm(Element memory) {
         Optional<Element> target = child(memory, "target");
         Optional<Element> source = child(memory, "source");
-        long size = target.flatMap(t -> child(t, "size")).map(e -> size(e, "dimm target size", "KiB"))
-                .orElseThrow(() -> new DomainXmlException("<memory model='dimm'> lacks <target><size>"));
-        OptionalInt node = target.flatMap(t -> child(t, "node"))
-                .map(e -> OptionalInt.of((int) number(e.getTextContent(), "dimm target node", 0, 16383))).orElse(OptionalInt.empty());
-        OptionalLong pageSize = source.flatMap(s -> child(s, "pagesize"))
-                .map(e -> OptionalLong.of(pageSize(size(e, "dimm source pagesize", "KiB"), "<memory model='dimm'><source><pagesize>")))
-                .orElse(OptionalLong.empty());
-        Optional<CpuSet> nodemask = source.flatMap(s -> child(s, "nodemask"))
-                .map(e -> LibvirtCpuList.parse(e.getTextContent(), "<memory model='dimm'><source><nodemask>"));
+        Optional<Element> sizeElement = child(target, "size");
+        if (sizeElement.isEmpty()) {
+            throw new DomainXmlException("<memory model='dimm'> lacks <target><size>");
+        }
+        long size = size(sizeElement.get(), "dimm target size", "KiB");
+        Optional<Element> nodeElement = child(target, "node");
+        OptionalInt node = nodeElement.isPresent()
+                ? OptionalInt.of((int) number(nodeElement.get().getTextContent(), "dimm target node", 0, 16383)) : OptionalInt.empty();
+        Optional<Element> pageSizeElement = child(source, "pagesize");
+        OptionalLong pageSize = pageSizeElement.isPresent() ? OptionalLong.of(pageSize(size(pageSizeElement.get(), "dimm source pagesize",
+                "KiB"), "<memory model='dimm'><source><pagesize>")) : OptionalLong.empty();
+        Optional<Element> nodemaskElement = child(source, "nodemask");
+        Optional<CpuSet> nodemask = nodemaskElement.isPresent()
+                ? Optional.of(LibvirtCpuList.parse(nodemaskElement.get().getTextContent(), "<memory model='dimm'><source><nodemask>"))
+                : Optional.empty();
         return new Domain.Dimm(size, node, pageSize, nodemask);
     }
 
@@ -440,13 +479,21 @@ public final class DomainXmlParser {
                 }
                 if (REPEATABLE.contains(feature.getLocalName())) {
                     // Several, in document order: the n-th element's attributes become options "<n>.<attribute>".
-                    Map<String, String> all = features.computeIfAbsent(feature.getLocalName(), k -> new LinkedHashMap<>());
+                    Map<String, String> all = features.get(feature.getLocalName());
+                    if (all == null) {
+                        all = new LinkedHashMap<>();
+                        features.put(feature.getLocalName(), all);
+                    }
                     // Counted as they come: deriving the count from the keys made 16,000 scripts cost half a minute.
-                    int index = repeated.merge(feature.getLocalName(), 1, Integer::sum);
+                    Integer before = repeated.get(feature.getLocalName());
+                    int index = before == null ? 1 : before + 1;
+                    repeated.put(feature.getLocalName(), index);
                     if (index > MAX_SCRIPTS) {
                         throw new DomainXmlException("more than " + MAX_SCRIPTS + " <" + feature.getLocalName() + "> elements in <hooks>");
                     }
-                    options.forEach((k, v) -> all.put(index + "." + k, v));
+                    for (Map.Entry<String, String> option : options.entrySet()) {
+                        all.put(index + "." + option.getKey(), option.getValue());
+                    }
                     if (options.isEmpty()) {
                         all.put(index + ".exec", "");
                     }
@@ -529,7 +576,12 @@ public final class DomainXmlParser {
         if (found.size() > 1 && !name.equals("metadata")) {
             throw new DomainXmlException("<" + parent.getTagName() + "> has more than one <" + name + ">");
         }
-        return found.stream().findFirst();
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+    }
+
+    /** The child of an element that may be absent. */
+    private static Optional<Element> child(Optional<Element> parent, String name) {
+        return parent.isPresent() ? child(parent.get(), name) : Optional.empty();
     }
 
     private static List<Element> children(Element parent, String name) {
@@ -543,8 +595,9 @@ public final class DomainXmlParser {
         return out;
     }
 
-    private static Optional<String> text(Optional<Element> e) {
-        return e.map(Element::getTextContent).map(String::strip).filter(s -> !s.isEmpty());
+    /** The element's text without surrounding blanks; empty when there is no element. */
+    private static String text(Optional<Element> e) {
+        return e.isPresent() ? e.get().getTextContent().strip() : "";
     }
 
     private static String oneLine(String s) {
@@ -558,13 +611,16 @@ public final class DomainXmlParser {
     /** Control characters from hostile XML must not break a one-line message. */
     static String printable(String s) {
         StringBuilder out = new StringBuilder();
-        s.codePoints().limit(200).forEach(c -> {
+        int shown = 0;
+        for (int i = 0; i < s.length() && shown < 200; shown++) {
+            int c = s.codePointAt(i);
+            i += Character.charCount(c);
             if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
                 out.append(String.format("\\x%02x", c));
             } else {
                 out.appendCodePoint(c);
             }
-        });
+        }
         return out.toString();
     }
 }

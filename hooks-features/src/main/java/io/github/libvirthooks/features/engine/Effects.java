@@ -11,5 +11,10 @@ public interface Effects {
     void put(String name, Object value);
 
     /** Effects nobody looks at (a hook run). */
-    Effects IGNORED = (name, value) -> { };
+    Effects IGNORED = new Effects() {
+        @Override
+        public void put(String name, Object value) {
+            // A hook run has no use for them (a class, not a lambda: no call site to bootstrap per event).
+        }
+    };
 }

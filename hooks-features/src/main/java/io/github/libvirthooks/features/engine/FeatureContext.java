@@ -103,7 +103,7 @@ public record FeatureContext(
      * @throws FeatureException when another VM's claim cannot be decoded: it is unknown, not zero
      */
     public <C> List<C> otherClaims(ClaimCodec<C> codec, String resource) {
-        return otherVmClaims(codec).stream().filter(c -> c.resource().equals(resource)).map(VmClaim::claim).toList();
+        return onResource(otherVmClaims(codec), resource);
     }
 
     /**
@@ -112,7 +112,17 @@ public record FeatureContext(
      * the resource while a journal is damaged.
      */
     public <C> List<C> readableOtherClaims(ClaimCodec<C> codec, String resource) {
-        return readableOtherVmClaims(codec).stream().filter(c -> c.resource().equals(resource)).map(VmClaim::claim).toList();
+        return onResource(readableOtherVmClaims(codec), resource);
+    }
+
+    private static <C> List<C> onResource(List<VmClaim<C>> claims, String resource) {
+        List<C> on = new java.util.ArrayList<>();
+        for (VmClaim<C> c : claims) {
+            if (c.resource().equals(resource)) {
+                on.add(c.claim());
+            }
+        }
+        return List.copyOf(on);
     }
 
     /** Every claim of this codec's feature that other VMs hold, whatever the resource. */

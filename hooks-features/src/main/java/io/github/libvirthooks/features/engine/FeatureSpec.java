@@ -63,7 +63,9 @@ public record FeatureSpec(String name, String summary, Set<HookOperation> events
     /** The option names, in order. */
     public Set<String> optionNames() {
         Set<String> names = new LinkedHashSet<>();
-        options.forEach(o -> names.add(o.name()));
+        for (Option option : options) {
+            names.add(option.name());
+        }
         return names;
     }
 

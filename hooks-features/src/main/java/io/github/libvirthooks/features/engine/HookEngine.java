@@ -36,7 +36,7 @@ public final class HookEngine {
     private final CommandRunner commands;
     private final ScriptRunner scripts;
     private final StateDirectory state;
-    private final List<Feature> features;
+    private final FeatureSource features;
     private final Duration lockTimeout;
     private final Clock clock;
 
@@ -44,6 +44,14 @@ public final class HookEngine {
      * @param features every known feature, in the fixed order they run at start (and the reverse at release)
      */
     public HookEngine(HostRoot host, CommandRunner commands, StateDirectory state, List<Feature> features,
+            Duration lockTimeout, Clock clock) {
+        this(host, commands, new ProcessScriptRunner(commands), state, FeatureSource.of(features), lockTimeout, clock);
+    }
+
+    /**
+     * @param features every known feature, built only when a VM enables it or a journal names it
+     */
+    public HookEngine(HostRoot host, CommandRunner commands, StateDirectory state, FeatureSource features,
             Duration lockTimeout, Clock clock) {
         this(host, commands, new ProcessScriptRunner(commands), state, features, lockTimeout, clock);
     }
@@ -54,11 +62,16 @@ public final class HookEngine {
      */
     public HookEngine(HostRoot host, CommandRunner commands, ScriptRunner scripts, StateDirectory state, List<Feature> features,
             Duration lockTimeout, Clock clock) {
+        this(host, commands, scripts, state, FeatureSource.of(features), lockTimeout, clock);
+    }
+
+    private HookEngine(HostRoot host, CommandRunner commands, ScriptRunner scripts, StateDirectory state, FeatureSource features,
+            Duration lockTimeout, Clock clock) {
         this.host = host;
         this.commands = commands;
         this.scripts = scripts;
         this.state = state;
-        this.features = List.copyOf(features);
+        this.features = features;
         this.lockTimeout = lockTimeout;
         this.clock = clock;
     }
@@ -85,7 +98,7 @@ public final class HookEngine {
             if (!lock.waitedFor().isEmpty() && lock.waited().toMillis() >= 1000) {
                 report.accept("info   waited " + lock.waited().toSeconds() + " s for the host lock, held by " + lock.waitedFor());
             }
-            Access access = new Access(host, commands, scripts, Effects.IGNORED, state::save);
+            Access access = new Access(host, commands, scripts, Effects.IGNORED, new Saving(state));
             if (request.invocation().operation() == HookOperation.RELEASE) {
                 return release(request, access, report);
             }
@@ -145,14 +158,22 @@ public final class HookEngine {
             VmJournal journal = state.load(vmName, "");
             HookInvocation invocation = new HookInvocation("qemu", vmName, HookOperation.RELEASE, "end", "-");
             return undoAll(HookRequest.withoutDomain(invocation, journal.uuid()), journal, new Access(host, commands, scripts, Effects.IGNORED,
-                    state::save), report);
+                    new Saving(state)), report);
         }
     }
 
+    /** The enabled features that act at this event, in run order; only the enabled ones are built. */
     private List<Feature> acting(HookRequest request, Map<String, Map<String, String>> enabled) {
-        return features.stream()
-                .filter(f -> enabled.containsKey(f.name()) && f.actsOn().contains(request.invocation().operation()))
-                .toList();
+        List<Feature> acting = new ArrayList<>();
+        for (String name : features.names()) {
+            if (enabled.containsKey(name)) {
+                Feature feature = features.named(name).orElseThrow();
+                if (feature.actsOn().contains(request.invocation().operation())) {
+                    acting.add(feature);
+                }
+            }
+        }
+        return acting;
     }
 
     /**
@@ -161,15 +182,21 @@ public final class HookEngine {
      * @throws FeatureException naming the feature, or both features and why
      */
     public void validate(Map<String, Map<String, String>> enabled) {
-        List<String> known = features.stream().map(Feature::name).toList();
+        List<String> known = features.names();
         for (String name : enabled.keySet()) {
             if (!known.contains(name)) {
                 throw new FeatureException("unknown feature <" + name + "> in the VM's <hooks> metadata; this version knows: "
                         + String.join(", ", new java.util.TreeSet<>(known)));
             }
         }
-        Optional<FeatureSpec.Conflict> conflict = FeatureSpec.conflictAmong(features.stream().map(Feature::spec).toList(),
-                enabled.keySet());
+        // Only the enabled features' specs: a conflict is between two enabled features.
+        List<FeatureSpec> specs = new ArrayList<>();
+        for (String name : known) {
+            if (enabled.containsKey(name)) {
+                specs.add(features.spec(name));
+            }
+        }
+        Optional<FeatureSpec.Conflict> conflict = FeatureSpec.conflictAmong(specs, enabled.keySet());
         if (conflict.isPresent()) {
             FeatureSpec.Conflict c = conflict.get();
             throw new FeatureException("the VM enables both " + c.first() + " and " + c.second() + ": " + c.why() + "; turn one off");
@@ -185,10 +212,7 @@ public final class HookEngine {
         }
         List<String> applied = new ArrayList<>();
         List<String> lines = new ArrayList<>();
-        Consumer<String> tee = line -> {
-            lines.add(line);
-            report.accept(line);
-        };
+        Consumer<String> tee = new Tee(lines, report);
         JournalCursor cursor = new JournalCursor(state.load(request.invocation().vmName(), request.uuid()));
         int startSize = cursor.journal.entries().size();
         for (Feature feature : acting(request, enabled)) {
@@ -222,10 +246,7 @@ public final class HookEngine {
 
     private HookOutcome undoAll(HookRequest request, VmJournal journal, Access access, Consumer<String> report) {
         List<String> lines = new ArrayList<>();
-        Consumer<String> tee = line -> {
-            lines.add(line);
-            report.accept(line);
-        };
+        Consumer<String> tee = new Tee(lines, report);
         JournalCursor cursor = new JournalCursor(journal);
         List<String> warnings = rollback(request, cursor, 0, access, tee);
         return new HookOutcome(List.of(), lines, warnings);
@@ -255,7 +276,7 @@ public final class HookEngine {
                             + " (was " + change.after() + ")");
                 } else {
                     Feature feature = byName(entry.feature());
-                    OtherJournals others = cursor.others(() -> state.othersThan(request.invocation().vmName()));
+                    OtherJournals others = cursor.others(state, request.invocation().vmName());
                     // The one option an undo gets: where its journal was read, which a claim's own files must be under.
                     Map<String, String> undoOptions = Map.of(ScriptOptions.STATE_DIR, state.path().toString());
                     FeatureContext context = new FeatureContext(request, undoOptions, access.host, access.host, access.commands,
@@ -290,10 +311,19 @@ public final class HookEngine {
 
     private static void requireKernelInterface(String path) {
         String normal = java.nio.file.Path.of(path).normalize().toString();
-        if (!normal.equals(path) || UNDOABLE.stream().noneMatch(normal::startsWith)) {
+        if (!normal.equals(path) || !underUndoable(normal)) {
             throw new FeatureException("refused to write " + path + ": a journal may only undo changes to " + String.join(", ", UNDOABLE)
                     + "; this entry was not written by libvirt-hooks (check the journal, then delete it)");
         }
+    }
+
+    private static boolean underUndoable(String path) {
+        for (String prefix : UNDOABLE) {
+            if (path.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** While undoing, a feature may only update the claim it is undoing (to record its progress). */
@@ -354,7 +384,7 @@ public final class HookEngine {
             }
         };
         // Damaged journals travel with the readable ones: a feature that counts shared claims must refuse, not count them as zero.
-        OtherJournals others = cursor.others(() -> state.othersThan(request.invocation().vmName()));
+        OtherJournals others = cursor.others(state, request.invocation().vmName());
         return new FeatureContext(request, options, journaled, claimedHost(feature, cursor, access, report), access.commands,
                 access.scripts, others.readable(), others.damaged(), claims, access.effects, report);
     }
@@ -398,8 +428,11 @@ public final class HookEngine {
             }
 
             private void step(String op, String path, String before, String after) {
-                String resource = lastClaim(cursor.journal, feature.name()).orElseThrow(() -> new IllegalStateException(
-                        feature.name() + " changed " + path + " before recording the claim that gives it back"));
+                Optional<String> claim = lastClaim(cursor.journal, feature.name());
+                if (claim.isEmpty()) {
+                    throw new IllegalStateException(feature.name() + " changed " + path + " before recording the claim that gives it back");
+                }
+                String resource = claim.get();
                 cursor.journal = cursor.journal.append(JournalEntry.step(feature.name(), resource, op, path, before, after),
                         clock.instant());
                 cursor.unsaved = true;
@@ -424,8 +457,11 @@ public final class HookEngine {
     }
 
     private Feature byName(String name) {
-        return features.stream().filter(f -> f.name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalStateException("journal names unknown feature '" + name + "'"));
+        Optional<Feature> feature = features.named(name);
+        if (feature.isEmpty()) {
+            throw new IllegalStateException("journal names unknown feature '" + name + "'");
+        }
+        return feature.get();
     }
 
     /**
@@ -436,6 +472,37 @@ public final class HookEngine {
      */
     private record Access(HostRoot host, CommandRunner commands, ScriptRunner scripts, Effects effects,
             Consumer<VmJournal> save) {
+    }
+
+    /** Keeps the journal in the state directory after each step (a class, not {@code state::save}: no call site per event). */
+    private static final class Saving implements Consumer<VmJournal> {
+        private final StateDirectory state;
+
+        Saving(StateDirectory state) {
+            this.state = state;
+        }
+
+        @Override
+        public void accept(VmJournal journal) {
+            state.save(journal);
+        }
+    }
+
+    /** Passes each line on and keeps it for the outcome. */
+    private static final class Tee implements Consumer<String> {
+        private final List<String> lines;
+        private final Consumer<String> report;
+
+        Tee(List<String> lines, Consumer<String> report) {
+            this.lines = lines;
+            this.report = report;
+        }
+
+        @Override
+        public void accept(String line) {
+            lines.add(line);
+            report.accept(line);
+        }
     }
 
     /** Collects one feature's dry run. */
@@ -507,9 +574,9 @@ public final class HookEngine {
         /** The other VMs' journals, read once per run: under the host lock they cannot change. */
         private OtherJournals others;
 
-        OtherJournals others(java.util.function.Supplier<OtherJournals> read) {
+        OtherJournals others(StateDirectory state, String vmName) {
             if (others == null) {
-                others = read.get();
+                others = state.othersThan(vmName);
             }
             return others;
         }

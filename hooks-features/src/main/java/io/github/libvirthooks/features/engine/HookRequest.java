@@ -43,7 +43,10 @@ public record HookRequest(HookInvocation invocation, byte[] domainXml, Optional<
      *         {@link #uuid()}, never from the domain
      */
     public Domain domain() {
-        return parsed.orElseThrow(() -> new IllegalStateException("no domain XML at restore: an undo must work from its claim"));
+        if (parsed.isEmpty()) {
+            throw new IllegalStateException("no domain XML at restore: an undo must work from its claim");
+        }
+        return parsed.get();
     }
 
     @Override

@@ -37,7 +37,10 @@ public final class ExtensionFeatures {
     public static final String FOLDER_PROPERTY = "libvirt-hooks.features-dir";
     /** Where {@code install} puts the program; extensions go beside it. */
     public static final Path DEFAULT_FOLDER = Path.of("/usr/lib/libvirt-hooks/features");
-    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+    /** Compiled when a jar is there, not at every hook start: most hosts have no feature jars. */
+    private static final class Names {
+        static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+    }
 
     private ExtensionFeatures() {
     }
@@ -86,7 +89,7 @@ public final class ExtensionFeatures {
                     }
                     Feature feature = provider.get();
                     String name = feature.name();
-                    if (name == null || !NAME.matcher(name).matches()) {
+                    if (name == null || !Names.NAME.matcher(name).matches()) {
                         throw new FeatureException("feature jar " + jar + ": " + provider.type().getName() + " is named '" + name
                                 + "'; a feature name is lower-case letters, digits and '-', starting with a letter");
                     }

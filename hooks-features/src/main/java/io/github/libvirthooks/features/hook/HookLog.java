@@ -32,8 +32,28 @@ public final class HookLog {
     }
 
     /** Appends a line; a log that cannot be written never fails a hook. */
+    /** Where the engine's lines for one event go: {@link #record} (a class, not a lambda: no call site per event). */
+    public java.util.function.Consumer<String> linesOf(HookInvocation invocation) {
+        return new Lines(this, invocation);
+    }
+
+    private static final class Lines implements java.util.function.Consumer<String> {
+        private final HookLog log;
+        private final HookInvocation invocation;
+
+        Lines(HookLog log, HookInvocation invocation) {
+            this.log = log;
+            this.invocation = invocation;
+        }
+
+        @Override
+        public void accept(String line) {
+            log.record(invocation, line);
+        }
+    }
+
     public void record(HookInvocation invocation, String line) {
-        String entry = clock.instant() + " " + printable(invocation.vmName()) + " " + invocation.event() + ": "
+        String entry = io.github.libvirthooks.features.state.IsoInstant.format(clock.instant()) + " " + printable(invocation.vmName()) + " " + invocation.event() + ": "
                 + line.replace('\n', ' ') + "\n";
         try {
             Files.createDirectories(file.getParent());
@@ -63,13 +83,16 @@ public final class HookLog {
 
     private static String printable(String s) {
         StringBuilder out = new StringBuilder();
-        s.codePoints().limit(200).forEach(c -> {
+        int shown = 0;
+        for (int i = 0; i < s.length() && shown < 200; shown++) {
+            int c = s.codePointAt(i);
+            i += Character.charCount(c);
             if (c < 0x20 || c == 0x7f || c == ' ') {
                 out.append(String.format("\\x%02x", c));
             } else {
                 out.appendCodePoint(c);
             }
-        });
+        }
         return out.toString();
     }
 }

@@ -22,12 +22,24 @@ public final class HookMain {
     public static void main(String[] args) {
         if (args.length == 2 && args[0].equals("--train")) {
             // Used by install to build the class-data archive; see HookTraining.
-            System.exit(HookTraining.run(Path.of(args[1])) ? 0 : 1);
+            exit(HookTraining.run(Path.of(args[1])) ? 0 : 1);
         }
         // The launcher's -D options are this process's inputs: read here, once, and passed on.
         Path config = Path.of(System.getProperty(ConfigLoader.FILE_PROPERTY, ConfigLoader.INSTALLED));
-        System.exit(run(List.of(args), System.in, System.err, config, System.getenv(),
+        exit(run(List.of(args), System.in, System.err, config, System.getenv(),
                 FeatureCatalog.withExtensionsFrom(ExtensionFeatures.folder())));
+    }
+
+    /**
+     * Ends the process with the event's status, its output flushed. Runtime.halt, not System.exit: from JDK 21 on,
+     * System.exit first asks System.getLogger whether to log the exit, which loads and initialises the JDK's logging
+     * framework in every hook event (on JDK 25 with an AOT cache, into every start). Nothing in this process registers
+     * a shutdown hook, so halting skips nothing; the class-data archive and AOT cache are still written at exit.
+     */
+    private static void exit(int status) {
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(status);
     }
 
     /**

@@ -36,7 +36,23 @@ public record HookSetup(Path hostRoot, Path stateDir, Duration lockTimeout,
     public static HookSetup load(Path configFile, Map<String, String> environment, FeatureCatalog features) {
         LoadedConfig config = ConfigLoader.load(configFile, environment);
         return new HookSetup(config.hooks().hostRoot(), config.hooks().stateDir(), config.hooks().lockTimeout(),
-                (name, domain) -> config.forVm(name, domain.hooksConfig(), features).features(), features);
+                new ConfiguredFeatures(config, features), features);
+    }
+
+    /** A VM's features as its configuration and domain metadata enable them (a class, not a lambda: no call site per event). */
+    private static final class ConfiguredFeatures implements BiFunction<String, Domain, Map<String, Map<String, String>>> {
+        private final LoadedConfig config;
+        private final FeatureCatalog features;
+
+        ConfiguredFeatures(LoadedConfig config, FeatureCatalog features) {
+            this.config = config;
+            this.features = features;
+        }
+
+        @Override
+        public Map<String, Map<String, String>> apply(String name, Domain domain) {
+            return config.forVm(name, domain.hooksConfig(), features).features();
+        }
     }
 
     /**
@@ -71,7 +87,7 @@ public record HookSetup(Path hostRoot, Path stateDir, Duration lockTimeout,
     }
 
     private HookEngine engine(CommandRunner commands) {
-        return new HookEngine(host(), commands, state(), features.all(), lockTimeout, Clock.systemUTC());
+        return new HookEngine(host(), commands, state(), features.onDemand(), lockTimeout, Clock.systemUTC());
     }
 
     /**

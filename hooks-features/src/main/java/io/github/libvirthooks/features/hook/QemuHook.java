@@ -98,7 +98,7 @@ public final class QemuHook {
             Map<String, Map<String, String>> enabled = invocation.operation() == HookOperation.RELEASE ? Map.of()
                     : enabledFeatures.apply(invocation.vmName(), domain);
             // The XML kept as libvirt wrote it: the user's scripts get it on their standard input.
-            HookOutcome outcome = engine.run(new HookRequest(invocation, xml, domain), enabled, line -> log.record(invocation, line));
+            HookOutcome outcome = engine.run(new HookRequest(invocation, xml, domain), enabled, log.linesOf(invocation));
             for (String warning : outcome.warnings()) {
                 err.println(prefix + "warning: " + warning + "; run 'libvirt-hooks restore --vm " + invocation.vmName() + "' later");
                 log.record(invocation, "warning " + warning);
@@ -118,8 +118,10 @@ public final class QemuHook {
     private int restoreByName(HookInvocation invocation, PrintStream err, String why) {
         err.println(why);
         try {
-            HookOutcome outcome = engine.restore(invocation.vmName(), line -> log.record(invocation, line));
-            outcome.warnings().forEach(w -> err.println("libvirt-hooks: " + invocation.vmName() + ": warning: " + w));
+            HookOutcome outcome = engine.restore(invocation.vmName(), log.linesOf(invocation));
+            for (String w : outcome.warnings()) {
+                err.println("libvirt-hooks: " + invocation.vmName() + ": warning: " + w);
+            }
         } catch (RuntimeException e) {
             err.println("libvirt-hooks: " + invocation.vmName() + ": cannot undo: " + e.getMessage()
                     + "; run 'libvirt-hooks restore --vm " + invocation.vmName() + "'");

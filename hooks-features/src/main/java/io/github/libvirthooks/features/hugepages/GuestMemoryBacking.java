@@ -123,7 +123,11 @@ public record GuestMemoryBacking(List<PoolNeed> pools, List<String> notes) {
                         + "): libvirt rewrites <memory> to them when the VM is defined");
             }
         }
-        List<PoolNeed> needs = pools.values().stream().map(Builder::build).toList();
+        // Loops rather than streams on this path: each lambda is a call site a cold hook JVM bootstraps.
+        List<PoolNeed> needs = new ArrayList<>();
+        for (Builder pool : pools.values()) {
+            needs.add(pool.build());
+        }
         return new GuestMemoryBacking(needs, notes);
     }
 
@@ -151,7 +155,8 @@ public record GuestMemoryBacking(List<PoolNeed> pools, List<String> notes) {
         if (domain.numa().memoryPlacementAuto()) {
             return OptionalInt.empty();
         }
-        return domain.numaMemoryNodes().map(GuestMemoryBacking::single).orElse(OptionalInt.empty());
+        Optional<CpuSet> nodes = domain.numaMemoryNodes();
+        return nodes.isPresent() ? single(nodes.get()) : OptionalInt.empty();
     }
 
     private static OptionalInt single(CpuSet nodes) {
@@ -166,7 +171,12 @@ public record GuestMemoryBacking(List<PoolNeed> pools, List<String> notes) {
             return;
         }
         HugePagePool pool = new HugePagePool(size.get(), node);
-        pools.computeIfAbsent(pool, Builder::new).add(bytes, part.equals(WHOLE) ? List.of() : List.of(part));
+        Builder builder = pools.get(pool);
+        if (builder == null) {
+            builder = new Builder(pool);
+            pools.put(pool, builder);
+        }
+        builder.add(bytes, part.equals(WHOLE) ? List.of() : List.of(part));
     }
 
     private static String mib(long bytes) {

@@ -94,7 +94,10 @@ public record HugepagesClaim(HugePagePool pool, long needed, long added, long ba
     }
 
     static HugePagePool pool(String resource) {
-        String[] parts = resource.split(":node", 2);
+        // indexOf, not split(":node", 2): a split on more than one character compiles a regex.
+        int node = resource.indexOf(":node");
+        String[] parts = node < 0 ? new String[] {resource}
+                : new String[] {resource.substring(0, node), resource.substring(node + ":node".length())};
         try {
             HugePageSize size = HugePageSize.parseDirectoryName(parts[0]);
             return parts.length == 2 ? HugePagePool.onNode(size, Integer.parseInt(parts[1])) : HugePagePool.global(size);

@@ -67,8 +67,14 @@ public final class HugepagesFeature implements ClaimingFeature<HugepagesClaim>, 
             return;
         }
         GuestMemoryBacking backing = backing(context);
-        context.effect("pools", backing.pools().stream().map(HugepagesFeature::shown).toList());
-        backing.notes().forEach(note -> context.report().accept("info   hugepages: " + note));
+        List<Object> shown = new ArrayList<>();
+        for (GuestMemoryBacking.PoolNeed pool : backing.pools()) {
+            shown.add(shown(pool));
+        }
+        context.effect("pools", List.copyOf(shown));
+        for (String note : backing.notes()) {
+            context.report().accept("info   hugepages: " + note);
+        }
         if (backing.pools().isEmpty()) {
             context.report().accept("skip   hugepages: libvirt maps all of " + context.domain().name() + "'s memory from regular pages");
         }
@@ -127,8 +133,7 @@ public final class HugepagesFeature implements ClaimingFeature<HugepagesClaim>, 
         // Never below what the other VMs' claims still need, even if their QEMU has not mapped it yet. A damaged
         // journal's claims are unknown: this VM still gives back only the pages its own claim added, and the
         // kernel keeps every page in use.
-        long promised = context.readableOtherClaims(HugepagesClaim.CODEC, HugepagesClaim.resource(pool)).stream()
-                .mapToLong(HugepagesClaim::needed).sum();
+        long promised = needed(context.readableOtherClaims(HugepagesClaim.CODEC, HugepagesClaim.resource(pool)));
         long releasable = Math.min(added, available(pages, pool, promised));
         HugePageRelease release = pages.release(pool, releasable);
         context.report().accept("undo   hugepages: " + release.change().path() + " = " + release.change().after()
@@ -181,8 +186,8 @@ public final class HugepagesFeature implements ClaimingFeature<HugepagesClaim>, 
 
     /** The pools the VM's memory is mapped from: the XML's page sizes, else the size option, else the host's default. */
     private static GuestMemoryBacking backing(FeatureContext context) {
-        Optional<HugePageSize> userSize = Optional.ofNullable(context.options().get("size"))
-                .filter(size -> !size.strip().equals(HOST_SIZE)).map(HugepagesFeature::size);
+        String size = context.options().get("size");
+        Optional<HugePageSize> userSize = size == null || size.strip().equals(HOST_SIZE) ? Optional.empty() : Optional.of(size(size));
         return GuestMemoryBacking.of(context.domain(), userSize, GuestMemoryBacking.hostDefault(context.host()));
     }
 
@@ -218,7 +223,16 @@ public final class HugepagesFeature implements ClaimingFeature<HugepagesClaim>, 
      * @throws io.github.libvirthooks.features.engine.DamagedJournalException when another VM's journal cannot be read
      */
     private static long othersNeed(FeatureContext context, HugePagePool pool) {
-        return context.otherClaims(HugepagesClaim.CODEC, HugepagesClaim.resource(pool)).stream().mapToLong(HugepagesClaim::needed).sum();
+        return needed(context.otherClaims(HugepagesClaim.CODEC, HugepagesClaim.resource(pool)));
+    }
+
+    /** The pages the claims need, together (a loop: streams cost a cold hook JVM their lambdas' bootstraps). */
+    private static long needed(List<HugepagesClaim> claims) {
+        long needed = 0;
+        for (HugepagesClaim claim : claims) {
+            needed += claim.needed();
+        }
+        return needed;
     }
 
     private static Duration timeout(Map<String, String> options) {

@@ -54,7 +54,31 @@ public final class ProcessScriptRunner implements ScriptRunner {
      */
     public ProcessScriptRunner(CommandRunner commands) {
         // Looked up at the first script: every hook run makes a runner, most run no script.
-        this(commands, SETSID.stream().filter(Files::isExecutable).findFirst(), () -> ScriptConfinement.detect(Path.of("/"), commands));
+        this(commands, setsid(), new Detect(commands));
+    }
+
+    /** The first setsid that is there (a loop: this runs at every hook event, where a stream's lambdas cost bootstraps). */
+    private static Optional<Path> setsid() {
+        for (Path candidate : SETSID) {
+            if (Files.isExecutable(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Detects the host's confinement at the first script. */
+    private static final class Detect implements java.util.function.Supplier<ScriptConfinement> {
+        private final CommandRunner commands;
+
+        Detect(CommandRunner commands) {
+            this.commands = commands;
+        }
+
+        @Override
+        public ScriptConfinement get() {
+            return ScriptConfinement.detect(Path.of("/"), commands);
+        }
     }
 
     ProcessScriptRunner(CommandRunner commands, Optional<Path> setsid, ScriptConfinement confinement) {

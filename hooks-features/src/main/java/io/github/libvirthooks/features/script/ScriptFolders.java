@@ -44,7 +44,11 @@ public final class ScriptFolders {
 
     /** True when either folder exists for this VM (so the {@code script} feature is on). */
     public boolean anyFor(String vmName) {
-        return Files.isDirectory(configDir.resolve(ALL_VMS)) || vmFolder(vmName).map(Files::isDirectory).orElse(false);
+        if (Files.isDirectory(configDir.resolve(ALL_VMS))) {
+            return true;
+        }
+        Optional<Path> own = vmFolder(vmName);
+        return own.isPresent() && Files.isDirectory(own.get());
     }
 
     /**

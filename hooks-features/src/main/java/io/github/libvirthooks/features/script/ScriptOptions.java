@@ -44,8 +44,11 @@ public record ScriptOptions(List<ScriptSpec> scripts, Optional<Path> scriptsDir,
     public static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
 
     private static final Set<String> PER_SCRIPT = Set.of("exec", "event", "undo", "timeout", "failure", "enabled");
-    private static final Pattern NUMBERED = Pattern.compile("([0-9]{1,4})\\.(.+)");
-    private static final Pattern OPT = Pattern.compile("opt-[a-z0-9][a-z0-9-]{0,63}");
+    /** Compiled when script options are read, not wherever this class's constants are (every hook event). */
+    private static final class Patterns {
+        static final Pattern NUMBERED = Pattern.compile("([0-9]{1,4})\\.(.+)");
+        static final Pattern OPT = Pattern.compile("opt-[a-z0-9][a-z0-9-]{0,63}");
+    }
 
     public ScriptOptions {
         scripts = List.copyOf(scripts);
@@ -60,7 +63,7 @@ public record ScriptOptions(List<ScriptSpec> scripts, Optional<Path> scriptsDir,
         Map<String, String> common = new LinkedHashMap<>();
         Map<Integer, Map<String, String>> numbered = new TreeMap<>();
         for (Map.Entry<String, String> e : options.entrySet()) {
-            Matcher m = NUMBERED.matcher(e.getKey());
+            Matcher m = Patterns.NUMBERED.matcher(e.getKey());
             if (m.matches()) {
                 numbered.computeIfAbsent(Integer.parseInt(m.group(1)), n -> new LinkedHashMap<>()).put(m.group(2), e.getValue());
             } else {
@@ -80,7 +83,7 @@ public record ScriptOptions(List<ScriptSpec> scripts, Optional<Path> scriptsDir,
             if (key.equals("timeout") || key.equals("failure") || key.equals(SCRIPTS_DIR) || key.equals(STATE_DIR)) {
                 continue;
             }
-            if (!key.equals("exec") && !key.equals("event") && !key.equals("undo") && !OPT.matcher(key).matches()) {
+            if (!key.equals("exec") && !key.equals("event") && !key.equals("undo") && !Patterns.OPT.matcher(key).matches()) {
                 throw unknown(key);
             }
             fromProperties.put(key, e.getValue());
@@ -95,7 +98,7 @@ public record ScriptOptions(List<ScriptSpec> scripts, Optional<Path> scriptsDir,
         for (Map.Entry<Integer, Map<String, String>> e : numbered.entrySet()) {
             Map<String, String> own = e.getValue();
             for (String key : own.keySet()) {
-                if (!PER_SCRIPT.contains(key) && !OPT.matcher(key).matches()) {
+                if (!PER_SCRIPT.contains(key) && !Patterns.OPT.matcher(key).matches()) {
                     throw unknown(key);
                 }
             }

@@ -65,13 +65,17 @@ public record DamagedJournal(Path file, String problem, Optional<String> vmName)
      */
     public static String printable(String s) {
         StringBuilder out = new StringBuilder();
-        s.codePoints().limit(200).forEach(c -> {
+        // A loop, not codePoints().forEach: this runs at every event (the lock holder's name), where a lambda costs a bootstrap.
+        int shown = 0;
+        for (int i = 0; i < s.length() && shown < 200; shown++) {
+            int c = s.codePointAt(i);
+            i += Character.charCount(c);
             if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
                 out.append(String.format(Locale.ROOT, "\\x%02x", c));
             } else {
                 out.appendCodePoint(c);
             }
-        });
+        }
         return out.toString();
     }
 }

@@ -39,7 +39,7 @@ final class JournalFormat {
         StringBuilder out = new StringBuilder();
         out.append(MAGIC).append(' ').append(VERSION).append('\n');
         out.append("vm ").append(enc(journal.vmName())).append(" uuid ").append(enc(journal.uuid()))
-                .append(" updated ").append(journal.updated()).append('\n');
+                .append(" updated ").append(IsoInstant.format(journal.updated())).append('\n');
         for (JournalEntry e : journal.entries()) {
             out.append(e.kind().name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(enc(e.feature()))
                     .append(' ').append(enc(e.key()));
@@ -67,7 +67,7 @@ final class JournalFormat {
         }
         Instant updated;
         try {
-            updated = Instant.parse(head[5]);
+            updated = IsoInstant.parse(head[5]);
         } catch (DateTimeParseException e) {
             throw new JournalException(source + ": damaged time stamp");
         }

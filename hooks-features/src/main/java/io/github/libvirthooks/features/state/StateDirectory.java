@@ -183,9 +183,14 @@ public final class StateDirectory {
         if (!Files.isDirectory(dir)) {
             return out;
         }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+        // Filtered by name here rather than by the glob "*.journal", which compiles a regex at every hook event.
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             List<Path> sorted = new ArrayList<>();
-            files.forEach(sorted::add);
+            for (Path file : files) {
+                if (file.getFileName().toString().endsWith(SUFFIX)) {
+                    sorted.add(file);
+                }
+            }
             sorted.sort(null);
             for (Path file : sorted) {
                 readInto(file, out, damaged);
@@ -199,9 +204,20 @@ public final class StateDirectory {
     /** The journals of every VM but {@code vmName}, readable or not, for counting shared claims. */
     public OtherJournals othersThan(String vmName) {
         List<DamagedJournal> damaged = new ArrayList<>();
-        List<VmJournal> readable = loadAll(damaged).stream().filter(j -> !j.vmName().equals(vmName)).toList();
+        List<VmJournal> readable = new ArrayList<>();
+        for (VmJournal journal : loadAll(damaged)) {
+            if (!journal.vmName().equals(vmName)) {
+                readable.add(journal);
+            }
+        }
         Path own = fileFor(vmName);
-        return new OtherJournals(readable, damaged.stream().filter(d -> !d.file().equals(own)).toList());
+        List<DamagedJournal> others = new ArrayList<>();
+        for (DamagedJournal journal : damaged) {
+            if (!journal.file().equals(own)) {
+                others.add(journal);
+            }
+        }
+        return new OtherJournals(List.copyOf(readable), List.copyOf(others));
     }
 
     /** Adds the journal in {@code file} to {@code out} when it reads whole and is filed under its VM's name, else says why. */

@@ -27,8 +27,10 @@ public record HugePageSize(long bytes) implements Comparable<HugePageSize> {
     public static final HugePageSize ONE_GIB = new HugePageSize(GIB);
 
     private static final String DIRECTORY_PREFIX = "hugepages-";
-    private static final Pattern DIRECTORY = Pattern.compile("hugepages-([1-9][0-9]*)kB");
-    private static final Pattern USER = Pattern.compile("([0-9]+)\\s*([kmgt])(i?b?)", Pattern.CASE_INSENSITIVE);
+    /** Compiled at the first parse, not wherever a size is made (every hook event makes one). */
+    private static final class Patterns {
+        static final Pattern USER = Pattern.compile("([0-9]+)\\s*([kmgt])(i?b?)", Pattern.CASE_INSENSITIVE);
+    }
 
     /** Validates the size: a power of two of at least 64 KiB. */
     public HugePageSize {
@@ -46,14 +48,14 @@ public record HugePageSize(long bytes) implements Comparable<HugePageSize> {
      */
     public static HugePageSize parseDirectoryName(String name) {
         Objects.requireNonNull(name, "name");
-        Matcher m = DIRECTORY.matcher(name);
-        if (!m.matches()) {
+        String kib = directoryKib(name);
+        if (kib == null) {
             throw new IllegalArgumentException("invalid hugepage directory name '" + name
                     + "': expected hugepages-<n>kB, such as hugepages-2048kB");
         }
         long bytes;
         try {
-            bytes = Math.multiplyExact(Long.parseLong(m.group(1)), KIB);
+            bytes = Math.multiplyExact(Long.parseLong(kib), KIB);
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("invalid hugepage directory name '" + name + "': size too large");
         }
@@ -62,6 +64,24 @@ public record HugePageSize(long bytes) implements Comparable<HugePageSize> {
                     + "': hugepage sizes are powers of two of at least 64 KiB");
         }
         return new HugePageSize(bytes);
+    }
+
+    /**
+     * The number of {@code hugepages-([1-9][0-9]*)kB}, or null when the name is not of that shape; read by
+     * hand, as it is read at every hook event and a regex would load the JDK's regex engine for it.
+     */
+    private static String directoryKib(String name) {
+        int from = DIRECTORY_PREFIX.length();
+        int to = name.length() - 2;
+        if (!name.startsWith(DIRECTORY_PREFIX) || !name.endsWith("kB") || to <= from || name.charAt(from) == '0') {
+            return null;
+        }
+        for (int i = from; i < to; i++) {
+            if (name.charAt(i) < '0' || name.charAt(i) > '9') {
+                return null;
+            }
+        }
+        return name.substring(from, to);
     }
 
     /** True if {@code name} looks like a hugepage size directory at all ({@code hugepages-...}). */
@@ -80,7 +100,7 @@ public record HugePageSize(long bytes) implements Comparable<HugePageSize> {
      */
     public static HugePageSize parse(String text) {
         Objects.requireNonNull(text, "text");
-        Matcher m = USER.matcher(text.strip());
+        Matcher m = Patterns.USER.matcher(text.strip());
         if (!m.matches()) {
             throw new IllegalArgumentException("invalid hugepage size '" + text
                     + "': expected a number and a unit, such as 2M, 2MiB, 1G, 1GiB or 2048kB");
@@ -128,6 +148,18 @@ public record HugePageSize(long bytes) implements Comparable<HugePageSize> {
     /** Bytes of {@code pages} pages of this size. */
     public long bytesOf(long pages) {
         return Math.multiplyExact(pages, bytes);
+    }
+
+    // equals and hashCode written out: a record's generated ones bootstrap an invokedynamic call site
+    // (java.lang.runtime.ObjectMethods), about 25 ms in the hook's cold JVM, where a pool is a map key.
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof HugePageSize o && o.bytes == bytes;
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(bytes);
     }
 
     @Override

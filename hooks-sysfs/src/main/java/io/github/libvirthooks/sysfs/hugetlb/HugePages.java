@@ -180,7 +180,7 @@ public final class HugePages {
         List<Change> writes = new ArrayList<>();
         try {
             // One read for the old value and the new one: this runs on every VM start.
-            writes.add(host.update(path, old -> Long.toString(Math.addExact(counter(path, old), count))));
+            writes.add(host.update(path, new AddPages(path, count)));
         } catch (HostAccessException e) {
             // Only now look at why: a missing pool or node gets its own message.
             requireSupported(pool);
@@ -350,6 +350,22 @@ public final class HugePages {
 
     private static String describe(List<HugePageSize> sizes) {
         return sizes.isEmpty() ? "none" : sizes.stream().map(HugePageSize::toString).collect(Collectors.joining(", "));
+    }
+
+    /** The counter's new value: the old one plus {@code count} (a class, not a lambda: every prepare runs it). */
+    private static final class AddPages implements java.util.function.UnaryOperator<String> {
+        private final String path;
+        private final long count;
+
+        AddPages(String path, long count) {
+            this.path = path;
+            this.count = count;
+        }
+
+        @Override
+        public String apply(String old) {
+            return Long.toString(Math.addExact(counter(path, old), count));
+        }
     }
 
     private static long counter(String path, String text) {

@@ -12,5 +12,11 @@ public interface Sleeper {
     void sleep(Duration duration) throws InterruptedException;
 
     /** Sleeps the current thread for real. */
-    Sleeper SYSTEM = duration -> Thread.sleep(duration.toMillis());
+    Sleeper SYSTEM = new Sleeper() {
+        // A class, not a lambda: this constant is made in every hook process, where a lambda costs a call-site bootstrap.
+        @Override
+        public void sleep(Duration duration) throws InterruptedException {
+            Thread.sleep(duration.toMillis());
+        }
+    };
 }

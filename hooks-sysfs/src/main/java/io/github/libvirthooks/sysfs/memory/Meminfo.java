@@ -6,8 +6,6 @@ import io.github.libvirthooks.sysfs.HostRoot;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The parts of {@code /proc/meminfo} that matter for placing a VM's memory: sizes in bytes,
@@ -34,7 +32,6 @@ public record Meminfo(long memTotal, long memFree, long memAvailable,
     public static final String PATH = "/proc/meminfo";
 
     /** {@code Key:   value} with an optional {@code kB} unit; keys may hold parentheses ({@code Active(anon)}). */
-    private static final Pattern LINE = Pattern.compile("([A-Za-z0-9_()]+):\\s*(\\d+)(?:\\s+(kB))?\\s*");
 
     /** Rejects negative values, which the kernel never prints. */
     public Meminfo {
@@ -81,12 +78,12 @@ public record Meminfo(long memTotal, long memFree, long memAvailable,
             if (line.isBlank() && i == lines.length - 1) {
                 break;
             }
-            Matcher m = LINE.matcher(line);
-            if (!m.matches()) {
+            Line m = Line.of(line);
+            if (m == null) {
                 throw badLine(i, line, "expected 'Key: number' or 'Key: number kB'");
             }
-            String key = m.group(1);
-            boolean kilobytes = m.group(3) != null;
+            String key = m.key;
+            boolean kilobytes = m.kilobytes;
             Field field = Field.of(key);
             if (field == null) {
                 continue;
@@ -96,7 +93,7 @@ public record Meminfo(long memTotal, long memFree, long memAvailable,
             }
             long value;
             try {
-                value = Long.parseLong(m.group(2));
+                value = Long.parseLong(m.number);
                 if (kilobytes) {
                     value = Math.multiplyExact(value, 1024L);
                 }
@@ -112,6 +109,64 @@ public record Meminfo(long memTotal, long memFree, long memAvailable,
                 kept.getOrDefault("HugePages_Total", 0L), kept.getOrDefault("HugePages_Free", 0L),
                 kept.getOrDefault("HugePages_Rsvd", 0L), kept.getOrDefault("HugePages_Surp", 0L),
                 kept.getOrDefault("Hugepagesize", 0L));
+    }
+
+    /**
+     * One line as {@code ([A-Za-z0-9_()]+):\s*(\d+)(?:\s+(kB))?\s*} reads it, read by hand: a prepare reads
+     * the whole file, and a regex would load the JDK's regex engine into the hook event for it.
+     */
+    static final class Line {
+        final String key;
+        final String number;
+        final boolean kilobytes;
+
+        private Line(String key, String number, boolean kilobytes) {
+            this.key = key;
+            this.number = number;
+            this.kilobytes = kilobytes;
+        }
+
+        /** The line's parts, or null when it is not of that shape. */
+        static Line of(String line) {
+            int i = 0;
+            int n = line.length();
+            while (i < n && keyChar(line.charAt(i))) {
+                i++;
+            }
+            if (i == 0 || i == n || line.charAt(i) != ':') {
+                return null;
+            }
+            String key = line.substring(0, i);
+            i = blanks(line, i + 1);
+            int digits = i;
+            while (i < n && line.charAt(i) >= '0' && line.charAt(i) <= '9') {
+                i++;
+            }
+            if (i == digits) {
+                return null;
+            }
+            String number = line.substring(digits, i);
+            int after = blanks(line, i);
+            if (after == n) {
+                return new Line(key, number, false);
+            }
+            if (after == i || !line.startsWith("kB", after) || blanks(line, after + 2) != n) {
+                return null;
+            }
+            return new Line(key, number, true);
+        }
+
+        private static boolean keyChar(char c) {
+            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '(' || c == ')';
+        }
+
+        /** The index after the blanks from {@code i} on; blanks as the regex's {@code \s}: space, tab, CR, LF, VT, FF. */
+        private static int blanks(String line, int i) {
+            while (i < line.length() && " \t\n\u000B\f\r".indexOf(line.charAt(i)) >= 0) {
+                i++;
+            }
+            return i;
+        }
     }
 
     private enum Field {
@@ -132,8 +187,11 @@ public record Meminfo(long memTotal, long memFree, long memAvailable,
             this.bytes = bytes;
         }
 
+        /** values() copies the array at each call, and this is asked once per line of the file. */
+        private static final Field[] ALL = values();
+
         static Field of(String key) {
-            for (Field f : values()) {
+            for (Field f : ALL) {
                 if (f.key.equals(key)) {
                     return f;
                 }

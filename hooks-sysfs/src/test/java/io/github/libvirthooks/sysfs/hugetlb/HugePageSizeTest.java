@@ -80,4 +80,37 @@ class HugePageSizeTest {
         assertThatThrownBy(() -> new HugePageSize(4096)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new HugePageSize(-2)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aDirectoryNameIsReadAsTheKernelsShapeHugepagesNkB() {
+        java.util.regex.Pattern shape = java.util.regex.Pattern.compile("hugepages-([1-9][0-9]*)kB");
+        java.util.Random random = new java.util.Random(21);
+        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("hugepages-2048kB", "hugepages-kB", "hugepages-0kB",
+                "hugepages-02048kB", "hugepages-2048KB", "hugepages-2048kBx", "xhugepages-2048kB", "hugepages-1048576kB",
+                "hugepages-99999999999999999999kB", "hugepages-64kB", "hugepages-63kB"));
+        String alphabet = "0123456789kB-";
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder middle = new StringBuilder();
+            for (int j = random.nextInt(8); j > 0; j--) {
+                middle.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            names.add("hugepages-" + middle + (random.nextBoolean() ? "kB" : ""));
+        }
+        for (String name : names) {
+            boolean parsed;
+            try {
+                HugePageSize.parseDirectoryName(name);
+                parsed = true;
+            } catch (IllegalArgumentException e) {
+                parsed = false;
+            }
+            // Every name the shape refuses is refused; of those it takes, the size checks refuse the impossible ones.
+            if (!shape.matcher(name).matches()) {
+                assertThat(parsed).as(name).isFalse();
+            } else {
+                long kib = name.length() > 30 ? -1 : Long.parseLong(name.substring(10, name.length() - 2));
+                assertThat(parsed).as(name).isEqualTo(kib >= 64 && Long.bitCount(kib) == 1);
+            }
+        }
+    }
 }

@@ -111,4 +111,33 @@ class MeminfoTest {
         assertThat(info.memTotal()).isPositive();
         assertThat(info.memAvailable()).isLessThanOrEqualTo(info.memTotal());
     }
+
+    @Test
+    void aLineIsReadAsTheShapeKeyNumberKb() {
+        java.util.regex.Pattern shape = java.util.regex.Pattern.compile("([A-Za-z0-9_()]+):\\s*(\\d+)(?:\\s+(kB))?\\s*");
+        java.util.Random random = new java.util.Random(21);
+        java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of("MemTotal:       16318852 kB", "HugePages_Total:       0",
+                "Active(anon):  12 kB", "X:1", "X:1kB", "X: 1 kB ", "X: 1 kBx", ":1", "X:", "X: kB", "X:\t1\tkB\t", "X: 1 kB kB",
+                "X y: 1", "X: 1 2", "X: \u000b1\f kB\r"));
+        String alphabet = "Ab_(): 019kB\t\u000b-";
+        for (int i = 0; i < 30_000; i++) {
+            StringBuilder line = new StringBuilder(random.nextBoolean() ? "Key:" : "");
+            for (int j = random.nextInt(10); j > 0; j--) {
+                line.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            lines.add(line.toString());
+        }
+        for (String line : lines) {
+            java.util.regex.Matcher m = shape.matcher(line);
+            Meminfo.Line read = Meminfo.Line.of(line);
+            if (!m.matches()) {
+                assertThat(read).as(line).isNull();
+            } else {
+                assertThat(read).as(line).isNotNull();
+                assertThat(read.key).as(line).isEqualTo(m.group(1));
+                assertThat(read.number).as(line).isEqualTo(m.group(2));
+                assertThat(read.kilobytes).as(line).isEqualTo(m.group(3) != null);
+            }
+        }
+    }
 }
